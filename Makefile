@@ -1,0 +1,49 @@
+# Leadflow: `make demo` runs the main job locally, `make test` runs every check.
+# Both set everything up from the project's own files first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYSTAMP := $(VENV)/.installed
+NODESTAMP := node_modules/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo dev test lint typecheck unit bench synth clean
+
+$(PYSTAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(NODESTAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PYSTAMP) $(NODESTAMP)
+
+demo: setup
+	$(VENV)/bin/leadflow demo
+
+dev: setup
+	$(VENV)/bin/leadflow dev
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) bench/ingest_bench.py
+
+synth: setup
+	npx cdk synth -c stage=$${STAGE:-dev} --quiet
+
+clean:
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

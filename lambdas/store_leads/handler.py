@@ -1,0 +1,34 @@
+"""Lead batches from SQS -> stored leads; failed messages are reported one by one (partial batch)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.jobs import JobRepository
+from shared.observability import logger
+from shared.settings import StoreLeadsEnv, load
+from shared.storing import LeadStore
+
+
+
+@cache
+def jobs() -> JobRepository:
+    return JobRepository(load(StoreLeadsEnv).JOBS_TABLE)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # one store (and its job-status cache) and one processor per invocation: cheap, and safe
+    # when the local runtime runs several invocations of this function at once
+    store = LeadStore(jobs=jobs(), leads_table=load(StoreLeadsEnv).LEADS_TABLE)
+
+    def record_handler(record: SQSRecord) -> None:
+        store.store_batch(record.body)
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,225 @@
+"""The `leadflow` command: serve the local system, upload files, watch jobs, make tokens.
+
+It talks to the local runtime by default (`.leadflow/local.json`, written by `leadflow dev`), or to
+a deployed stage through `--api URL` / `LEADFLOW_API` and `--token` / `LEADFLOW_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from leadflow.client import LOCAL_STATE, ApiError, LeadflowClient, resolve_connection
+from leadflow.config import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "samples" / "leads-sample.xlsx"
+
+
+def _client(args: argparse.Namespace) -> LeadflowClient:
+    conn = resolve_connection(args.api, args.token)
+    if not conn.token:
+        raise ApiError(0, "no token: pass --token, set LEADFLOW_TOKEN, or run `leadflow dev` for a local one")
+    return LeadflowClient(conn.api, conn.token)
+
+
+def _progress_bar(job: dict[str, Any]) -> None:
+    total = job.get("batches_total")
+    done = job.get("batches_done", 0)
+    width = 30
+    if total:
+        filled = int(width * min(done, total) / total)
+        bar = "#" * filled + "-" * (width - filled)
+        counts = f"{done}/{total} batches"
+    else:
+        bar = "." * width
+        counts = "splitting"
+    line = (
+        f"\r[{bar}] {job['status']:<10} {counts:<16} leads {job.get('leads_stored', 0):>7}"
+        f"  rejected {job.get('rows_rejected', 0):>5}"
+    )
+    sys.stderr.write(line)
+    sys.stderr.flush()
+
+
+def summary(job: dict[str, Any]) -> str:
+    lines = [
+        f"job {job['job_id']}  {job['filename']}",
+        f"  status          {job['status']}",
+        f"  rows            {job['rows_total']}",
+        f"  leads stored    {job['leads_stored']}",
+        f"  rows rejected   {job['rows_rejected']}",
+        f"  batches         {job['batches_done']}/{job['batches_total'] if job['batches_total'] is not None else '?'}",
+    ]
+    if job.get("error"):
+        lines.append(f"  error           {job['error']}")
+    rejections = job.get("rejections") or []
+    if rejections:
+        lines.append("  rejected rows:")
+        for r in rejections[:20]:
+            where = f"{r['worksheet']}!" if r.get("worksheet") else ""
+            lines.append(f"    {where}row {r['row']}: {r['reason']}")
+        if len(rejections) > 20:
+            lines.append(f"    ... and {len(rejections) - 20} more")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    client = _client(args)
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    job = client.upload(path)
+    if not args.wait:
+        print(json.dumps(job, indent=2) if args.json else f"job {job['job_id']} {job['status']}")
+        return 0
+    progress = None if args.json else _progress_bar
+    job = client.wait(job["job_id"], on_progress=progress)
+    if progress:
+        sys.stderr.write("\n")
+    print(json.dumps(job, indent=2) if args.json else summary(job))
+    return 0 if job["status"] == "completed" else 1
+
+
+def cmd_jobs_show(args: argparse.Namespace) -> int:
+    job = _client(args).job(args.job_id)
+    print(json.dumps(job, indent=2) if args.json else summary(job))
+    return 0
+
+
+def cmd_jobs_cancel(args: argparse.Namespace) -> int:
+    job = _client(args).cancel(args.job_id)
+    print(json.dumps(job, indent=2) if args.json else f"job {job['job_id']} {job['status']}")
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    result = _client(args).create_token(args.role, args.user)
+    print(json.dumps(result, indent=2) if args.json else result["token"])
+    return 0
+
+
+def _start_runtime(stage: str, port: int, log_level: str) -> Any:
+    from leadflow.local.runtime import LocalRuntime
+
+    return LocalRuntime(stage, rest_port=port, log_level=log_level).start()
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    runtime = _start_runtime(args.stage, args.port, "INFO" if args.verbose else "WARNING")
+    token = runtime.create_token("admin", "dev-admin")
+    state = {
+        "stage": runtime.config.stage,
+        "rest_url": runtime.rest_url,
+        "websocket_url": None,
+        "aws_endpoint": runtime.moto.url,
+        "admin_token": token,
+    }
+    LOCAL_STATE.parent.mkdir(exist_ok=True)
+    LOCAL_STATE.write_text(json.dumps(state, indent=2))
+    print("Leadflow local runtime is up (Ctrl-C to stop)")
+    print(f"  REST API       {runtime.rest_url}")
+    print("  WebSocket API  not served yet (the assignment domain adds it)")
+    print(f"  local AWS      {runtime.moto.url}")
+    print(f"  admin token    {token}")
+    print(f"  written to     {LOCAL_STATE}")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+        LOCAL_STATE.unlink(missing_ok=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    runtime = _start_runtime(args.stage, 0, "WARNING")
+    try:
+        token = runtime.create_token("admin", "demo")
+        client = LeadflowClient(runtime.rest_url, token)
+        path = Path(args.file) if args.file else SAMPLE
+        print(f"local runtime up at {runtime.rest_url}; uploading {path.name} through the REST API")
+        job = client.upload(path)
+        job = client.wait(job["job_id"], on_progress=_progress_bar, timeout_s=300)
+        sys.stderr.write("\n")
+        print(summary(job))
+        print(f"done in {time.monotonic() - started:.1f} s")
+        return 0 if job["status"] == "completed" else 1
+    finally:
+        runtime.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leadflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def remote(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--api", help="REST API base URL (default: LEADFLOW_API or the local runtime)")
+        p.add_argument("--token", help="bearer token (default: LEADFLOW_TOKEN or the local admin token)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+    dev = sub.add_parser("dev", help="serve the local system until Ctrl-C")
+    dev.add_argument("--stage", default="dev")
+    dev.add_argument("--port", type=int, default=0, help="REST port (default: a free one)")
+    dev.add_argument("-v", "--verbose", action="store_true", help="show the handlers' logs")
+    dev.set_defaults(func=cmd_dev)
+
+    demo = sub.add_parser("demo", help="run the sample workbook through the local system")
+    demo.add_argument("--stage", default="dev")
+    demo.add_argument("--file", help="a file to use instead of the bundled sample")
+    demo.set_defaults(func=cmd_demo)
+
+    upload = sub.add_parser("upload", help="upload a spreadsheet, CSV or JSON file of leads")
+    upload.add_argument("file")
+    upload.add_argument("--wait", action="store_true", help="show progress until the job ends")
+    remote(upload)
+    upload.set_defaults(func=cmd_upload)
+
+    jobs = sub.add_parser("jobs", help="show or cancel jobs").add_subparsers(dest="jobs_command", required=True)
+    show = jobs.add_parser("show", help="print a job")
+    show.add_argument("job_id")
+    remote(show)
+    show.set_defaults(func=cmd_jobs_show)
+    cancel = jobs.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("job_id")
+    remote(cancel)
+    cancel.set_defaults(func=cmd_jobs_cancel)
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
+    create = tokens.add_parser("create", help="create a token (needs an admin token)")
+    create.add_argument("--role", required=True, choices=["admin", "agent", "integration"])
+    create.add_argument("--user")
+    remote(create)
+    create.set_defaults(func=cmd_tokens_create)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except ApiError as exc:
+        print(f"error: {exc.message if exc.status == 0 else exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""A small client of the Leadflow REST API, used by the CLI, the demo and the tests.
+
+It finds the API and token from arguments, then `LEADFLOW_API` / `LEADFLOW_TOKEN`, then the
+`.leadflow/local.json` that `leadflow dev` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+LOCAL_STATE = Path(".leadflow") / "local.json"
+FINAL = {"completed", "failed", "cancelled"}
+#: direct uploads up to this size; larger files go through a presigned POST
+DIRECT_LIMIT = 4 * 1024 * 1024
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Connection:
+    api: str
+    token: str | None
+
+
+def resolve_connection(api: str | None = None, token: str | None = None) -> Connection:
+    state: dict[str, Any] = {}
+    if LOCAL_STATE.exists():
+        state = json.loads(LOCAL_STATE.read_text())
+    api = api or os.environ.get("LEADFLOW_API") or state.get("rest_url")
+    token = token or os.environ.get("LEADFLOW_TOKEN") or state.get("admin_token")
+    if not api:
+        raise ApiError(0, "no API: start `leadflow dev`, or pass --api URL / set LEADFLOW_API")
+    return Connection(api.rstrip("/"), token)
+
+
+class LeadflowClient:
+    def __init__(self, api: str, token: str | None, *, timeout: float = 60.0) -> None:
+        self.api = api.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=self.api, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _check(self, response: httpx.Response) -> Any:
+        if response.status_code >= 400:
+            try:
+                message = response.json().get("message") or response.text
+            except ValueError:
+                message = response.text
+            raise ApiError(response.status_code, str(message))
+        return response.json() if response.content else None
+
+    def upload(self, path: Path, *, direct_limit: int = DIRECT_LIMIT) -> dict[str, Any]:
+        """Upload a file directly when small, through a presigned POST when large; returns the job."""
+        size = path.stat().st_size
+        if size <= direct_limit:
+            with path.open("rb") as f:
+                response = self.http.post("/uploads", params={"filename": path.name}, content=f.read())
+            if response.status_code != 413:
+                result: dict[str, Any] = self._check(response)
+                return result
+        presigned = self._check(self.http.post("/uploads/presign", json={"filename": path.name, "size": size}))
+        upload = presigned["upload"]
+        with path.open("rb") as f:
+            files = {"file": (path.name, f, upload["fields"].get("Content-Type", "application/octet-stream"))}
+            response = httpx.post(upload["url"], data=upload["fields"], files=files, timeout=600.0)
+        if response.status_code >= 300:
+            raise ApiError(response.status_code, f"the storage refused the upload: {response.text[:300]}")
+        job: dict[str, Any] = self.job(presigned["job_id"])
+        return job
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.get(f"/jobs/{job_id}"))
+        return result
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.delete(f"/jobs/{job_id}"))
+        return result
+
+    def create_token(self, role: str, user: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"role": role}
+        if user:
+            body["user"] = user
+        result: dict[str, Any] = self._check(self.http.post("/tokens", json=body))
+        return result
+
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout_s: float = 600.0,
+        interval_s: float = 0.3,
+        on_progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            job = self.job(job_id)
+            if on_progress:
+                on_progress(job)
+            if job["status"] in FINAL:
+                return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:.0f} s")
+            time.sleep(interval_s)

@@ -1,0 +1,63 @@
+"""Per-stage settings, read once from `cdk.json` context and passed on as a typed object.
+
+The CDK app and the local runtime both build their `StageConfig` here, so a stage means the
+same limits in the cloud and on a laptop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("dev", "prod")
+PREFIX = "leadflow"
+
+
+class ConfigError(ValueError):
+    """The stage or its settings in cdk.json are not usable."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    stage: str
+    region: str = "us-east-1"
+    account: str | None = None
+    retain_data: bool = False
+    log_retention_days: int = 14
+    max_direct_upload_bytes: int = 4 * 1024 * 1024
+    max_presigned_upload_bytes: int = 500 * 1024 * 1024
+    max_uncompressed_bytes: int = 200 * 1024 * 1024
+    batch_message_bytes: int = 64 * 1024
+    alarm_emails: tuple[str, ...] = field(default_factory=tuple)
+    default_country: str = "US"
+
+    def name(self, key: str) -> str:
+        """The physical name of a queue, table, function or topic: the stage is in every name."""
+        return f"{PREFIX}-{self.stage}-{key}"
+
+    def bucket_name(self, key: str, account: str) -> str:
+        """S3 names are global, so buckets also carry the account and region."""
+        return f"{PREFIX}-{self.stage}-{key}-{account}-{self.region}"
+
+    @classmethod
+    def from_context(cls, stage: str, stages: dict[str, Any]) -> StageConfig:
+        if stage not in STAGES:
+            raise ConfigError(f"unknown stage {stage!r}; use one of {', '.join(STAGES)}")
+        raw = dict(stages.get(stage) or {})
+        known = set(cls.__dataclass_fields__) - {"stage"}
+        unknown = set(raw) - known
+        if unknown:
+            raise ConfigError(f"unknown settings for stage {stage}: {', '.join(sorted(unknown))}")
+        if "alarm_emails" in raw:
+            raw["alarm_emails"] = tuple(raw["alarm_emails"])
+        return cls(stage=stage, **raw)
+
+
+def load_stage(stage: str = "dev", cdk_json: Path | None = None) -> StageConfig:
+    """Read the stage's settings from cdk.json, as `app.py` does from CDK context."""
+    path = cdk_json or REPO_ROOT / "cdk.json"
+    context = json.loads(path.read_text())["context"]
+    return StageConfig.from_context(stage, context["stages"])

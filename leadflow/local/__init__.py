@@ -1,0 +1,1 @@
+"""The embedded local runtime: moto in server mode plus real HTTP servers, running the same handlers."""

@@ -1,0 +1,237 @@
+"""A real HTTP server on 127.0.0.1 that behaves as the API Gateway REST API of the stacks.
+
+It serves `/{stage}/...` like the deployed API, runs the TOKEN authorizer (401 when the header
+is missing or the token unknown, with the same result cache), builds Lambda proxy events with
+the authorizer's context, and turns proxy responses back into HTTP. As with `binaryMediaTypes:
+*/*`, request bodies reach handlers base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from leadflow.local.lambda_runtime import Invoker
+
+#: API Gateway's own limit on a request payload
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization,Content-Type,X-Filename",
+    "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+}
+
+
+@dataclass(frozen=True)
+class LocalRoute:
+    method: str
+    path: str  # /jobs/{job_id}
+    invoker: Invoker
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        return re.compile(f"^{regex}$")
+
+
+class RestGateway:
+    def __init__(
+        self,
+        *,
+        routes: list[LocalRoute],
+        authorizer: Invoker,
+        stage: str,
+        account: str,
+        region: str,
+        cache_ttl_s: int,
+        port: int = 0,
+    ) -> None:
+        self.routes = routes
+        self.authorizer = authorizer
+        self.stage = stage
+        self.account = account
+        self.region = region
+        self.cache_ttl_s = cache_ttl_s
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._cache_lock = threading.Lock()
+        gateway = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: the handlers log
+                return
+
+            def _any(self) -> None:
+                gateway.handle(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}/{stage}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="rest-gateway", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # ------------------------------------------------------------------ request handling
+
+    @staticmethod
+    def _send(req: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+        req.send_response(status)
+        for k, v in {**CORS_HEADERS, **headers}.items():
+            req.send_header(k, v)
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        if req.command != "HEAD":
+            req.wfile.write(body)
+
+    def _json(self, req: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        self._send(req, status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+    def handle(self, req: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(req.path)
+        prefix = f"/{self.stage}"
+        length = int(req.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            req.close_connection = True
+            self._json(req, 413, {"message": "Request Too Long"})
+            return
+        body = req.rfile.read(length) if length else b""
+        if req.command == "OPTIONS":
+            self._send(req, 204, b"", {})
+            return
+        if not (url.path == prefix or url.path.startswith(prefix + "/")):
+            self._json(req, 404, {"message": f"Not Found: the API lives under /{self.stage}"})
+            return
+        path = url.path[len(prefix) :] or "/"
+        match = None
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m and route.method == req.command:
+                match = (route, m.groupdict())
+                break
+        if match is None:
+            self._json(req, 404, {"message": "Not Found"})
+            return
+        route, params = match
+        header = req.headers.get("Authorization")
+        if not header:
+            self._json(req, 401, {"message": "Unauthorized"})
+            return
+        method_arn = (
+            f"arn:aws:execute-api:{self.region}:{self.account}:local/{self.stage}/{req.command}{route.path}"
+        )
+        policy = self._authorize(header, method_arn)
+        if policy is None:
+            self._json(req, 401, {"message": "Unauthorized"})
+            return
+        if not _allows(policy, method_arn):
+            self._json(req, 403, {"message": "User is not authorized to access this resource"})
+            return
+        event = self._event(req, route, path, params, url.query, body, policy)
+        try:
+            response = route.invoker(event)
+        except Exception:
+            self._json(req, 502, {"message": "Internal server error"})
+            return
+        self._reply(req, response)
+
+    def _authorize(self, header: str, method_arn: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        with self._cache_lock:
+            hit = self._cache.get(header)
+            if hit and hit[0] > now:
+                return hit[1]
+        event = {"type": "TOKEN", "authorizationToken": header, "methodArn": method_arn}
+        try:
+            policy: dict[str, Any] = self.authorizer(event)
+        except Exception:
+            return None
+        with self._cache_lock:
+            self._cache[header] = (now + self.cache_ttl_s, policy)
+        return policy
+
+    def _event(
+        self,
+        req: BaseHTTPRequestHandler,
+        route: LocalRoute,
+        path: str,
+        params: dict[str, str],
+        query: str,
+        body: bytes,
+        policy: dict[str, Any],
+    ) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for k, v in req.headers.items():
+            headers[k] = v
+            multi_headers.setdefault(k, []).append(v)
+        multi_query = parse_qs(query, keep_blank_values=True)
+        now = time.time()
+        return {
+            "resource": route.path,
+            "path": path,
+            "httpMethod": req.command,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourceId": "local",
+                "resourcePath": route.path,
+                "httpMethod": req.command,
+                "requestId": str(uuid.uuid4()),
+                "extendedRequestId": str(uuid.uuid4()),
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+                "requestTimeEpoch": int(now * 1000),
+                "path": f"/{self.stage}{path}",
+                "accountId": self.account,
+                "protocol": "HTTP/1.1",
+                "stage": self.stage,
+                "domainPrefix": "127",
+                "domainName": req.headers.get("Host", "127.0.0.1"),
+                "apiId": "local",
+                "identity": {"sourceIp": req.client_address[0], "userAgent": req.headers.get("User-Agent")},
+                "authorizer": {"principalId": policy.get("principalId"), **(policy.get("context") or {})},
+            },
+            "body": base64.b64encode(body).decode() if body else None,
+            "isBase64Encoded": bool(body),
+        }
+
+    def _reply(self, req: BaseHTTPRequestHandler, response: dict[str, Any]) -> None:
+        status = int(response.get("statusCode", 200))
+        raw = response.get("body") or ""
+        data = base64.b64decode(raw) if response.get("isBase64Encoded") else str(raw).encode()
+        headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
+        for k, values in (response.get("multiValueHeaders") or {}).items():
+            headers[k] = ", ".join(str(v) for v in values)
+        self._send(req, status, data, headers)
+
+
+def _allows(policy: dict[str, Any], method_arn: str) -> bool:
+    allowed = False
+    for statement in policy.get("policyDocument", {}).get("Statement", []):
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        if any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn) for r in resources):
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = True
+    return allowed

@@ -1,0 +1,167 @@
+"""The embedded local runtime: the whole system on one machine with no AWS account.
+
+It starts the local AWS (moto, 127.0.0.1), provisions what `wiring` declares under the stage's
+names, puts the functions' environment in place, starts the SQS event source mappings and the
+REST gateway, and can mint development tokens. One runtime per process: handlers cache their
+settings and clients for the life of the process, as they do for the life of a Lambda instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from leadflow import wiring
+from leadflow.config import StageConfig, load_stage
+from leadflow.local.aws import ACCOUNT, CREDENTIALS, MotoServer, Resources, clients, provision
+from leadflow.local.lambda_runtime import EventSourceMapping, Invoker
+from leadflow.local.registry import LocalFunction, local_functions, process_env
+from leadflow.local.rest import LocalRoute, RestGateway
+
+#: locally, a consumer runs at most this many invocations at once (2 cores)
+LOCAL_MAX_CONCURRENCY = 2
+_started = False
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        stage: str = "dev",
+        *,
+        config: StageConfig | None = None,
+        rest_port: int = 0,
+        log_level: str = "WARNING",
+        visibility_timeout_s: int | None = None,
+    ) -> None:
+        self.config = config or load_stage(stage)
+        self.rest_port = rest_port
+        self.log_level = log_level
+        self.visibility_timeout_s = visibility_timeout_s
+        self.moto = MotoServer()
+        self.resources = Resources()
+        self.functions: dict[str, LocalFunction] = local_functions(self.config)
+        self.invokers: dict[str, Invoker] = {}
+        self.mappings: dict[str, EventSourceMapping] = {}
+        self.gateway: RestGateway | None = None
+        self.errors: list[BaseException] = []
+        self._aws: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> LocalRuntime:
+        global _started
+        if _started:
+            raise RuntimeError("one local runtime per process: handlers keep their settings for the process")
+        _started = True
+        self.moto.start()
+        region = self.config.region
+        os.environ.update(
+            {
+                **CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.moto.url,
+                "AWS_DEFAULT_REGION": region,
+                "AWS_REGION": region,
+                "LEADFLOW_LOCAL_RUNTIME": "1",
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        self.resources = provision(self.config, self.moto.url, visibility_timeout_s=self.visibility_timeout_s)
+        env = process_env(self.config, self.resources)
+        env["LOG_LEVEL"] = self.log_level
+        os.environ.update(env)
+        logging.getLogger("botocore").setLevel(logging.WARNING)
+        self._aws = clients(self.moto.url, region)
+        for fn in wiring.FUNCTIONS:
+            local = self.functions[fn.key]
+            self.invokers[fn.key] = Invoker(local, region, ACCOUNT, serialize=not fn.sqs_sources)
+        for fn in wiring.FUNCTIONS:
+            for source in fn.sqs_sources:
+                url = self.resources.queues[source.queue]
+                arn = f"arn:aws:sqs:{region}:{ACCOUNT}:{self.config.name(source.queue)}"
+                mapping = EventSourceMapping(
+                    sqs=self._aws["sqs"],
+                    queue_url=url,
+                    queue_arn=arn,
+                    invoke=self.invokers[fn.key],
+                    batch_size=source.batch_size,
+                    batching_window_s=source.max_batching_window_s,
+                    region=region,
+                    concurrency=min(source.max_concurrency or LOCAL_MAX_CONCURRENCY, LOCAL_MAX_CONCURRENCY),
+                    on_error=self.errors.append,
+                )
+                mapping.start()
+                self.mappings[source.queue] = mapping
+        auth_fn = wiring.authorizer()
+        auth_trigger = next(t for t in auth_fn.triggers if isinstance(t, wiring.RestAuthorizer))
+        routes = [LocalRoute(r.method, r.path, self.invokers[fn.key]) for r, fn in wiring.rest_routes()]
+        self.gateway = RestGateway(
+            routes=routes,
+            authorizer=self.invokers[auth_fn.key],
+            stage=self.config.stage,
+            account=ACCOUNT,
+            region=region,
+            cache_ttl_s=auth_trigger.cache_ttl_s,
+            port=self.rest_port,
+        )
+        self.gateway.start()
+        return self
+
+    def stop(self) -> None:
+        for mapping in self.mappings.values():
+            mapping._stop.set()
+        if self.gateway:
+            self.gateway.stop()
+        for mapping in self.mappings.values():
+            mapping.stop()
+        self.moto.stop()
+        os.environ.pop("LEADFLOW_LOCAL_RUNTIME", None)
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def rest_url(self) -> str:
+        assert self.gateway is not None, "start the runtime first"
+        return self.gateway.url
+
+    def aws(self, service: str) -> Any:
+        """A client on the local AWS (s3, sqs, dynamodb, sns)."""
+        return self._aws[service]
+
+    def create_token(self, role: str = "admin", user: str = "dev-admin") -> str:
+        """Mint a development token straight into the tokens table (how an admin is bootstrapped)."""
+        from shared.auth import TokenStore, parse_role
+
+        return TokenStore(self.resources.tables["tokens"]).create(role=parse_role(role), user=user, created_by="local")
+
+    def queue_depths(self) -> dict[str, dict[str, int]]:
+        out = {}
+        for key, url in {**self.resources.queues, **{f"{k}-dlq": v for k, v in self.resources.dlqs.items()}}.items():
+            attrs = self.aws("sqs").get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            out[key] = {
+                "visible": int(attrs["ApproximateNumberOfMessages"]),
+                "in_flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
+            }
+        return out
+
+    def wait_idle(self, timeout_s: float = 60.0) -> bool:
+        """True once no main queue holds a message and no consumer is busy."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            depths = self.queue_depths()
+            queues_empty = all(v["visible"] == 0 and v["in_flight"] == 0 for k, v in depths.items()
+                               if not k.endswith("-dlq"))
+            if queues_empty and not any(m.busy for m in self.mappings.values()):
+                return True
+            time.sleep(0.2)
+        return False

@@ -1,0 +1,332 @@
+"""The one source of truth for wiring: which resources exist, which function runs on which
+trigger, with which environment and which permissions.
+
+The CDK stacks (`stacks/`) and the local runtime (`leadflow/local/`) both read this module; a
+test proves that the synthesized templates and the local runtime agree. Nothing here imports
+CDK or boto3, so the local runtime and the CLI stay light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Domain = Literal["ingestion", "enrichment", "assignment", "notification"]
+DOMAINS: tuple[Domain, ...] = ("ingestion", "enrichment", "assignment", "notification")
+Access = Literal["read", "write", "read_write", "send", "consume", "publish"]
+
+
+# ---------------------------------------------------------------- resources
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    domain: Domain
+    #: receives before a message moves to the dead-letter queue `{key}-dlq`
+    max_receive_count: int = 3
+    retention_days: int = 14
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    pk: str
+    sk: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    domain: Domain
+    pk: str
+    sk: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueNotification:
+    """S3 ObjectCreated events under `prefixes` go to `queue` (not straight to a function)."""
+
+    queue: str
+    prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    domain: Domain
+    notifications: tuple[QueueNotification, ...] = ()
+    #: browsers and the CLI POST presigned forms straight to the bucket
+    cors_post: bool = False
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    domain: Domain
+
+
+# ---------------------------------------------------------------- environment references
+
+
+@dataclass(frozen=True)
+class TableName:
+    table: str
+
+
+@dataclass(frozen=True)
+class QueueUrl:
+    queue: str
+
+
+@dataclass(frozen=True)
+class BucketName:
+    bucket: str
+
+
+@dataclass(frozen=True)
+class TopicArn:
+    topic: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A `StageConfig` attribute, passed as text."""
+
+    attribute: str
+
+
+@dataclass(frozen=True)
+class Literal_:
+    value: str
+
+
+EnvRef = TableName | QueueUrl | BucketName | TopicArn | Setting | Literal_
+
+
+# ---------------------------------------------------------------- triggers and grants
+
+
+@dataclass(frozen=True)
+class Route:
+    """A REST API route (API Gateway REST, Lambda proxy integration, behind the authorizer)."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    queue: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+    max_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class RestAuthorizer:
+    """The function is the REST API's token authorizer (identity source: Authorization header)."""
+
+    cache_ttl_s: int = 60
+
+
+Trigger = Route | SqsSource | RestAuthorizer
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: Literal["table", "queue", "bucket", "topic"]
+    key: str
+    access: Access
+    #: for buckets: the key prefix the grant is limited to
+    prefix: str = "*"
+
+
+# ---------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str
+    domain: Domain
+    handler: str  # dotted path from the repo root: lambdas.<fn>.handler.handler
+    description: str
+    env: dict[str, EnvRef] = field(default_factory=dict)
+    triggers: tuple[Trigger, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    timeout_s: int = 30
+    memory_mb: int = 512
+
+    @property
+    def directory(self) -> str:
+        """The folder under the repo root holding the handler package."""
+        return "/".join(self.handler.split(".")[:2])
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, Route))
+
+    @property
+    def sqs_sources(self) -> tuple[SqsSource, ...]:
+        return tuple(t for t in self.triggers if isinstance(t, SqsSource))
+
+
+# ---------------------------------------------------------------- the system
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("upload-events", "ingestion"),
+    Queue("lead-batches", "enrichment"),
+)
+
+TABLES: tuple[Table, ...] = (
+    # a job record (sk "job") and its rejected rows (sk "rej#...") share a partition
+    Table("jobs", "ingestion", pk="job_id", sk="sk", ttl_attribute="expires_at"),
+    Table("tokens", "ingestion", pk="token_hash"),
+    Table("leads", "enrichment", pk="lead_id", indexes=(Index("by_job", pk="job_id", sk="lead_id"),)),
+    Table("users", "assignment", pk="user_id"),
+)
+
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket(
+        "uploads",
+        "ingestion",
+        notifications=(QueueNotification("upload-events", ("uploads/", "raw/")),),
+        cors_post=True,
+    ),
+)
+
+TOPICS: tuple[Topic, ...] = (Topic("alarms", "notification"),)
+
+_POWERTOOLS = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "authorizer",
+        "ingestion",
+        "lambdas.authorizer.handler.handler",
+        "Checks bearer tokens (stored hashed) and passes the role and user on",
+        env={**_POWERTOOLS, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(RestAuthorizer(),),
+        grants=(Grant("table", "tokens", "read"),),
+        timeout_s=5,
+        memory_mb=256,
+    ),
+    Function(
+        "uploads",
+        "ingestion",
+        "lambdas.uploads.handler.handler",
+        "Takes a direct upload or hands out a presigned POST; creates the job",
+        env={
+            **_POWERTOOLS,
+            "JOBS_TABLE": TableName("jobs"),
+            "UPLOADS_BUCKET": BucketName("uploads"),
+            "MAX_DIRECT_UPLOAD_BYTES": Setting("max_direct_upload_bytes"),
+            "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
+        },
+        triggers=(Route("POST", "/uploads"), Route("POST", "/uploads/presign")),
+        grants=(
+            Grant("table", "jobs", "read_write"),
+            Grant("bucket", "uploads", "write", prefix="uploads/*"),
+        ),
+        timeout_s=29,
+    ),
+    Function(
+        "jobs",
+        "ingestion",
+        "lambdas.jobs.handler.handler",
+        "Shows a job with its rejected rows, or cancels it",
+        env={**_POWERTOOLS, "JOBS_TABLE": TableName("jobs")},
+        triggers=(Route("GET", "/jobs/{job_id}"), Route("DELETE", "/jobs/{job_id}")),
+        grants=(Grant("table", "jobs", "read_write"),),
+        memory_mb=256,
+    ),
+    Function(
+        "tokens",
+        "ingestion",
+        "lambdas.tokens.handler.handler",
+        "Creates API tokens (admin only); the token is shown once and stored hashed",
+        env={**_POWERTOOLS, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(Route("POST", "/tokens"),),
+        grants=(Grant("table", "tokens", "write"),),
+        memory_mb=256,
+    ),
+    Function(
+        "splitter",
+        "ingestion",
+        "lambdas.splitter.handler.handler",
+        "Reads an uploaded file (every worksheet) and sends its rows in byte-sized batches",
+        env={
+            **_POWERTOOLS,
+            "JOBS_TABLE": TableName("jobs"),
+            "UPLOADS_BUCKET": BucketName("uploads"),
+            "LEAD_BATCHES_QUEUE_URL": QueueUrl("lead-batches"),
+            "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
+            "MAX_UNCOMPRESSED_BYTES": Setting("max_uncompressed_bytes"),
+            "BATCH_MESSAGE_BYTES": Setting("batch_message_bytes"),
+        },
+        triggers=(SqsSource("upload-events", batch_size=1),),
+        grants=(
+            Grant("table", "jobs", "read_write"),
+            Grant("bucket", "uploads", "read"),
+            Grant("queue", "upload-events", "consume"),
+            Grant("queue", "lead-batches", "send"),
+        ),
+        timeout_s=900,
+        memory_mb=1769,
+    ),
+    Function(
+        "store-leads",
+        "enrichment",
+        "lambdas.store_leads.handler.handler",
+        "Stores a batch of leads (BatchWriteItem) and counts it on its job, once",
+        env={
+            **_POWERTOOLS,
+            "JOBS_TABLE": TableName("jobs"),
+            "LEADS_TABLE": TableName("leads"),
+        },
+        triggers=(SqsSource("lead-batches", batch_size=10, max_batching_window_s=1, max_concurrency=5),),
+        grants=(
+            Grant("table", "jobs", "read_write"),
+            Grant("table", "leads", "read_write"),
+            Grant("queue", "lead-batches", "consume"),
+        ),
+        timeout_s=120,
+        memory_mb=1024,
+    ),
+)
+
+
+def function(key: str) -> Function:
+    return next(f for f in FUNCTIONS if f.key == key)
+
+
+def queue(key: str) -> Queue:
+    return next(q for q in QUEUES if q.key == key)
+
+
+def table(key: str) -> Table:
+    return next(t for t in TABLES if t.key == key)
+
+
+def consumer_of(queue_key: str) -> Function | None:
+    """The function an SQS queue feeds, if any (a queue's visibility timeout follows it)."""
+    for fn in FUNCTIONS:
+        if any(s.queue == queue_key for s in fn.sqs_sources):
+            return fn
+    return None
+
+
+def visibility_timeout_s(queue_key: str) -> int:
+    """Six times the consumer's timeout, as the Lambda docs advise for SQS event sources."""
+    fn = consumer_of(queue_key)
+    return 6 * fn.timeout_s if fn else 30
+
+
+def rest_routes() -> list[tuple[Route, Function]]:
+    return [(r, fn) for fn in FUNCTIONS for r in fn.routes]
+
+
+def authorizer() -> Function:
+    return next(f for f in FUNCTIONS if any(isinstance(t, RestAuthorizer) for t in f.triggers))

@@ -1,0 +1,142 @@
+"""The domain models every Lambda shares: Lead, Email, User, and the Job around an upload."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_now() -> str:
+    return utc_now().isoformat(timespec="milliseconds")
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+
+
+class Lead(BaseModel):
+    """A person who may buy, with where they came from."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    lead_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    title: str | None = None
+    country: str | None = None
+    source: str = "upload"
+    job_id: str | None = None
+    file: str | None = None
+    worksheet: str | None = Field(default=None, alias="_worksheet")
+    row: int | None = None
+    dealer_id: str | None = None
+    location_id: str | None = None
+    dedupe_key: str | None = None
+    status: LeadStatus = LeadStatus.NEW
+    attributes: dict[str, str] = Field(default_factory=dict)
+    created_at: str = Field(default_factory=iso_now)
+
+    @staticmethod
+    def id_for(job_id: str, worksheet: str | None, row: int) -> str:
+        """The same row of the same job always gets the same id, so a redelivery overwrites itself."""
+        digest = hashlib.sha256(f"{job_id}\x1f{worksheet or ''}\x1f{row}".encode()).hexdigest()
+        return digest[:32]
+
+    def to_item(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class EmailStatus(StrEnum):
+    PENDING = "Pending"
+    POSITIVE = "Positive Reply"
+    NEUTRAL = "Neutral Reply"
+    NOT_A_LEAD = "Not a lead"
+
+
+class Email(BaseModel):
+    """An inbound message from a lead that an agent must read and classify."""
+
+    email_id: str
+    lead_id: str | None = None
+    sender: str
+    subject: str | None = None
+    body: str | None = None
+    received_at: str
+    status: EmailStatus = EmailStatus.PENDING
+    assigned_to: str | None = None
+    assigned_at: str | None = None
+
+
+class UserStatus(StrEnum):
+    OFFLINE = "offline"
+    AWAY = "away"
+    BUSY = "busy"
+    ONLINE = "online"
+
+
+class User(BaseModel):
+    """An agent: status, the WebSocket connections it holds, its current work."""
+
+    user_id: str
+    status: UserStatus = UserStatus.OFFLINE
+    connections: list[str] = Field(default_factory=list)
+    current_email_id: str | None = None
+    last_assigned_at: str | None = None
+
+
+class JobStatus(StrEnum):
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Rejection(BaseModel):
+    worksheet: str | None = None
+    row: int
+    reason: str
+
+
+class Job(BaseModel):
+    """An upload's progress. Counters are updated atomically by the functions that do the work."""
+
+    job_id: str
+    status: JobStatus
+    filename: str
+    source: str = "upload"
+    object_key: str | None = None
+    size_bytes: int | None = None
+    rows_total: int = 0
+    leads_stored: int = 0
+    rows_rejected: int = 0
+    batches_total: int | None = None
+    batches_done: int = 0
+    rejections: list[Rejection] = Field(default_factory=list)
+    error: str | None = None
+    created_by: str | None = None
+    created_at: str = Field(default_factory=iso_now)
+    updated_at: str = Field(default_factory=iso_now)
+
+    def public(self) -> dict[str, Any]:
+        """The job object the API and the CLI show."""
+        return self.model_dump(mode="json")

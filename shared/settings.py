@@ -1,0 +1,48 @@
+"""Environment read once into typed settings, per function, at first use."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Env(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class TokensEnv(_Env):
+    TOKENS_TABLE: str
+
+
+class JobsEnv(_Env):
+    JOBS_TABLE: str
+
+
+class UploadsEnv(JobsEnv):
+    UPLOADS_BUCKET: str
+    MAX_DIRECT_UPLOAD_BYTES: int
+    MAX_PRESIGNED_UPLOAD_BYTES: int
+
+
+class SplitterEnv(JobsEnv):
+    UPLOADS_BUCKET: str
+    LEAD_BATCHES_QUEUE_URL: str
+    MAX_PRESIGNED_UPLOAD_BYTES: int
+    MAX_UNCOMPRESSED_BYTES: int
+    BATCH_MESSAGE_BYTES: int
+
+
+class StoreLeadsEnv(JobsEnv):
+    LEADS_TABLE: str
+
+
+T = TypeVar("T", bound="_Env")
+
+
+@cache
+def load(model: type[T]) -> T:
+    """Validate the environment against `model`; a missing variable fails at cold start, loudly."""
+    return model.model_validate(dict(os.environ))

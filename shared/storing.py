@@ -1,0 +1,72 @@
+"""The store step: a batch message of rows becomes leads in the leads table, counted on its job once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.dynamo import batch_put
+from shared.jobs import JobRepository
+from shared.leads import RowRejected, lead_from_row
+from shared.models import JobStatus, Rejection
+from shared.observability import logger
+
+
+@dataclass
+class BatchOutcome:
+    job_id: str
+    batch_id: str
+    stored: int = 0
+    rejected: int = 0
+    skipped: str | None = None
+
+
+@dataclass
+class LeadStore:
+    jobs: JobRepository
+    leads_table: str
+    #: job status seen in this invocation, so ten messages of one job cost one read
+    _status_cache: dict[str, JobStatus | None] = field(default_factory=dict)
+
+    def _status(self, job_id: str) -> JobStatus | None:
+        if job_id not in self._status_cache:
+            self._status_cache[job_id] = self.jobs.status(job_id)
+        return self._status_cache[job_id]
+
+    def store_batch(self, body: str) -> BatchOutcome:
+        message: dict[str, Any] = json.loads(body)
+        job_id, batch_id = message["job_id"], message["batch_id"]
+        outcome = BatchOutcome(job_id, batch_id)
+        status = self._status(job_id)
+        if status in (JobStatus.CANCELLED, JobStatus.FAILED, None):
+            outcome.skipped = status.value if status else "unknown job"
+            logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
+            return outcome
+        puts: list[tuple[str, dict[str, Any]]] = []
+        for row in message["rows"]:
+            try:
+                lead = lead_from_row(
+                    row["v"],
+                    job_id=job_id,
+                    worksheet=row.get("w"),
+                    row=int(row["r"]),
+                    source=str(message.get("source") or "upload"),
+                    file=message.get("file"),
+                )
+            except RowRejected as exc:
+                rejection = Rejection(worksheet=row.get("w"), row=int(row["r"]), reason=str(exc))
+                puts.append((self.jobs.table, self.jobs.rejection_item(job_id, rejection)))
+                outcome.rejected += 1
+                continue
+            puts.append((self.leads_table, lead.to_item()))
+            outcome.stored += 1
+        # leads and rejections first, the count last: a crash in between is redelivered and
+        # rewrites the same items; the count happens once because of the batch id
+        batch_put(puts)
+        counted = self.jobs.record_batch(job_id, batch_id, stored=outcome.stored, rejected=outcome.rejected)
+        if counted is None:
+            outcome.skipped = "already counted"
+        logger.info("batch stored", job_id=job_id, batch_id=batch_id, stored=outcome.stored,
+                    rejected=outcome.rejected, recount=counted is None)
+        return outcome

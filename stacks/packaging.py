@@ -1,0 +1,130 @@
+"""Lambda packaging without Docker: a staged folder per function, one pip-built dependencies layer.
+
+A function's asset holds only what its dotted handler path needs on Lambda: `lambdas/__init__.py`,
+its own handler package and the `shared/` package, at the same relative paths as in the repo, so
+`lambdas.splitter.handler.handler` imports as it does locally. Third-party packages come from one
+layer built by `pip install --platform ...` on this machine (local bundling): there is no Docker
+engine here, and the `image` CDK insists on is never run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+from leadflow import wiring
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.X86_64
+
+# The wheels must match the Lambda runtime (CPython 3.12, x86_64, glibc >= 2.17), not this machine.
+PIP_TARGET_ARGS: tuple[str, ...] = (
+    "--platform",
+    "manylinux2014_x86_64",
+    "--only-binary=:all:",
+    "--python-version",
+    "3.12",
+    "--implementation",
+    "cp",
+)
+
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache")
+
+
+class PackagingError(RuntimeError):
+    """A function's sources or the layer's requirements are missing or cannot be built."""
+
+
+@jsii.implements(ILocalBundling)
+class PipLayerBundling:
+    """Installs `requirements.txt` into `<output>/python` with the running interpreter's pip."""
+
+    def __init__(self, requirements: Path) -> None:
+        self._requirements = requirements
+
+    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+        target = Path(output_dir) / "python"
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            *PIP_TARGET_ARGS,
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-r",
+            str(self._requirements),
+            "-t",
+            str(target),
+        ]
+        # stderr, not stdout: the CDK CLI reads the app's stdout
+        print(f"leadflow: building the dependencies layer with pip into {target}", file=sys.stderr)
+        started = time.monotonic()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            # Raising (rather than returning False) stops CDK from falling back to `docker run`.
+            raise PackagingError(f"pip could not build the dependencies layer:\n{result.stderr}")
+        print(f"leadflow: dependencies layer built in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        return True
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """Where the sources are and where their per-function copies are staged for this synth."""
+
+    repo_root: Path
+    staging_root: Path
+
+    def function_code(self, fn: wiring.Function) -> lambda_.Code:
+        return lambda_.Code.from_asset(str(self.stage_function(fn)))
+
+    def stage_function(self, fn: wiring.Function) -> Path:
+        """Copy exactly the files `fn` imports from the repo into a fresh folder and return it."""
+        handler_dir = self.repo_root / fn.directory
+        package_init = self.repo_root / "lambdas" / "__init__.py"
+        shared = self.repo_root / "shared"
+        for needed in (handler_dir / "__init__.py", package_init, shared / "__init__.py"):
+            if not needed.is_file():
+                raise PackagingError(
+                    f"function {fn.key!r} (handler {fn.handler}) cannot be packaged: {needed} is missing"
+                )
+        staged = self.staging_root / "functions" / fn.key
+        if staged.exists():
+            shutil.rmtree(staged)
+        shutil.copytree(handler_dir, staged / fn.directory, ignore=_IGNORED)
+        shutil.copy2(package_init, staged / "lambdas" / "__init__.py")
+        shutil.copytree(shared, staged / "shared", ignore=_IGNORED)
+        return staged
+
+    def dependencies_code(self) -> lambda_.Code:
+        requirements = self.repo_root / "requirements.txt"
+        if not requirements.is_file():
+            raise PackagingError(f"the dependencies layer needs {requirements}")
+        source = self.staging_root / "layer"
+        source.mkdir(parents=True, exist_ok=True)
+        staged_requirements = source / "requirements.txt"
+        shutil.copy2(requirements, staged_requirements)
+        # The hash is the input (requirements + target platform), so an unchanged layer is not
+        # rebuilt when its bundle already sits in the output folder from an earlier synth.
+        digest = hashlib.sha256(requirements.read_bytes() + " ".join(PIP_TARGET_ARGS).encode()).hexdigest()
+        return lambda_.Code.from_asset(
+            str(source),
+            asset_hash_type=AssetHashType.CUSTOM,
+            asset_hash=digest,
+            bundling=BundlingOptions(
+                # Required by the API; never run, because the local bundler always succeeds or raises.
+                image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.12"),
+                local=PipLayerBundling(staged_requirements),
+            ),
+        )
