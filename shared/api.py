@@ -13,18 +13,17 @@ from shared.observability import logger
 
 
 def error_response(status: int, message: str, **extra: Any) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body={"message": message, **extra})
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
 
 
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
 
-    @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response[Any]:
         logger.info("request refused", status=exc.status_code, reason=exc.message)
         return error_response(exc.status_code, exc.message)
 
+    app.exception_handler(DomainError)(_domain_error)
     return app
 
 

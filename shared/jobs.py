@@ -126,8 +126,12 @@ class JobRepository:
         self._update(
             job_id,
             "SET #s = :uploaded, object_key = :k, size_bytes = :n, updated_at = :now",
-            {":uploaded": JobStatus.UPLOADED.value, ":uploading": JobStatus.UPLOADING.value, ":k": object_key,
-             ":n": size_bytes},
+            {
+                ":uploaded": JobStatus.UPLOADED.value,
+                ":uploading": JobStatus.UPLOADING.value,
+                ":k": object_key,
+                ":n": size_bytes,
+            },
             condition="#s = :uploading",
         )
 
@@ -208,6 +212,11 @@ class JobRepository:
         """Fail an active job with a reason a person understands."""
         values: dict[str, Any] = {":f": JobStatus.FAILED.value, ":e": reason}
         values.update({f":a{i}": s.value for i, s in enumerate(_ACTIVE)})
-        item = self._update(job_id, "SET #s = :f, #e = :e, updated_at = :now", values,
-                            condition="#s IN (:a0, :a1, :a2)", names={"#e": "error"})
+        item = self._update(
+            job_id,
+            "SET #s = :f, #e = :e, updated_at = :now",
+            values,
+            condition="#s IN (:a0, :a1, :a2)",
+            names={"#e": "error"},
+        )
         return self._job(item, []) if item else None

@@ -72,13 +72,15 @@ def lead_from_row(
             raise RowRejected(f"invalid email address {fields['email']!r}")
     if "email" not in fields and "phone" not in fields:
         raise RowRejected("no email or phone: there is no way to contact this person")
-    return Lead(
-        lead_id=Lead.id_for(job_id, worksheet, row),
-        job_id=job_id,
-        worksheet=worksheet,
-        row=row,
-        source=source,
-        file=file,
-        attributes=attributes,
-        **fields,
+    return Lead.model_validate(
+        {
+            **fields,
+            "lead_id": Lead.id_for(job_id, worksheet, row),
+            "job_id": job_id,
+            "_worksheet": worksheet,
+            "row": row,
+            "source": source,
+            "file": file,
+            "attributes": attributes,
+        }
     )

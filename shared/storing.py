@@ -67,6 +67,12 @@ class LeadStore:
         counted = self.jobs.record_batch(job_id, batch_id, stored=outcome.stored, rejected=outcome.rejected)
         if counted is None:
             outcome.skipped = "already counted"
-        logger.info("batch stored", job_id=job_id, batch_id=batch_id, stored=outcome.stored,
-                    rejected=outcome.rejected, recount=counted is None)
+        logger.info(
+            "batch stored",
+            job_id=job_id,
+            batch_id=batch_id,
+            stored=outcome.stored,
+            rejected=outcome.rejected,
+            recount=counted is None,
+        )
         return outcome

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,14 +16,13 @@ from shared.settings import StoreLeadsEnv, load
 from shared.storing import LeadStore
 
 
-
 @cache
 def jobs() -> JobRepository:
     return JobRepository(load(StoreLeadsEnv).JOBS_TABLE)
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # one store (and its job-status cache) and one processor per invocation: cheap, and safe
     # when the local runtime runs several invocations of this function at once
     store = LeadStore(jobs=jobs(), leads_table=load(StoreLeadsEnv).LEADS_TABLE)

@@ -30,7 +30,7 @@ def create() -> Response[Any]:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("role"), str):
-        raise BadInput("the body must be JSON with a role: {\"role\": \"agent\", \"user\": \"ana\"}")
+        raise BadInput('the body must be JSON with a role: {"role": "agent", "user": "ana"}')
     role = parse_role(data["role"])
     user = str(data.get("user") or f"{role.value}-user")
     token = store().create(role=role, user=user, created_by=who.user)

@@ -40,14 +40,15 @@ def _body_bytes() -> bytes:
 
 def _filename_from_request() -> str | None:
     event = app.current_event
-    name = event.get_query_string_value("filename") or event.headers.get("x-filename") or event.headers.get("X-Filename")
+    headers = {k.lower(): v for k, v in event.headers.items()}
+    name = event.get_query_string_value("filename") or headers.get("x-filename")
     return unquote(name) if name else None
 
 
 @app.post("/uploads")
 def direct_upload() -> Response[Any]:
     who = require_role(app, Role.ADMIN, Role.INTEGRATION)
-    content_type = app.current_event.headers.get("content-type") or app.current_event.headers.get("Content-Type") or ""
+    content_type = next((v for k, v in app.current_event.headers.items() if k.lower() == "content-type"), "")
     body = _body_bytes()
     if content_type.lower().startswith("multipart/form-data"):
         filename, body = parse_multipart(body, content_type)
@@ -66,9 +67,9 @@ def presign() -> Response[Any]:
     try:
         data = app.current_event.json_body or {}
     except ValueError:
-        raise BadInput("the body must be JSON: {\"filename\": \"leads.xlsx\", \"size\": 123}") from None
+        raise BadInput('the body must be JSON: {"filename": "leads.xlsx", "size": 123}') from None
     if not isinstance(data, dict) or not isinstance(data.get("filename"), str):
-        raise BadInput("the body must name the file: {\"filename\": \"leads.xlsx\", \"size\": 123}")
+        raise BadInput('the body must name the file: {"filename": "leads.xlsx", "size": 123}')
     size = data.get("size")
     if size is not None and (not isinstance(size, int) or size < 0):
         raise BadInput("size must be a whole number of bytes")

@@ -96,9 +96,7 @@ def clients(endpoint: str, region: str) -> dict[str, Any]:
     return {name: boto3.client(name, **kwargs) for name in ("s3", "sqs", "dynamodb", "sns")}
 
 
-def provision(
-    config: StageConfig, endpoint: str, *, visibility_timeout_s: int | None = None
-) -> Resources:
+def provision(config: StageConfig, endpoint: str, *, visibility_timeout_s: int | None = None) -> Resources:
     """Create every table, queue (with its DLQ), bucket (with notifications) and topic."""
     c = clients(endpoint, config.region)
     res = Resources()

@@ -133,9 +133,7 @@ class RestGateway:
         if not header:
             self._json(req, 401, {"message": "Unauthorized"})
             return
-        method_arn = (
-            f"arn:aws:execute-api:{self.region}:{self.account}:local/{self.stage}/{req.command}{route.path}"
-        )
+        method_arn = f"arn:aws:execute-api:{self.region}:{self.account}:local/{self.stage}/{req.command}{route.path}"
         policy = self._authorize(header, method_arn)
         if policy is None:
             self._json(req, 401, {"message": "Unauthorized"})

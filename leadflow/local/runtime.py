@@ -159,8 +159,9 @@ class LocalRuntime:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             depths = self.queue_depths()
-            queues_empty = all(v["visible"] == 0 and v["in_flight"] == 0 for k, v in depths.items()
-                               if not k.endswith("-dlq"))
+            queues_empty = all(
+                v["visible"] == 0 and v["in_flight"] == 0 for k, v in depths.items() if not k.endswith("-dlq")
+            )
             if queues_empty and not any(m.busy for m in self.mappings.values()):
                 return True
             time.sleep(0.2)

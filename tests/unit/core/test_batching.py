@@ -1,0 +1,81 @@
+"""Byte-sized batches and SendMessageBatch grouping, against a fake SQS client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import shared.batching as batching
+from shared.batching import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, BatchSender, RowBatcher
+
+
+class FakeSqs:
+    def __init__(self, fail_ids: set[str] | None = None) -> None:
+        self.calls: list[list[dict[str, Any]]] = []
+        self.fail_ids = fail_ids or set()
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(Entries)
+        failed = [{"Id": e["Id"], "SenderFault": False} for e in Entries if e["Id"] in self.fail_ids]
+        self.fail_ids.clear()  # fail once, then accept: a transient error
+        return {"Failed": failed}
+
+
+@pytest.fixture
+def fake_sqs(monkeypatch: pytest.MonkeyPatch) -> FakeSqs:
+    fake = FakeSqs()
+    monkeypatch.setattr(batching, "client", lambda name: fake)
+    return fake
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.dictionaries(st.sampled_from(["Email", "Name", "Notes"]), st.text(max_size=300)), max_size=400),
+    message_bytes=st.integers(min_value=2_000, max_value=20_000),
+)
+def test_every_row_lands_once_in_order_and_messages_fit(rows: list[dict[str, str]], message_bytes: int) -> None:
+    fake = FakeSqs()
+    original = batching.client
+    batching.client = lambda name: fake  # type: ignore[assignment]
+    try:
+        batcher = RowBatcher("job1", BatchSender("q"), message_bytes, header={"source": "upload"})
+        for i, values in enumerate(rows):
+            batcher.add("Sheet", i + 2, values)
+        batches = batcher.close()
+    finally:
+        batching.client = original  # type: ignore[assignment]
+    bodies = [e["MessageBody"] for call in fake.calls for e in call]
+    assert len(bodies) == batches
+    seen = []
+    for n, body in enumerate(bodies, start=1):
+        assert len(body.encode()) <= message_bytes
+        message = json.loads(body)
+        assert message["job_id"] == "job1" and message["batch_id"] == f"b{n:06d}" and message["source"] == "upload"
+        seen += [(r["r"], r["v"]) for r in message["rows"]]
+    assert seen == [(i + 2, v) for i, v in enumerate(rows)]
+    for call in fake.calls:
+        assert len(call) <= SQS_BATCH_ENTRIES
+        assert sum(len(e["MessageBody"].encode()) for e in call) <= SQS_BATCH_BYTES
+
+
+def test_ten_messages_a_call(fake_sqs: FakeSqs) -> None:
+    sender = BatchSender("q")
+    for i in range(25):
+        sender.add(str(i), "x")
+    sender.flush()
+    assert [len(c) for c in fake_sqs.calls] == [10, 10, 5]
+    assert sender.sent == 25
+
+
+def test_failed_entries_are_sent_again(fake_sqs: FakeSqs) -> None:
+    fake_sqs.fail_ids = {"1"}
+    sender = BatchSender("q")
+    sender.add("a", "first")
+    sender.add("b", "second")
+    sender.flush()
+    assert [[e["MessageBody"] for e in c] for c in fake_sqs.calls] == [["first", "second"], ["second"]]
+    assert sender.sent == 2
