@@ -108,6 +108,17 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
+    """The first admin token of a deployed stage, written with your AWS credentials (no API token yet)."""
+    from leadflow.config import load_stage
+    from shared.auth import TokenStore, parse_role
+
+    config = load_stage(args.stage)
+    token = TokenStore(config.name("tokens")).create(role=parse_role(args.role), user=args.user, created_by="bootstrap")
+    print(token)
+    return 0
+
+
 def _start_runtime(stage: str, port: int, log_level: str) -> Any:
     from leadflow.local.runtime import LocalRuntime
 
@@ -206,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--user")
     remote(create)
     create.set_defaults(func=cmd_tokens_create)
+    boot = tokens.add_parser("bootstrap", help="write a first token of a deployed stage with AWS credentials")
+    boot.add_argument("--stage", default="dev")
+    boot.add_argument("--role", default="admin", choices=["admin", "agent", "integration"])
+    boot.add_argument("--user", default="admin")
+    boot.set_defaults(func=cmd_tokens_bootstrap)
     return parser
 
 
