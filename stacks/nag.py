@@ -20,9 +20,7 @@ PACK = "AwsSolutions"
 
 def add_checks(app: App) -> None:
     """Run the AwsSolutions pack on every synth; acknowledged findings are written to the templates."""
-    Validations.of(app).add_plugins(
-        AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True)
-    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True))
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
@@ -46,7 +44,7 @@ def _flatten(node: Any) -> str:
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict) and "Fn::Join" in node:
         delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten(item) for item in items)
+        return str(delimiter).join(_flatten(item) for item in items)
     if isinstance(node, dict) and "Fn::Sub" in node:
         return _flatten(node["Fn::Sub"])
     if isinstance(node, dict) and "Fn::GetAtt" in node:

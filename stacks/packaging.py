@@ -52,7 +52,8 @@ class PipLayerBundling:
     def __init__(self, requirements: Path) -> None:
         self._requirements = requirements
 
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    # jsii passes the bundling options as keywords only when a keyword-only parameter exists.
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         target = Path(output_dir) / "python"
         command = [
             sys.executable,

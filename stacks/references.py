@@ -46,9 +46,7 @@ class References(Construct):
         if key not in self.queues:
             name = self.config.name(key)
             arn = self._stack.format_arn(service="sqs", resource=name)
-            self.queues[key] = sqs.Queue.from_queue_attributes(
-                self, f"Queue-{key}", queue_arn=arn, queue_name=name
-            )
+            self.queues[key] = sqs.Queue.from_queue_attributes(self, f"Queue-{key}", queue_arn=arn, queue_name=name)
         return self.queues[key]
 
     def table(self, key: str) -> dynamodb.ITable:
@@ -100,5 +98,7 @@ class References(Construct):
         if isinstance(ref, wiring.TopicArn):
             return self.topic(ref.topic).topic_arn
         if isinstance(ref, wiring.Setting):
-            return str(getattr(self.config, ref.attribute))
+            value = getattr(self.config, ref.attribute)
+            # as the local runtime renders it (leadflow.local.registry.resolve_env)
+            return ",".join(value) if isinstance(value, tuple) else str(value)
         return ref.value

@@ -13,7 +13,7 @@ from leadflow.client import LeadflowClient
 from leadflow.config import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "ingest"))
-import badfiles  # noqa: E402  (the readers' own fixtures, shared with their unit tests)
+import badfiles  # the readers' own fixtures, shared with their unit tests
 
 FAILS: list[tuple[str, Callable[[Path], Path], str]] = [
     ("empty file", badfiles.empty_file, "empty"),
