@@ -199,7 +199,7 @@ BUCKETS: tuple[Bucket, ...] = (
 
 TOPICS: tuple[Topic, ...] = (Topic("alarms", "notification"),)
 
-_POWERTOOLS = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
+_POWERTOOLS: dict[str, EnvRef] = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(

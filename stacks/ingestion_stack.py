@@ -1,0 +1,41 @@
+"""Ingestion: uploads and their jobs, API tokens, the splitter, and the REST API in front of them."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Environment, Stack
+from constructs import Construct
+
+from leadflow.config import StageConfig
+from stacks.domain import DomainResources, log_retention, removal_policy
+from stacks.packaging import Packaging
+from stacks.rest_api import RestApi
+
+
+class IngestionStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        packaging: Packaging,
+        env: Environment,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description=f"Leadflow {config.stage}: ingestion (REST API, uploads, jobs, splitter)",
+            termination_protection=config.retain_data,
+        )
+        self.resources = DomainResources(self, "Ingestion", domain="ingestion", config=config, packaging=packaging)
+        self.api = RestApi(
+            self,
+            "RestApi",
+            api_name=config.name("api"),
+            stage_name=config.stage,
+            function_for=self.resources.refs.function,
+            log_retention=log_retention(config),
+            removal_policy=removal_policy(config),
+        )
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the Leadflow REST API")

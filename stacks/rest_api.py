@@ -1,0 +1,146 @@
+"""The ingestion REST API: one method per `wiring.Route`, every one behind the token authorizer.
+
+Bodies are raw uploads (CSV, XLSX, multipart forms), so every media type is binary and reaches the
+functions base64-encoded. CORS preflights are answered by API Gateway itself, without credentials,
+as browsers send them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from leadflow import wiring
+from stacks import nag
+
+#: headers a browser may send on an API call (the preflight must allow them)
+CORS_HEADERS = ("Authorization", "Content-Type")
+
+
+class RestApi(Construct):
+    """API Gateway REST API for `wiring.rest_routes()`, authorized by `wiring.authorizer()`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        api_name: str,
+        stage_name: str,
+        function_for: Callable[[str], lambda_.IFunction],
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=f"/aws/apigateway/{api_name}/access",
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=api_name,
+            description="Leadflow ingestion: uploads, jobs and API tokens",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            binary_media_types=["*/*"],
+            # Stage logging needs the account-level CloudWatch role; the feature flag
+            # disableCloudWatchRole only changes the default, this creates it explicitly.
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=stage_name,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+                tracing_enabled=True,
+            ),
+        )
+        declared = wiring.authorizer()
+        trigger = next(t for t in declared.triggers if isinstance(t, wiring.RestAuthorizer))
+        self.authorizer = apigw.TokenAuthorizer(
+            self,
+            "Authorizer",
+            authorizer_name=f"{api_name}-token",
+            handler=function_for(declared.key),
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=Duration.seconds(trigger.cache_ttl_s),
+        )
+
+        methods_by_path: dict[str, list[str]] = defaultdict(list)
+        for route, fn in wiring.rest_routes():
+            self.api.root.resource_for_path(route.path).add_method(
+                route.method,
+                # allow_test_invoke=False: no extra invoke permission for the console's test button
+                apigw.LambdaIntegration(function_for(fn.key), proxy=True, allow_test_invoke=False),
+                authorizer=self.authorizer,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+            )
+            methods_by_path[route.path].append(route.method)
+        for path, methods in methods_by_path.items():
+            self._add_preflight(self.api.root.resource_for_path(path), methods)
+
+        self._acknowledge()
+
+    @property
+    def url(self) -> str:
+        return self.api.url
+
+    def _add_preflight(self, resource: apigw.IResource, methods: list[str]) -> None:
+        preflight = resource.add_cors_preflight(
+            allow_origins=apigw.Cors.ALL_ORIGINS,
+            allow_methods=[*methods, "OPTIONS"],
+            allow_headers=list(CORS_HEADERS),
+            max_age=Duration.hours(1),
+        )
+        # With `*/*` as a binary media type the mock integration cannot turn the (empty) request
+        # into text for its template and answers 500; CONVERT_TO_TEXT is AWS's documented fix.
+        cfn_method = preflight.node.default_child
+        assert isinstance(cfn_method, apigw.CfnMethod)
+        cfn_method.add_property_override("Integration.ContentHandling", "CONVERT_TO_TEXT")
+        # cdk-nag APIG4/COG4 skip OPTIONS methods that only answer CORS: no acknowledgment needed.
+
+    def _acknowledge(self) -> None:
+        nag.acknowledge(
+            self.api,
+            "COG4",
+            "Every method uses the Lambda TOKEN authorizer that checks Leadflow's own hashed API tokens "
+            "(CLI, integrations, web app); there is no Cognito user pool in this design.",
+        )
+        nag.acknowledge(
+            self.api,
+            "APIG2",
+            "Bodies are raw uploads (binary */*: CSV, XLSX, multipart) or small JSON documents validated "
+            "by the handlers' pydantic models; an API Gateway model would be a second schema to keep in "
+            "sync. The Authorization header is enforced by the TOKEN authorizer before any function runs.",
+        )
+        nag.acknowledge(
+            self.api,
+            "APIG3",
+            "WAF is out of scope for now (a web ACL is a fixed monthly cost per stage); every method is "
+            "token-authorized and API Gateway's account throttling applies. Revisit before public launch.",
+        )
+        nag.acknowledge(
+            self.api,
+            nag.managed_policy("service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+            "API Gateway's account-level logging role must use this AWS-managed policy; it allows writing "
+            "to CloudWatch Logs only.",
+        )

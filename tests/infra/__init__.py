@@ -1,0 +1,1 @@
+"""Infrastructure tests: the synthesized CDK templates, cdk-nag, and their agreement with the local runtime."""
