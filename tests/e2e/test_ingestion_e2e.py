@@ -227,3 +227,22 @@ def test_a_poison_message_goes_to_the_dlq_after_three_receives_and_its_neighbour
     assert client.job(job_id)["leads_stored"] == 1
     # the poison message alone in a batch fails the whole invocation, which is expected here
     runtime.errors.clear()
+
+
+def test_batches_of_a_job_cancelled_mid_way_are_not_stored(runtime: LocalRuntime, client: LeadflowClient) -> None:
+    presigned = client.http.post("/uploads/presign", json={"filename": "midway.csv"}).json()
+    job_id = presigned["job_id"]
+    runtime.aws("dynamodb").update_item(  # the splitter has started and sent a first batch
+        TableName=runtime.resources.tables["jobs"],
+        Key={"job_id": {"S": job_id}, "sk": {"S": "job"}},
+        UpdateExpression="SET #s = :p",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":p": {"S": "processing"}},
+    )
+    client.cancel(job_id)
+    batch = {"job_id": job_id, "batch_id": "b000001", "rows": [{"w": None, "r": 2, "v": {"Email": "late@example.com"}}]}
+    runtime.aws("sqs").send_message(QueueUrl=runtime.resources.queues["lead-batches"], MessageBody=json.dumps(batch))
+    assert runtime.wait_idle(30)
+    job = client.job(job_id)
+    assert job["status"] == "cancelled" and job["leads_stored"] == 0
+    assert leads_of(runtime, job_id) == []
