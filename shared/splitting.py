@@ -74,6 +74,20 @@ class Splitter:
             return job_id
         return None
 
+    def give_up(self, obj: S3Object, attempts: int) -> SplitResult:
+        """Fail the job of an object whose earlier reads never finished (a reader that took the
+        process down leaves no exception to catch), instead of trying until the dead-letter queue."""
+        job_id = self.job_for(obj)
+        if job_id is None:
+            return SplitResult(None, "ignored")
+        reason = (
+            f"Reading the file stopped unexpectedly {attempts} times; it may be damaged or far larger "
+            "inside than it looks. Save it again (or as CSV) and upload it again."
+        )
+        self.jobs.fail(job_id, reason)
+        logger.warning("split abandoned after repeated failures", job_id=job_id, attempts=attempts)
+        return SplitResult(job_id, "failed")
+
     def split(self, obj: S3Object) -> SplitResult:
         job_id = self.job_for(obj)
         if job_id is None:

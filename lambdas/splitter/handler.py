@@ -49,10 +49,18 @@ def s3_objects(body: dict[str, Any]) -> list[S3Object]:
     return objects
 
 
+#: the last delivery before the dead-letter queue (maxReceiveCount 3) fails the job instead
+GIVE_UP_AT_RECEIVE = 3
+
+
 def record_handler(record: SQSRecord) -> None:
+    receives = int(record.attributes.approximate_receive_count or 1)
     for obj in s3_objects(json.loads(record.body)):
         logger.append_keys(object_key=obj.key)
-        result = splitter().split(obj)
+        if receives >= GIVE_UP_AT_RECEIVE:
+            result = splitter().give_up(obj, receives - 1)
+        else:
+            result = splitter().split(obj)
         logger.info("object handled", job_id=result.job_id, status=result.status)
 
 

@@ -246,3 +246,33 @@ def test_batches_of_a_job_cancelled_mid_way_are_not_stored(runtime: LocalRuntime
     job = client.job(job_id)
     assert job["status"] == "cancelled" and job["leads_stored"] == 0
     assert leads_of(runtime, job_id) == []
+
+
+def test_the_last_delivery_of_a_file_that_kept_crashing_fails_its_job(
+    runtime: LocalRuntime, client: LeadflowClient
+) -> None:
+    presigned = client.http.post("/uploads/presign", json={"filename": "crasher.xlsx"}).json()
+    key = presigned["upload"]["fields"]["key"]
+    s3_event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": runtime.resources.buckets["uploads"]}, "object": {"key": key, "size": 10}},
+            }
+        ]
+    }
+    record = {
+        "messageId": "m1",
+        "receiptHandle": "r1",
+        "body": json.dumps(s3_event),
+        "attributes": {"ApproximateReceiveCount": "3"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:leadflow-dev-upload-events",
+        "awsRegion": "us-east-1",
+    }
+    response = runtime.invokers["splitter"]({"Records": [record]})
+    assert response["batchItemFailures"] == []
+    job = client.job(presigned["job_id"])
+    assert job["status"] == "failed" and "2 times" in job["error"]
