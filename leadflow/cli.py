@@ -108,6 +108,38 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_callers(args: argparse.Namespace) -> int:
+    callers = _client(args).callers(args.limit)
+    if args.json:
+        print(json.dumps(callers, indent=2))
+        return 0
+    if not callers:
+        print("no calls yet")
+    for call in callers:
+        print(f"{call['called_at']}  {call['caller']}")
+        for v in call["vanity"]:
+            print(f"    {v}")
+    return 0
+
+
+def cmd_vanity(args: argparse.Namespace) -> int:
+    """Computed here, with the same engine the Connect function runs."""
+    from shared.vanity.engine import spoken, vanity_numbers
+    from shared.vanity.numbers import InvalidNumber
+
+    try:
+        found = vanity_numbers(args.number, args.count)
+    except InvalidNumber as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([{"text": v.text, "words": list(v.words), "spoken": spoken(v)} for v in found], indent=2))
+    else:
+        for v in found:
+            print(v.text)
+    return 0
+
+
 def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
     """The first admin token of a deployed stage, written with your AWS credentials (no API token yet)."""
     from leadflow.config import load_stage
@@ -210,6 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("job_id")
     remote(cancel)
     cancel.set_defaults(func=cmd_jobs_cancel)
+
+    callers = sub.add_parser("callers", help="the last phone callers with their vanity numbers")
+    callers.add_argument("--limit", type=int, default=5)
+    remote(callers)
+    callers.set_defaults(func=cmd_callers)
+
+    vanity = sub.add_parser("vanity", help="the best vanity numbers for a phone number")
+    vanity.add_argument("number")
+    vanity.add_argument("--count", type=int, default=5)
+    vanity.add_argument("--json", action="store_true")
+    vanity.set_defaults(func=cmd_vanity)
 
     tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
     create = tokens.add_parser("create", help="create a token (needs an admin token)")

@@ -98,6 +98,11 @@ class LeadflowClient:
         result: dict[str, Any] = self._check(self.http.post("/tokens", json=body))
         return result
 
+    def callers(self, limit: int = 5) -> list[dict[str, Any]]:
+        result: dict[str, Any] = self._check(self.http.get("/callers", params={"limit": limit}))
+        callers: list[dict[str, Any]] = result["callers"]
+        return callers
+
     def wait(
         self,
         job_id: str,

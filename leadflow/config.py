@@ -33,6 +33,10 @@ class StageConfig:
     batch_message_bytes: int = 64 * 1024
     alarm_emails: tuple[str, ...] = field(default_factory=tuple)
     default_country: str = "US"
+    #: an Amazon Connect instance to wire the vanity-number contact flow into; None skips it
+    connect_instance_arn: str | None = None
+    #: a caller seen again within this window gets the stored vanity numbers without recomputing
+    caller_window_minutes: int = 60
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""

@@ -132,7 +132,12 @@ class RestAuthorizer:
     cache_ttl_s: int = 60
 
 
-Trigger = Route | SqsSource | RestAuthorizer
+@dataclass(frozen=True)
+class ConnectInvoke:
+    """Amazon Connect contact flows may invoke the function (and, with an instance, one flow does)."""
+
+
+Trigger = Route | SqsSource | RestAuthorizer | ConnectInvoke
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,15 @@ TABLES: tuple[Table, ...] = (
     Table("tokens", "ingestion", pk="token_hash"),
     Table("leads", "enrichment", pk="lead_id", indexes=(Index("by_job", pk="job_id", sk="lead_id"),)),
     Table("users", "assignment", pk="user_id"),
+    # one item per phone call; `recent` keeps every call in time order (kind is always "call") so the
+    # last callers are one Query, never a Scan
+    Table(
+        "calls",
+        "ingestion",
+        pk="contact_id",
+        indexes=(Index("by_caller", pk="caller", sk="called_at"), Index("recent", pk="kind", sk="called_at")),
+        ttl_attribute="expires_at",
+    ),
 )
 
 BUCKETS: tuple[Bucket, ...] = (
@@ -294,6 +308,34 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         timeout_s=120,
         memory_mb=1024,
+    ),
+    Function(
+        "connect-vanity",
+        "ingestion",
+        "lambdas.connect_vanity.handler.handler",
+        "Amazon Connect: the caller's best vanity numbers, stored with the call; the caller becomes a lead",
+        env={
+            **_POWERTOOLS,
+            "CALLS_TABLE": TableName("calls"),
+            "LEAD_BATCHES_QUEUE_URL": QueueUrl("lead-batches"),
+            "DEFAULT_COUNTRY": Setting("default_country"),
+            "CALLER_WINDOW_MINUTES": Setting("caller_window_minutes"),
+        },
+        triggers=(ConnectInvoke(),),
+        grants=(Grant("table", "calls", "read_write"), Grant("queue", "lead-batches", "send")),
+        # Connect waits at most 8 s for a flow's Lambda; memory buys CPU for a quick cold start
+        timeout_s=8,
+        memory_mb=1024,
+    ),
+    Function(
+        "callers",
+        "ingestion",
+        "lambdas.callers.handler.handler",
+        "The last callers with their vanity numbers (a Query on the time-ordered index)",
+        env={**_POWERTOOLS, "CALLS_TABLE": TableName("calls")},
+        triggers=(Route("GET", "/callers"),),
+        grants=(Grant("table", "calls", "read"),),
+        memory_mb=256,
     ),
 )
 

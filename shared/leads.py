@@ -38,12 +38,14 @@ class RowRejected(ValueError):
 def lead_from_row(
     values: Mapping[str, str],
     *,
-    job_id: str,
+    job_id: str | None,
     worksheet: str | None,
     row: int,
     source: str,
     file: str | None,
+    id_seed: str | None = None,
 ) -> Lead:
+    """`id_seed` names where the row came from when there is no job (a phone call)."""
     fields: dict[str, str] = {}
     attributes: dict[str, str] = {}
     full_name: str | None = None
@@ -75,7 +77,7 @@ def lead_from_row(
     return Lead.model_validate(
         {
             **fields,
-            "lead_id": Lead.id_for(job_id, worksheet, row),
+            "lead_id": Lead.id_for(id_seed or job_id or "", worksheet, row),
             "job_id": job_id,
             "_worksheet": worksheet,
             "row": row,

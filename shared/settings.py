@@ -46,3 +46,13 @@ T = TypeVar("T", bound="_Env")
 def load(model: type[T]) -> T:
     """Validate the environment against `model`; a missing variable fails at cold start, loudly."""
     return model.model_validate(dict(os.environ))
+
+
+class CallsEnv(_Env):
+    CALLS_TABLE: str
+
+
+class ConnectEnv(CallsEnv):
+    LEAD_BATCHES_QUEUE_URL: str
+    DEFAULT_COUNTRY: str
+    CALLER_WINDOW_MINUTES: int

@@ -15,7 +15,7 @@ from shared.observability import logger
 
 @dataclass
 class BatchOutcome:
-    job_id: str
+    job_id: str | None
     batch_id: str
     stored: int = 0
     rejected: int = 0
@@ -36,9 +36,10 @@ class LeadStore:
 
     def store_batch(self, body: str) -> BatchOutcome:
         message: dict[str, Any] = json.loads(body)
-        job_id, batch_id = message["job_id"], message["batch_id"]
+        job_id, batch_id = message.get("job_id"), message["batch_id"]
         outcome = BatchOutcome(job_id, batch_id)
-        status = self._status(job_id)
+        # a batch without a job (a phone call) has nothing to cancel and nothing to count
+        status = self._status(job_id) if job_id else JobStatus.PROCESSING
         if status in (JobStatus.CANCELLED, JobStatus.FAILED, None):
             outcome.skipped = status.value if status else "unknown job"
             logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
@@ -53,8 +54,13 @@ class LeadStore:
                     row=int(row["r"]),
                     source=str(message.get("source") or "upload"),
                     file=message.get("file"),
+                    id_seed=None if job_id else batch_id,
                 )
             except RowRejected as exc:
+                if not job_id:
+                    logger.info("row without a job rejected", batch_id=batch_id, reason=str(exc))
+                    outcome.rejected += 1
+                    continue
                 rejection = Rejection(worksheet=row.get("w"), row=int(row["r"]), reason=str(exc))
                 puts.append((self.jobs.table, self.jobs.rejection_item(job_id, rejection)))
                 outcome.rejected += 1
@@ -64,6 +70,8 @@ class LeadStore:
         # leads and rejections first, the count last: a crash in between is redelivered and
         # rewrites the same items; the count happens once because of the batch id
         batch_put(puts)
+        if not job_id:
+            return outcome
         counted = self.jobs.record_batch(job_id, batch_id, stored=outcome.stored, rejected=outcome.rejected)
         if counted is None:
             outcome.skipped = "already counted"

@@ -11,7 +11,7 @@ resources are reached by those names (see `stacks.references`).
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -344,6 +344,14 @@ class DomainResources(Construct):
                     max_concurrency=source.max_concurrency,
                     report_batch_item_failures=True,
                 )
+            )
+        if any(isinstance(t, wiring.ConnectInvoke) for t in declared.triggers):
+            # contact flows of this account's Connect instances (or the configured one) may invoke it
+            function.add_permission(
+                "ConnectInvoke",
+                principal=iam.ServicePrincipal("connect.amazonaws.com"),
+                source_account=Aws.ACCOUNT_ID,
+                source_arn=self.config.connect_instance_arn,
             )
         for grant in declared.grants:
             self._grant(role, grant)

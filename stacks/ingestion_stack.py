@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
 from leadflow.config import StageConfig
+from stacks.connect import VanityContactFlow
 from stacks.domain import DomainResources, log_retention, removal_policy
 from stacks.packaging import Packaging
 from stacks.rest_api import RestApi
@@ -37,5 +38,12 @@ class IngestionStack(Stack):
             function_for=self.resources.refs.function,
             log_retention=log_retention(config),
             removal_policy=removal_policy(config),
+        )
+        self.contact_flow = VanityContactFlow(
+            self,
+            "VanityContactFlow",
+            instance_arn=config.connect_instance_arn,
+            function=self.resources.functions["connect-vanity"],
+            flow_name=config.name("vanity-numbers"),
         )
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the Leadflow REST API")
