@@ -41,6 +41,7 @@ test: lint typecheck
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/vanity_bench.py --numbers 10000
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet
