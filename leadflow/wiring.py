@@ -68,6 +68,25 @@ class Topic:
     domain: Domain
 
 
+@dataclass(frozen=True)
+class Bus:
+    """An EventBridge bus: domains announce what happened on it (`lead.enriched`, ...)."""
+
+    key: str
+    domain: Domain
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """Events of `detail_types` on `bus` go to `queue`. The rule belongs to the consuming domain."""
+
+    key: str
+    domain: Domain
+    bus: str
+    detail_types: tuple[str, ...]
+    queue: str
+
+
 # ---------------------------------------------------------------- environment references
 
 
@@ -92,6 +111,11 @@ class TopicArn:
 
 
 @dataclass(frozen=True)
+class BusName:
+    bus: str
+
+
+@dataclass(frozen=True)
 class Setting:
     """A `StageConfig` attribute, passed as text."""
 
@@ -103,7 +127,7 @@ class Literal_:
     value: str
 
 
-EnvRef = TableName | QueueUrl | BucketName | TopicArn | Setting | Literal_
+EnvRef = TableName | QueueUrl | BucketName | TopicArn | BusName | Setting | Literal_
 
 
 # ---------------------------------------------------------------- triggers and grants
@@ -142,7 +166,7 @@ Trigger = Route | SqsSource | RestAuthorizer | ConnectInvoke
 
 @dataclass(frozen=True)
 class Grant:
-    kind: Literal["table", "queue", "bucket", "topic"]
+    kind: Literal["table", "queue", "bucket", "topic", "bus"]
     key: str
     access: Access
     #: for buckets: the key prefix the grant is limited to
@@ -212,6 +236,14 @@ BUCKETS: tuple[Bucket, ...] = (
 )
 
 TOPICS: tuple[Topic, ...] = (Topic("alarms", "notification"),)
+
+#: the event contract (detail-type -> detail), one source "leadflow.<domain>":
+#: - lead.enriched      {"job_id": str | None, "source": str, "leads": [Lead JSON, ...]}  one event per stored batch
+#: - email.dispositioned {"email_id", "lead_id", "disposition", "agent"}                  from assignment
+BUSES: tuple[Bus, ...] = (Bus("events", "enrichment"),)
+EVENT_SOURCE_PREFIX = "leadflow."
+#: consumers add their rules here (the rule lives in the consuming domain's stack)
+RULES: tuple[EventRule, ...] = ()
 
 _POWERTOOLS: dict[str, EnvRef] = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
 
@@ -299,12 +331,14 @@ FUNCTIONS: tuple[Function, ...] = (
             **_POWERTOOLS,
             "JOBS_TABLE": TableName("jobs"),
             "LEADS_TABLE": TableName("leads"),
+            "EVENT_BUS": BusName("events"),
         },
         triggers=(SqsSource("lead-batches", batch_size=10, max_batching_window_s=1, max_concurrency=5),),
         grants=(
             Grant("table", "jobs", "read_write"),
             Grant("table", "leads", "read_write"),
             Grant("queue", "lead-batches", "consume"),
+            Grant("bus", "events", "publish"),
         ),
         timeout_s=120,
         memory_mb=1024,

@@ -37,6 +37,7 @@ class SplitterEnv(JobsEnv):
 
 class StoreLeadsEnv(JobsEnv):
     LEADS_TABLE: str
+    EVENT_BUS: str
 
 
 T = TypeVar("T", bound="_Env")

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.dynamo import batch_put
+from shared.events import publish
 from shared.jobs import JobRepository
 from shared.leads import RowRejected, lead_from_row
 from shared.models import JobStatus, Rejection
 from shared.observability import logger
+
+#: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
+EVENT_DETAIL_BYTES = 200 * 1024
 
 
 @dataclass
@@ -26,6 +30,7 @@ class BatchOutcome:
 class LeadStore:
     jobs: JobRepository
     leads_table: str
+    event_bus: str
     #: job status seen in this invocation, so ten messages of one job cost one read
     _status_cache: dict[str, JobStatus | None] = field(default_factory=dict)
 
@@ -45,6 +50,7 @@ class LeadStore:
             logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
             return outcome
         puts: list[tuple[str, dict[str, Any]]] = []
+        stored: list[dict[str, Any]] = []
         for row in message["rows"]:
             try:
                 lead = lead_from_row(
@@ -65,11 +71,16 @@ class LeadStore:
                 puts.append((self.jobs.table, self.jobs.rejection_item(job_id, rejection)))
                 outcome.rejected += 1
                 continue
-            puts.append((self.leads_table, lead.to_item()))
+            item = lead.to_item()
+            puts.append((self.leads_table, item))
+            stored.append(item)
             outcome.stored += 1
         # leads and rejections first, the count last: a crash in between is redelivered and
         # rewrites the same items; the count happens once because of the batch id
         batch_put(puts)
+        # announced before the batch is counted: a crash in between redelivers the batch and
+        # announces it again (consumers are idempotent), while the other order could lose it
+        self._announce(job_id, str(message.get("source") or "upload"), stored)
         if not job_id:
             return outcome
         counted = self.jobs.record_batch(job_id, batch_id, stored=outcome.stored, rejected=outcome.rejected)
@@ -84,3 +95,18 @@ class LeadStore:
             recount=counted is None,
         )
         return outcome
+
+    def _announce(self, job_id: str | None, source: str, leads: list[dict[str, Any]]) -> None:
+        if not leads:
+            return
+        chunks: list[list[dict[str, Any]]] = [[]]
+        size = 0
+        for lead in leads:
+            lead_size = len(json.dumps(lead))
+            if chunks[-1] and size + lead_size > EVENT_DETAIL_BYTES:
+                chunks.append([])
+                size = 0
+            chunks[-1].append(lead)
+            size += lead_size
+        details = [{"job_id": job_id, "source": source, "leads": chunk} for chunk in chunks]
+        publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)

@@ -15,6 +15,8 @@ from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -118,10 +120,34 @@ class DomainResources(Construct):
         for bucket in wiring.BUCKETS:
             if bucket.domain == domain:
                 self._add_bucket(bucket)
+        for bus in wiring.BUSES:
+            if bus.domain == domain:
+                self._add_bus(bus)
+        for rule in wiring.RULES:
+            if rule.domain == domain:
+                self._add_rule(rule)
         for fn in wiring.FUNCTIONS:
             if fn.domain == domain:
                 self._add_function(fn)
         self._acknowledge_cdk_helpers()
+
+    # ------------------------------------------------------------ events
+
+    def _add_bus(self, declared: wiring.Bus) -> None:
+        bus = events.EventBus(self, f"{_construct_id(declared.key)}Bus", event_bus_name=self.config.name(declared.key))
+        self.refs.buses[declared.key] = bus
+
+    def _add_rule(self, declared: wiring.EventRule) -> None:
+        events.Rule(
+            self,
+            f"{_construct_id(declared.key)}Rule",
+            rule_name=self.config.name(declared.key),
+            event_bus=self.refs.bus(declared.bus),
+            event_pattern=events.EventPattern(
+                source=events.Match.prefix(wiring.EVENT_SOURCE_PREFIX), detail_type=list(declared.detail_types)
+            ),
+            targets=[events_targets.SqsQueue(self.refs.queue(declared.queue))],
+        )
 
     # ------------------------------------------------------------ queues
 
@@ -407,6 +433,8 @@ class DomainResources(Construct):
             )
         elif grant.kind == "topic" and grant.access == "publish":
             self.refs.topic(grant.key).grant_publish(role)
+        elif grant.kind == "bus" and grant.access == "publish":
+            self.refs.bus(grant.key).grant_put_events_to(role)
         else:
             raise ValueError(f"wiring: {grant.kind} {grant.key!r} cannot be granted {grant.access!r} access")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -33,6 +34,7 @@ class References(Construct):
         self.buckets: dict[str, s3.IBucket] = {}
         self.topics: dict[str, sns.ITopic] = {}
         self.functions: dict[str, lambda_.IFunction] = {}
+        self.buses: dict[str, events.IEventBus] = {}
 
     @property
     def _stack(self) -> Stack:
@@ -72,6 +74,11 @@ class References(Construct):
             self.topics[key] = sns.Topic.from_topic_arn(self, f"Topic-{key}", arn)
         return self.topics[key]
 
+    def bus(self, key: str) -> events.IEventBus:
+        if key not in self.buses:
+            self.buses[key] = events.EventBus.from_event_bus_name(self, f"Bus-{key}", self.config.name(key))
+        return self.buses[key]
+
     def function(self, key: str) -> lambda_.IFunction:
         if key not in self.functions:
             arn = self._stack.format_arn(
@@ -97,6 +104,8 @@ class References(Construct):
             return self.bucket(ref.bucket).bucket_name
         if isinstance(ref, wiring.TopicArn):
             return self.topic(ref.topic).topic_arn
+        if isinstance(ref, wiring.BusName):
+            return self.bus(ref.bus).event_bus_name
         if isinstance(ref, wiring.Setting):
             value = getattr(self.config, ref.attribute)
             # as the local runtime renders it (leadflow.local.registry.resolve_env)

@@ -25,7 +25,8 @@ def jobs() -> JobRepository:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # one store (and its job-status cache) and one processor per invocation: cheap, and safe
     # when the local runtime runs several invocations of this function at once
-    store = LeadStore(jobs=jobs(), leads_table=load(StoreLeadsEnv).LEADS_TABLE)
+    env = load(StoreLeadsEnv)
+    store = LeadStore(jobs=jobs(), leads_table=env.LEADS_TABLE, event_bus=env.EVENT_BUS)
 
     def record_handler(record: SQSRecord) -> None:
         store.store_batch(record.body)

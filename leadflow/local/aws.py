@@ -82,6 +82,7 @@ class Resources:
     dlqs: dict[str, str] = field(default_factory=dict)  # main queue key -> DLQ URL
     buckets: dict[str, str] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # key -> ARN
+    buses: dict[str, str] = field(default_factory=dict)  # key -> name
 
 
 def clients(endpoint: str, region: str) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def clients(endpoint: str, region: str) -> dict[str, Any]:
         "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         "config": config,
     }
-    return {name: boto3.client(name, **kwargs) for name in ("s3", "sqs", "dynamodb", "sns")}
+    return {name: boto3.client(name, **kwargs) for name in ("s3", "sqs", "dynamodb", "sns", "events")}
 
 
 def provision(config: StageConfig, endpoint: str, *, visibility_timeout_s: int | None = None) -> Resources:
@@ -142,6 +143,20 @@ def provision(config: StageConfig, endpoint: str, *, visibility_timeout_s: int |
         )["QueueUrl"]
         res.queues[q.key] = url
         res.dlqs[q.key] = dlq_url
+    for bus in wiring.BUSES:
+        c["events"].create_event_bus(Name=config.name(bus.key))
+        res.buses[bus.key] = config.name(bus.key)
+    for rule in wiring.RULES:
+        pattern = {"source": [{"prefix": wiring.EVENT_SOURCE_PREFIX}], "detail-type": list(rule.detail_types)}
+        c["events"].put_rule(
+            Name=config.name(rule.key), EventBusName=res.buses[rule.bus], EventPattern=json.dumps(pattern)
+        )
+        arn = c["sqs"].get_queue_attributes(QueueUrl=res.queues[rule.queue], AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        c["events"].put_targets(
+            Rule=config.name(rule.key), EventBusName=res.buses[rule.bus], Targets=[{"Id": rule.queue, "Arn": arn}]
+        )
     for topic in wiring.TOPICS:
         res.topics[topic.key] = c["sns"].create_topic(Name=config.name(topic.key))["TopicArn"]
     for b in wiring.BUCKETS:

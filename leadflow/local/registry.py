@@ -66,6 +66,8 @@ def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dic
             env[name] = res.buckets[ref.bucket]
         elif isinstance(ref, wiring.TopicArn):
             env[name] = res.topics[ref.topic]
+        elif isinstance(ref, wiring.BusName):
+            env[name] = res.buses[ref.bus]
         elif isinstance(ref, wiring.Setting):
             value = getattr(config, ref.attribute)
             env[name] = ",".join(value) if isinstance(value, tuple) else str(value)

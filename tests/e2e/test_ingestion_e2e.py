@@ -276,3 +276,27 @@ def test_the_last_delivery_of_a_file_that_kept_crashing_fails_its_job(
     assert response["batchItemFailures"] == []
     job = client.job(presigned["job_id"])
     assert job["status"] == "failed" and "2 times" in job["error"]
+
+
+def test_stored_leads_are_announced_on_the_bus_in_batches(
+    runtime: LocalRuntime, client: LeadflowClient, tmp_path: Path
+) -> None:
+    sqs, bus = runtime.aws("sqs"), runtime.resources.buses["events"]
+    url = sqs.create_queue(QueueName="test-lead-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    runtime.aws("events").put_rule(
+        Name="test-lead-events", EventBusName=bus, EventPattern=json.dumps({"detail-type": ["lead.enriched"]})
+    )
+    runtime.aws("events").put_targets(Rule="test-lead-events", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    path = tmp_path / "announce.csv"
+    path.write_text("Email\n" + "\n".join(f"announce{i}@example.com" for i in range(40)) + "\n")
+    job = upload_and_wait(client, path)
+    announced: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and len(announced) < 40:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            event = json.loads(m["Body"])
+            if event["detail"]["job_id"] == job["job_id"]:
+                assert event["source"] == "leadflow.enrichment"
+                announced += event["detail"]["leads"]
+    assert sorted(lead["email"] for lead in announced) == sorted(f"announce{i}@example.com" for i in range(40))
