@@ -214,7 +214,6 @@ TABLES: tuple[Table, ...] = (
     Table("jobs", "ingestion", pk="job_id", sk="sk", ttl_attribute="expires_at"),
     Table("tokens", "ingestion", pk="token_hash"),
     Table("leads", "enrichment", pk="lead_id", indexes=(Index("by_job", pk="job_id", sk="lead_id"),)),
-    Table("users", "assignment", pk="user_id"),
     # one item per phone call; `recent` keeps every call in time order (kind is always "call") so the
     # last callers are one Query, never a Scan
     Table(
@@ -372,6 +371,17 @@ FUNCTIONS: tuple[Function, ...] = (
         memory_mb=256,
     ),
 )
+
+
+# The assignment and notification domains declare theirs in their own modules (imported here, after
+# every type above exists), so each domain's wiring reads as one piece.
+from leadflow import wiring_assignment, wiring_notification  # noqa: E402
+
+QUEUES += wiring_assignment.QUEUES + wiring_notification.QUEUES
+TABLES += wiring_assignment.TABLES + wiring_notification.TABLES
+TOPICS += wiring_assignment.TOPICS + wiring_notification.TOPICS
+RULES += wiring_assignment.RULES + wiring_notification.RULES
+FUNCTIONS += wiring_assignment.FUNCTIONS + wiring_notification.FUNCTIONS
 
 
 def function(key: str) -> Function:
