@@ -62,7 +62,8 @@ def test_every_reference_in_wiring_points_at_a_declared_resource() -> None:
     queues = {q.key for q in wiring.QUEUES}
     buckets = {b.key for b in wiring.BUCKETS}
     topics = {t.key for t in wiring.TOPICS}
-    declared = {"table": tables, "queue": queues, "bucket": buckets, "topic": topics}
+    buses = {b.key for b in wiring.BUSES}
+    declared = {"table": tables, "queue": queues, "bucket": buckets, "topic": topics, "bus": buses}
     for fn in wiring.FUNCTIONS:
         for grant in fn.grants:
             assert grant.key in declared[grant.kind], (fn.key, grant)
@@ -71,13 +72,18 @@ def test_every_reference_in_wiring_points_at_a_declared_resource() -> None:
                 assert ref.table in tables
             elif isinstance(ref, wiring.QueueUrl):
                 assert ref.queue in queues
+            elif isinstance(ref, wiring.BusName):
+                assert ref.bus in buses
             elif isinstance(ref, wiring.Setting):
                 assert ref.attribute in StageConfig.__dataclass_fields__
         for source in fn.sqs_sources:
             assert source.queue in queues
             # a consumer must be allowed to consume the queue it is triggered by
             assert any(g.kind == "queue" and g.key == source.queue and g.access == "consume" for g in fn.grants)
-    assert len({fn.key for fn in wiring.FUNCTIONS}) == len(wiring.FUNCTIONS)
+    for rule in wiring.RULES:
+        assert rule.bus in buses and rule.queue in queues
+    for kind in (wiring.FUNCTIONS, wiring.QUEUES, wiring.TABLES, wiring.RULES):
+        assert len({item.key for item in kind}) == len(kind), "keys must be unique"
 
 
 def test_stage_config_reads_cdk_json_and_refuses_unknowns() -> None:
