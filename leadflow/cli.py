@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -108,6 +109,49 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+_FILTERS = ("status", "source", "job_id", "created_from", "created_to", "email", "name", "company", "country")
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {f: getattr(args, f) for f in _FILTERS if getattr(args, f, None) is not None}
+
+
+def cmd_leads_list(args: argparse.Namespace) -> int:
+    page = _client(args).leads(**_filters(args), limit=args.limit, cursor=args.cursor)
+    if args.json:
+        print(json.dumps(page, indent=2))
+        return 0
+    for lead in page["leads"]:
+        name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
+        print(
+            f"{lead['created_at'][:19]}  {name:<28} {lead.get('email') or '':<34} {lead.get('phone') or '':<16} "
+            f"{lead.get('company') or ''}"
+        )
+    if page.get("next_cursor"):
+        print(f"more: --cursor {page['next_cursor']}")
+    return 0
+
+
+def cmd_leads_export(args: argparse.Namespace) -> int:
+    data = _client(args).export(**_filters(args))
+    Path(args.output).write_bytes(data)
+    rows = max(0, data.count(b"\n") - 1)
+    print(f"wrote {rows} leads to {args.output}")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _client(args).ask(args.question)
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return 0
+    print(f"query: {json.dumps(answer['query'])}")
+    print(f"{answer['count']} leads")
+    for lead in answer["leads"]:
+        print(f"  {lead.get('email') or lead.get('phone')}  {lead.get('company') or ''}")
+    return 0
+
+
 def cmd_callers(args: argparse.Namespace) -> int:
     callers = _client(args).callers(args.limit)
     if args.json:
@@ -163,18 +207,24 @@ def cmd_dev(args: argparse.Namespace) -> int:
     state = {
         "stage": runtime.config.stage,
         "rest_url": runtime.rest_url,
-        "websocket_url": None,
+        "websocket_url": runtime.websocket_url,
         "aws_endpoint": runtime.moto.url,
         "admin_token": token,
+        "sink_url": runtime.notification.sink.url if runtime.notification else None,
     }
     LOCAL_STATE.parent.mkdir(exist_ok=True)
     LOCAL_STATE.write_text(json.dumps(state, indent=2))
     print("Leadflow local runtime is up (Ctrl-C to stop)")
     print(f"  REST API       {runtime.rest_url}")
-    print("  WebSocket API  not served yet (the assignment domain adds it)")
+    print(f"  WebSocket API  {runtime.websocket_url}   (agents: ?token=..., or `leadflow agent --token T`)")
     print(f"  local AWS      {runtime.moto.url}")
     print(f"  admin token    {token}")
     print(f"  written to     {LOCAL_STATE}")
+    if runtime.notification:
+        from leadflow.local.sink import describe
+
+        print(f"  local sink     {runtime.notification.sink.url}  (Slack, downstream, alarms; each post shown below)")
+        runtime.notification.sink.on_receive = lambda received: print(describe(received), flush=True)
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -205,6 +255,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0 if job["status"] == "completed" else 1
     finally:
         runtime.stop()
+
+
+def cmd_agent(args: argparse.Namespace) -> int:
+    from leadflow.agent import run_terminal
+
+    state = json.loads(LOCAL_STATE.read_text()) if LOCAL_STATE.exists() else {}
+    url = args.url or os.environ.get("LEADFLOW_WS") or state.get("websocket_url")
+    if not url:
+        print("error: no WebSocket URL: pass --url, set LEADFLOW_WS, or run `leadflow dev`", file=sys.stderr)
+        return 1
+    return run_terminal(url, args.token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +304,29 @@ def build_parser() -> argparse.ArgumentParser:
     remote(cancel)
     cancel.set_defaults(func=cmd_jobs_cancel)
 
+    leads = sub.add_parser("leads", help="list or export leads").add_subparsers(dest="leads_command", required=True)
+
+    def filters(p: argparse.ArgumentParser) -> None:
+        for name in _FILTERS:
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name)
+
+    listing = leads.add_parser("list", help="leads, newest first")
+    filters(listing)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--cursor")
+    remote(listing)
+    listing.set_defaults(func=cmd_leads_list)
+    export = leads.add_parser("export", help="leads as CSV (opens cleanly in Excel)")
+    filters(export)
+    export.add_argument("-o", "--output", required=True)
+    remote(export)
+    export.set_defaults(func=cmd_leads_export)
+
+    ask = sub.add_parser("ask", help="ask a question about the leads (needs an LLM provider)")
+    ask.add_argument("question")
+    remote(ask)
+    ask.set_defaults(func=cmd_ask)
+
     callers = sub.add_parser("callers", help="the last phone callers with their vanity numbers")
     callers.add_argument("--limit", type=int, default=5)
     remote(callers)
@@ -253,6 +337,11 @@ def build_parser() -> argparse.ArgumentParser:
     vanity.add_argument("--count", type=int, default=5)
     vanity.add_argument("--json", action="store_true")
     vanity.set_defaults(func=cmd_vanity)
+
+    agent = sub.add_parser("agent", help="work as an agent: take emails over the WebSocket API, disposition by key")
+    agent.add_argument("--token", required=True, help="an agent token (leadflow tokens create --role agent)")
+    agent.add_argument("--url", help="WebSocket URL (default: LEADFLOW_WS or the local runtime)")
+    agent.set_defaults(func=cmd_agent)
 
     tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
     create = tokens.add_parser("create", help="create a token (needs an admin token)")
@@ -265,7 +354,90 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--role", default="admin", choices=["admin", "agent", "integration"])
     boot.add_argument("--user", default="admin")
     boot.set_defaults(func=cmd_tokens_bootstrap)
+    _add_notification_commands(sub)
     return parser
+
+
+# ---------------------------------------------------------------------- dead letters and the local sink
+
+
+def cmd_dlq_list(args: argparse.Namespace) -> int:
+    from leadflow import dlq
+    from leadflow.config import load_stage
+
+    config = load_stage(args.stage)
+    endpoint = args.endpoint or dlq.local_endpoint()
+    rows = dlq.depths(config, dlq.sqs_client(config, endpoint))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'queue':<22} {'visible':>8} {'in flight':>10} {'dead letters':>13}")
+    for row in rows:
+        print(f"{row['queue']:<22} {row['visible']:>8} {row['in_flight']:>10} {row['dead_letters']:>13}")
+    return 0
+
+
+def cmd_dlq_redrive(args: argparse.Namespace) -> int:
+    from leadflow import dlq
+    from leadflow.config import load_stage
+
+    config = load_stage(args.stage)
+    endpoint = args.endpoint or dlq.local_endpoint()
+    try:
+        result = dlq.redrive(config, dlq.sqs_client(config, endpoint), args.queue, endpoint=endpoint, limit=args.max)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif result["method"] == "StartMessageMoveTask":
+        print(f"{args.queue}: moving {result['waiting']} message(s) back (task {result['task']})")
+    else:
+        print(f"{args.queue}: moved {result['moved']} message(s) back")
+    return 0
+
+
+def cmd_sink(args: argparse.Namespace) -> int:
+    """What the local sink (Slack, downstream, alarms) received, from another terminal."""
+    import httpx
+
+    from leadflow.local.sink import Received, describe
+
+    url = args.url or (json.loads(LOCAL_STATE.read_text()).get("sink_url") if LOCAL_STATE.exists() else None)
+    if not url:
+        print("error: no local sink: start `leadflow dev` first, or pass --url", file=sys.stderr)
+        return 1
+    params = {"path": args.path} if args.path else {}
+    rows = httpx.get(f"{url}/_received", params=params, timeout=10.0).json()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(describe(Received(**row)))
+    return 0
+
+
+def _add_notification_commands(sub: Any) -> None:
+    def aws(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stage", default="dev")
+        p.add_argument("--endpoint", help="an AWS endpoint (default: the local runtime's, else AWS itself)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+
+    dlq = sub.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="dlq_command", required=True)
+    listing = dlq.add_parser("list", help="the depth of every queue and its dead-letter queue")
+    aws(listing)
+    listing.set_defaults(func=cmd_dlq_list)
+    again = dlq.add_parser("redrive", help="move a queue's dead letters back to it")
+    again.add_argument("queue", help="the queue's wiring key, e.g. notifications")
+    again.add_argument("--max", type=int, help="move at most this many (always the receive-send-delete loop)")
+    aws(again)
+    again.set_defaults(func=cmd_dlq_redrive)
+
+    sink = sub.add_parser("sink", help="what the local sink received (Slack, downstream, alarms)")
+    sink.add_argument("--path", choices=["/slack", "/downstream", "/alarms"])
+    sink.add_argument("--url", help="the sink's URL (default: from .leadflow/local.json)")
+    sink.add_argument("--json", action="store_true")
+    sink.set_defaults(func=cmd_sink)
 
 
 def main(argv: list[str] | None = None) -> int:

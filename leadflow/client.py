@@ -98,6 +98,32 @@ class LeadflowClient:
         result: dict[str, Any] = self._check(self.http.post("/tokens", json=body))
         return result
 
+    def leads(self, **filters: Any) -> dict[str, Any]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        result: dict[str, Any] = self._check(self.http.get("/leads", params=params))
+        return result
+
+    def lead(self, lead_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.get(f"/leads/{lead_id}"))
+        return result
+
+    def export(self, **filters: Any) -> bytes:
+        """The CSV bytes, fetched from the presigned link when the export was large."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        response = self.http.get("/leads/export", params=params)
+        if response.status_code >= 400:
+            self._check(response)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            link = response.json()["url"]
+            download = httpx.get(link, timeout=600.0)
+            download.raise_for_status()
+            return download.content
+        return response.content
+
+    def ask(self, question: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.post("/chat", json={"question": question}))
+        return result
+
     def callers(self, limit: int = 5) -> list[dict[str, Any]]:
         result: dict[str, Any] = self._check(self.http.get("/callers", params={"limit": limit}))
         callers: list[dict[str, Any]] = result["callers"]

@@ -208,6 +208,9 @@ def expected() -> dict[str, Any]:
         # Rows the reader passes on but the consumer should reject.
         "consumer_rejects": [
             {"worksheet": "Trade show", "row": 7, "why": "no e-mail and no phone"},
+        ],
+        # Rows the consumer keeps (the phone reaches the person) with a problem noted on the lead.
+        "consumer_problems": [
             {"worksheet": "Trade show", "row": 8, "why": "invalid e-mail"},
         ],
     }

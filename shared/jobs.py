@@ -175,14 +175,23 @@ class JobRepository:
             return self.get(job_id, with_rejections=False)
         return self._complete_if_done(job_id, item)
 
-    def record_batch(self, job_id: str, batch_id: str, *, stored: int, rejected: int) -> Job | None:
+    def record_batch(
+        self, job_id: str, batch_id: str, *, stored: int, rejected: int, duplicates: int = 0, llm_calls: int = 0
+    ) -> Job | None:
         """Count a processed batch once. Returns None when the batch was counted before."""
-        item = self._update(
-            job_id,
-            "SET updated_at = :now ADD leads_stored :s, rows_rejected :r, batches_done :one, done_batches :ids",
-            {":s": stored, ":r": rejected, ":one": 1, ":ids": {batch_id}, ":bid": batch_id},
-            condition="NOT contains(done_batches, :bid)",
+        expression = (
+            "SET updated_at = :now ADD leads_stored :s, rows_rejected :r, leads_duplicate :d, llm_calls :l, "
+            "batches_done :one, done_batches :ids"
         )
+        if llm_calls:
+            expression = expression.replace("SET updated_at = :now", "SET updated_at = :now, rules_only = :f")
+        values: dict[str, Any] = {
+            ":s": stored, ":r": rejected, ":d": duplicates, ":l": llm_calls, ":one": 1, ":ids": {batch_id},
+            ":bid": batch_id,
+        }
+        if llm_calls:
+            values[":f"] = False
+        item = self._update(job_id, expression, values, condition="NOT contains(done_batches, :bid)")
         if item is None:
             return None
         return self._complete_if_done(job_id, item)

@@ -48,7 +48,16 @@ class Lead(BaseModel):
     dedupe_key: str | None = None
     status: LeadStatus = LeadStatus.NEW
     attributes: dict[str, str] = Field(default_factory=dict)
+    #: every place this person was seen ("upload:<job>", "phone:<call>", ...); the first is `source`
+    sources: list[str] = Field(default_factory=list)
+    #: what the rules found wrong (an invalid email kept in attributes, an unknown country, ...)
+    problems: list[str] = Field(default_factory=list)
+    #: fields an LLM filled from this lead's own cells (grounded), for review
+    llm_fields: list[str] = Field(default_factory=list)
+    #: the job/batch that created the lead: a replay of that batch counts it as stored, not duplicate
+    first_batch: str | None = None
     created_at: str = Field(default_factory=iso_now)
+    updated_at: str | None = None
 
     @staticmethod
     def id_for(job_id: str, worksheet: str | None, row: int) -> str:
@@ -129,6 +138,10 @@ class Job(BaseModel):
     rows_total: int = 0
     leads_stored: int = 0
     rows_rejected: int = 0
+    leads_duplicate: int = 0
+    llm_calls: int = 0
+    #: true while no LLM took part (none configured, or the rules needed none)
+    rules_only: bool = True
     batches_total: int | None = None
     batches_done: int = 0
     rejections: list[Rejection] = Field(default_factory=list)

@@ -35,9 +35,22 @@ class SplitterEnv(JobsEnv):
     BATCH_MESSAGE_BYTES: int
 
 
-class StoreLeadsEnv(JobsEnv):
+class LlmEnv(_Env):
+    DEFAULT_COUNTRY: str = "US"
+    LLM_BASE_URL: str = ""
+    LLM_MODEL: str = ""
+    LLM_SECRET_ARN: str = ""
+
+
+class StoreLeadsEnv(JobsEnv, LlmEnv):
     LEADS_TABLE: str
     EVENT_BUS: str
+    DATA_BUCKET: str
+
+
+class LeadsApiEnv(LlmEnv):
+    LEADS_TABLE: str
+    DATA_BUCKET: str
 
 
 T = TypeVar("T", bound="_Env")

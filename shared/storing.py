@@ -1,4 +1,10 @@
-"""The store step: a batch message of rows becomes leads in the leads table, counted on its job once."""
+"""The store step around the enricher: job bookkeeping, rejected rows, `enriched/` in S3, the bus.
+
+Order matters for at-least-once delivery: leads and rejections are written, the batch is written
+to S3 and announced, and only then counted on its job. A crash anywhere before the count
+redelivers the batch, which rewrites the same items and announces them again (consumers are
+idempotent); the count happens once because of the batch id.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.aws import client
 from shared.dynamo import batch_put
+from shared.enrich import Enricher, EnrichOutcome, jsonl
 from shared.events import publish
 from shared.jobs import JobRepository
-from shared.leads import RowRejected, lead_from_row
 from shared.models import JobStatus, Rejection
 from shared.observability import logger
 
 #: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
 EVENT_DETAIL_BYTES = 200 * 1024
+ENRICHED_PREFIX = "enriched/"
 
 
 @dataclass
@@ -22,6 +30,7 @@ class BatchOutcome:
     job_id: str | None
     batch_id: str
     stored: int = 0
+    duplicates: int = 0
     rejected: int = 0
     skipped: str | None = None
 
@@ -29,8 +38,9 @@ class BatchOutcome:
 @dataclass
 class LeadStore:
     jobs: JobRepository
-    leads_table: str
+    enricher: Enricher
     event_bus: str
+    data_bucket: str
     #: job status seen in this invocation, so ten messages of one job cost one read
     _status_cache: dict[str, JobStatus | None] = field(default_factory=dict)
 
@@ -49,52 +59,53 @@ class LeadStore:
             outcome.skipped = status.value if status else "unknown job"
             logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
             return outcome
-        puts: list[tuple[str, dict[str, Any]]] = []
-        stored: list[dict[str, Any]] = []
-        for row in message["rows"]:
-            try:
-                lead = lead_from_row(
-                    row["v"],
-                    job_id=job_id,
-                    worksheet=row.get("w"),
-                    row=int(row["r"]),
-                    source=str(message.get("source") or "upload"),
-                    file=message.get("file"),
-                    id_seed=None if job_id else batch_id,
-                )
-            except RowRejected as exc:
-                if not job_id:
-                    logger.info("row without a job rejected", batch_id=batch_id, reason=str(exc))
-                    outcome.rejected += 1
-                    continue
-                rejection = Rejection(worksheet=row.get("w"), row=int(row["r"]), reason=str(exc))
-                puts.append((self.jobs.table, self.jobs.rejection_item(job_id, rejection)))
-                outcome.rejected += 1
-                continue
-            item = lead.to_item()
-            puts.append((self.leads_table, item))
-            stored.append(item)
-            outcome.stored += 1
-        # leads and rejections first, the count last: a crash in between is redelivered and
-        # rewrites the same items; the count happens once because of the batch id
-        batch_put(puts)
-        # announced before the batch is counted: a crash in between redelivers the batch and
-        # announces it again (consumers are idempotent), while the other order could lose it
-        self._announce(job_id, str(message.get("source") or "upload"), stored)
+        source = str(message.get("source") or "upload")
+        calls_before = self.enricher.assist.calls if self.enricher.assist else 0
+        result = self.enricher.enrich(
+            job_id=job_id, batch_id=batch_id, source=source, file=message.get("file"), rows=message["rows"]
+        )
+        llm_calls = (self.enricher.assist.calls if self.enricher.assist else 0) - calls_before
+        outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
+        if job_id and result.rejections:
+            rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
+            batch_put((self.jobs.table, self.jobs.rejection_item(job_id, rej)) for rej in rejections)
+        elif result.rejections:
+            logger.info("rows without a job rejected", batch_id=batch_id, reasons=[r[2] for r in result.rejections])
+        self._write_enriched(job_id or "no-job", batch_id, result)
+        self._announce(job_id, source, result.leads)
         if not job_id:
             return outcome
-        counted = self.jobs.record_batch(job_id, batch_id, stored=outcome.stored, rejected=outcome.rejected)
+        counted = self.jobs.record_batch(
+            job_id,
+            batch_id,
+            stored=result.stored,
+            rejected=result.rejected,
+            duplicates=result.duplicates,
+            llm_calls=llm_calls,
+        )
         if counted is None:
             outcome.skipped = "already counted"
         logger.info(
             "batch stored",
             job_id=job_id,
             batch_id=batch_id,
-            stored=outcome.stored,
-            rejected=outcome.rejected,
+            stored=result.stored,
+            duplicates=result.duplicates,
+            rejected=result.rejected,
+            llm_calls=llm_calls,
             recount=counted is None,
         )
         return outcome
+
+    def _write_enriched(self, folder: str, batch_id: str, result: EnrichOutcome) -> None:
+        """The system of record for analytics: one JSON Lines object per batch (same key on a replay)."""
+        if result.leads:
+            client("s3").put_object(
+                Bucket=self.data_bucket,
+                Key=f"{ENRICHED_PREFIX}{folder}/{batch_id}.jsonl",
+                Body=jsonl(result.leads),
+                ContentType="application/x-ndjson",
+            )
 
     def _announce(self, job_id: str | None, source: str, leads: list[dict[str, Any]]) -> None:
         if not leads:

@@ -1,4 +1,4 @@
-"""Lead batches from SQS -> stored leads; failed messages are reported one by one (partial batch)."""
+"""Lead batches from SQS -> standardized, deduplicated, stored leads; failures reported one by one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.enrich import Enricher
 from shared.jobs import JobRepository
+from shared.llm_assist import assist_from_env
 from shared.observability import logger
 from shared.settings import StoreLeadsEnv, load
 from shared.storing import LeadStore
@@ -21,12 +23,19 @@ def jobs() -> JobRepository:
     return JobRepository(load(StoreLeadsEnv).JOBS_TABLE)
 
 
+@cache
+def enricher() -> Enricher:
+    # one per execution environment: its layout cache and LLM client live as long as it does
+    env = load(StoreLeadsEnv)
+    return Enricher(leads_table=env.LEADS_TABLE, default_region=env.DEFAULT_COUNTRY, assist=assist_from_env())
+
+
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # one store (and its job-status cache) and one processor per invocation: cheap, and safe
     # when the local runtime runs several invocations of this function at once
     env = load(StoreLeadsEnv)
-    store = LeadStore(jobs=jobs(), leads_table=env.LEADS_TABLE, event_bus=env.EVENT_BUS)
+    store = LeadStore(jobs=jobs(), enricher=enricher(), event_bus=env.EVENT_BUS, data_bucket=env.DATA_BUCKET)
 
     def record_handler(record: SQSRecord) -> None:
         store.store_batch(record.body)

@@ -61,11 +61,13 @@ def test_sample_workbook_every_sheet_stored_bad_rows_listed(client: LeadflowClie
     leads = leads_of(runtime, job["job_id"])
     assert len(leads) == job["leads_stored"]
     assert {lead["_worksheet"] for lead in leads} == {s["name"] for s in EXPECTED["sheets"]}
+    problems = {(p["worksheet"], p["row"]) for p in EXPECTED["consumer_problems"]}
+    assert all(lead["problems"] for lead in leads if (lead["_worksheet"], lead["row"]) in problems)
     numeric_phone = next(c for c in EXPECTED["cells"] if c["column"] == "Phone")
     assert any(
         lead["_worksheet"] == numeric_phone["worksheet"]
         and lead["row"] == numeric_phone["row"]
-        and lead["phone"] == numeric_phone["text"]
+        and lead["phone"] == "+1" + numeric_phone["text"]  # stored as a number, standardized to E.164
         for lead in leads
     )
     # a phone stored as a number in Excel must not come back as "2125550178.0"

@@ -63,7 +63,8 @@ def test_every_reference_in_wiring_points_at_a_declared_resource() -> None:
     buckets = {b.key for b in wiring.BUCKETS}
     topics = {t.key for t in wiring.TOPICS}
     buses = {b.key for b in wiring.BUSES}
-    declared = {"table": tables, "queue": queues, "bucket": buckets, "topic": topics, "bus": buses}
+    secrets = {s.key for s in getattr(wiring, "SECRETS", ())}
+    declared = {"table": tables, "queue": queues, "bucket": buckets, "topic": topics, "bus": buses, "secret": secrets}
     for fn in wiring.FUNCTIONS:
         for grant in fn.grants:
             assert grant.key in declared[grant.kind], (fn.key, grant)

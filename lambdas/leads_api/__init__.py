@@ -1,0 +1,1 @@
+"""The leads-api function."""
