@@ -42,6 +42,8 @@ test: lint typecheck
 bench: setup
 	$(PY) bench/ingest_bench.py
 	$(PY) bench/vanity_bench.py --numbers 10000
+	$(PY) bench/rules_bench.py
+	$(PY) bench/enrich_bench.py
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet

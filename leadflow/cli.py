@@ -55,8 +55,13 @@ def summary(job: dict[str, Any]) -> str:
         f"  rows            {job['rows_total']}",
         f"  leads stored    {job['leads_stored']}",
         f"  rows rejected   {job['rows_rejected']}",
+        f"  duplicates      {job.get('leads_duplicate', 0)} (merged into existing leads)",
         f"  batches         {job['batches_done']}/{job['batches_total'] if job['batches_total'] is not None else '?'}",
     ]
+    if job.get("rules_only", True):
+        lines.append("  standardized    by rules only (no LLM provider configured, or none was needed)")
+    else:
+        lines.append(f"  standardized    by rules, with {job.get('llm_calls', 0)} LLM calls where rules could not")
     if job.get("error"):
         lines.append(f"  error           {job['error']}")
     rejections = job.get("rejections") or []
