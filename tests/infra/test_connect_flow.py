@@ -8,6 +8,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
 
+from leadflow.config import REPO_ROOT
 from stacks.connect import VanityContactFlow
 
 from .conftest import Synthesized
@@ -63,3 +64,37 @@ def test_connect_may_invoke_the_vanity_function(dev: Synthesized) -> None:
         "AWS::Lambda::Permission",
         {"Principal": "connect.amazonaws.com", "Action": "lambda:InvokeFunction"},
     )
+
+
+def test_the_llm_key_secret_is_readable_only_when_configured(dev: Synthesized) -> None:
+    import dataclasses
+
+    from aws_cdk import App, Environment
+
+    from stacks.enrichment_stack import EnrichmentStack
+    from stacks.packaging import Packaging
+
+    secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:leadflow-llm-AbCdEf"
+    config = dataclasses.replace(dev.config, llm_secret_arn=secret)
+    app = App(context={"aws:cdk:bundling-stacks": []})
+    stack = EnrichmentStack(
+        app,
+        "LlmTest",
+        config=config,
+        packaging=Packaging(repo_root=REPO_ROOT, staging_root=dev.outdir / ".llm"),
+        env=Environment(region=config.region),
+    )
+    statements = [
+        s
+        for p in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "secretsmanager:GetSecretValue"
+    ]
+    assert len(statements) == 2 and all(s["Resource"] == secret for s in statements)
+    plain = [
+        s
+        for p in dev.template("enrichment").find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "secretsmanager:GetSecretValue" in str(s["Action"])
+    ]
+    assert plain == []
