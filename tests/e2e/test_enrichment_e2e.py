@@ -194,3 +194,9 @@ def test_cli_leads_list(client: LeadflowClient, capsys: pytest.CaptureFixture[st
     assert main(["leads", "list", "--email", "merge.me", "--json", "--api", client.api, "--token", token]) == 0
     page = json.loads(capsys.readouterr().out)
     assert [lead["email"] for lead in page["leads"]] == ["merge.me@gmail.com"]
+
+
+def test_cli_ask_without_a_provider_explains(client: LeadflowClient, capsys: pytest.CaptureFixture[str]) -> None:
+    token = client.http.headers["Authorization"].split()[1]
+    assert main(["ask", "who came from the website?", "--api", client.api, "--token", token]) == 1
+    assert "503" in capsys.readouterr().err
