@@ -77,6 +77,9 @@ class EnrichOutcome:
     rejected: int = 0
     llm_fallbacks: int = 0
     leads: list[dict[str, Any]] = field(default_factory=list)
+    #: every accepted row, duplicates included, with its own cells: several messages from one
+    #: sender are one lead but several rows (the assignment domain makes an email of each)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[tuple[str | None, int, str]] = field(default_factory=list)
     requests: int = 0
 
@@ -199,6 +202,14 @@ class Enricher:
                     "llm_fields": list(result.llm_fields),
                     "first_batch": origin,
                     "created_at": self.now(),
+                }
+            )
+            outcome.rows.append(
+                {
+                    "lead_id": lead.lead_id,
+                    "_worksheet": result.worksheet,
+                    "row": result.row,
+                    "attributes": std.attributes,
                 }
             )
             if lead.lead_id in incoming:

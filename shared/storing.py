@@ -72,7 +72,7 @@ class LeadStore:
         elif result.rejections:
             logger.info("rows without a job rejected", batch_id=batch_id, reasons=[r[2] for r in result.rejections])
         self._write_enriched(job_id or "no-job", batch_id, result)
-        self._announce(job_id, source, result.leads)
+        self._announce(job_id, source, result.leads, result.rows)
         if not job_id:
             return outcome
         counted = self.jobs.record_batch(
@@ -107,17 +107,25 @@ class LeadStore:
                 ContentType="application/x-ndjson",
             )
 
-    def _announce(self, job_id: str | None, source: str, leads: list[dict[str, Any]]) -> None:
+    def _announce(
+        self, job_id: str | None, source: str, leads: list[dict[str, Any]], rows: list[dict[str, Any]]
+    ) -> None:
+        """lead.enriched events: the batch's leads, each with the rows it was seen in, chunked by size."""
         if not leads:
             return
-        chunks: list[list[dict[str, Any]]] = [[]]
+        rows_of: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            rows_of.setdefault(row["lead_id"], []).append(row)
+        chunks: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = [([], [])]
         size = 0
         for lead in leads:
-            lead_size = len(json.dumps(lead))
-            if chunks[-1] and size + lead_size > EVENT_DETAIL_BYTES:
-                chunks.append([])
+            its_rows = rows_of.get(lead["lead_id"], [])
+            lead_size = len(json.dumps(lead)) + len(json.dumps(its_rows))
+            if chunks[-1][0] and size + lead_size > EVENT_DETAIL_BYTES:
+                chunks.append(([], []))
                 size = 0
-            chunks[-1].append(lead)
+            chunks[-1][0].append(lead)
+            chunks[-1][1].extend(its_rows)
             size += lead_size
-        details = [{"job_id": job_id, "source": source, "leads": chunk} for chunk in chunks]
+        details = [{"job_id": job_id, "source": source, "leads": c, "rows": r} for c, r in chunks]
         publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)

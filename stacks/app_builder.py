@@ -60,6 +60,10 @@ def build_app(stage: str | None = None, *, outdir: str | None = None, bundle: bo
     # Ingestion and enrichment reference each other by name and deploy in either order.
     for stack in (ingestion, enrichment, assignment):
         stack.add_stack_dependency(notification, "alarm actions publish to the alarms topic")
+    # The REST API (ingestion) integrates functions of the enrichment and assignment domains by
+    # name; those functions must exist before API Gateway is allowed to invoke them.
+    ingestion.add_stack_dependency(enrichment, "the REST API invokes leads-api")
+    ingestion.add_stack_dependency(assignment, "the REST API invokes emails and agents")
 
     Tags.of(app).add("project", "leadflow")
     Tags.of(app).add("stage", config.stage)
