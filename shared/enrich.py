@@ -30,6 +30,8 @@ from shared.dynamo import from_attr, to_attr
 from shared.models import Lead, iso_now
 from shared.standardize import CONFIDENT, HeaderMapping, Standardized, dedupe_key, map_headers, standardize_row
 
+#: the problem noted on a lead whose unreadable cells the LLM could not be asked about
+LLM_FALLBACK = "the LLM provider could not be reached; the rules' result was kept"
 BATCH_GET_MAX = 100
 TRANSACT_MAX = 100
 MERGE_ATTEMPTS = 5
@@ -59,6 +61,11 @@ class Assist(Protocol):
         self, rows: Sequence[tuple[str, Mapping[str, str], HeaderMapping, Standardized]]
     ) -> dict[str, dict[str, str]]:
         """Grounded values by row key and field for the cells the rules left unparsed ({} on failure)."""
+        ...
+
+    @property
+    def fell_back(self) -> set[str]:
+        """Row keys of the last `cells` call the model could not answer (the rules' result stands)."""
         ...
 
 
@@ -147,7 +154,13 @@ class Enricher:
         if not asking:
             return
         answers = self.assist.cells(asking)
-        for key, values, mapping, _std in asking:
+        for key, values, mapping, std in asking:
+            if key in self.assist.fell_back:
+                i = int(key)
+                flagged = Standardized(
+                    std.fields, std.attributes, (*std.problems, LLM_FALLBACK), std.rejected, std.unparsed
+                )
+                results[i] = RowResult(results[i].worksheet, results[i].row, flagged)
             found = answers.get(key)
             if not found:
                 continue

@@ -17,6 +17,8 @@ class LlmAssist:
         self.client = client
         self.layouts = LayoutCache()
         self.fallbacks = 0
+        #: row keys of the last `cells` call whose cells the model could not be asked about
+        self.fell_back: set[str] = set()
 
     @property
     def calls(self) -> int:
@@ -32,12 +34,16 @@ class LlmAssist:
     def cells(
         self, rows: Sequence[tuple[str, Mapping[str, str], HeaderMapping, Standardized]]
     ) -> dict[str, dict[str, str]]:
+        self.fell_back = set()
         requests = [req for key, values, mapping, std in rows for req in cell_requests(key, values, mapping, std)]
         if not requests:
             return {}
         answers: dict[str, dict[str, str]] = {}
         for result in parse_cells(self.client, requests):
             self.fallbacks += int(result.fallback)
+            if result.fallback:
+                answers.setdefault(result.row_key, {})
+                self.fell_back.add(result.row_key)
             if result.values:
                 answers.setdefault(result.row_key, {}).update(result.values)
         return answers

@@ -10,7 +10,7 @@ import pytest
 from leadflow.local.fake_llm import FakeLlm
 from leadflow.local.runtime import LocalRuntime
 from shared.chat import answer_question
-from shared.enrich import Enricher
+from shared.enrich import LLM_FALLBACK, Enricher
 from shared.llm import ChatClient
 from shared.llm_assist import LlmAssist
 from shared.reader import LeadReader
@@ -61,12 +61,14 @@ def test_an_unknown_layout_is_asked_once_per_job_and_grounded(runtime: LocalRunt
 def test_the_provider_down_falls_back_to_the_rules_and_loses_no_lead(runtime: LocalRuntime, fake: FakeLlm) -> None:
     fake.script.server_error(503, times=10)
     assist = LlmAssist(client_of(fake))
-    rows = [{"w": None, "r": 2, "v": {"Email": "down@fallback.example", "Rufnummer Zentrale": "x"}}]
+    rows = [{"w": None, "r": 2, "v": {"Email": "down@fallback.example", "Phone": "call the office"}}]
     result = enricher(runtime, assist).enrich(
         job_id="llm-job-3", batch_id="b000001", source="upload", file=None, rows=rows + odd_rows(3, 40)
     )
     assert result.stored + result.rejected == 4 and result.stored >= 1
     assert assist.fallbacks >= 1
+    flagged = next(lead for lead in result.leads if lead["email"] == "down@fallback.example")
+    assert LLM_FALLBACK in flagged["problems"]  # the rules' result stands, with a flag
 
 
 def test_hallucinated_cells_are_refused(runtime: LocalRuntime, fake: FakeLlm) -> None:
