@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYSTAMP := $(VENV)/.installed
 NODESTAMP := node_modules/.installed
+#: Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser)
+CHROMIUM := /usr/bin/chromium
+BROWSERSTAMP := $(VENV)/.chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -21,7 +24,11 @@ $(NODESTAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(PYSTAMP) $(NODESTAMP)
+$(BROWSERSTAMP): $(PYSTAMP)
+	test -x $(CHROMIUM) || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	touch $@
+
+setup: $(PYSTAMP) $(NODESTAMP) $(BROWSERSTAMP)
 
 demo: setup
 	$(VENV)/bin/leadflow demo
@@ -44,6 +51,7 @@ bench: setup
 	$(PY) bench/vanity_bench.py --numbers 10000
 	$(PY) bench/rules_bench.py
 	$(PY) bench/enrich_bench.py
+	$(PY) bench/assignment_bench.py --agents 5 --emails 200 --timeout 180
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet

@@ -213,6 +213,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
         "stage": runtime.config.stage,
         "rest_url": runtime.rest_url,
         "websocket_url": runtime.websocket_url,
+        "console_url": runtime.console_url,
         "aws_endpoint": runtime.moto.url,
         "admin_token": token,
         "sink_url": runtime.notification.sink.url if runtime.notification else None,
@@ -222,6 +223,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     print("Leadflow local runtime is up (Ctrl-C to stop)")
     print(f"  REST API       {runtime.rest_url}")
     print(f"  WebSocket API  {runtime.websocket_url}   (agents: ?token=..., or `leadflow agent --token T`)")
+    print(f"  agent console  {runtime.console_url}   (sign in with an agent token)")
     print(f"  local AWS      {runtime.moto.url}")
     print(f"  admin token    {token}")
     print(f"  written to     {LOCAL_STATE}")
@@ -360,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--user", default="admin")
     boot.set_defaults(func=cmd_tokens_bootstrap)
     _add_notification_commands(sub)
+    from leadflow import cli_forms
+
+    cli_forms.add_commands(sub)
     return parser
 
 

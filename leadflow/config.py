@@ -37,6 +37,35 @@ class StageConfig:
     connect_instance_arn: str | None = None
     #: a caller seen again within this window gets the stored vanity numbers without recomputing
     caller_window_minutes: int = 60
+    #: an agent has this long to act on an assigned email before it goes back to the queue (SQS delay: <= 900)
+    assignment_timeout_s: int = 120
+    #: an HTTPS endpoint (PagerDuty) subscribed to the alarms topic besides `alarm_emails`
+    alarm_https_endpoint: str | None = None
+    #: notification: SES sender (verified in SES) and recipients of the email fallback
+    notify_sender: str = "leadflow-alerts@example.com"
+    notify_recipients: tuple[str, ...] = field(default_factory=tuple)
+    #: more leads than this within one burst window become one digest message
+    notify_burst_threshold: int = 20
+    notify_burst_window_s: int = 60
+    #: Slack must answer within this; otherwise the notice goes by email
+    slack_timeout_s: int = 3
+    #: where a digest links to (the list of leads of the window)
+    notify_list_url: str = "https://leadflow.example.com/leads"
+    #: downstream sync: first retry delay, doubled per attempt up to the cap, attempts before the DLQ
+    downstream_backoff_base_s: int = 30
+    downstream_backoff_max_s: int = 7200
+    downstream_max_attempts: int = 12
+    #: an OpenAI-compatible provider for what the rules cannot do; no secret means rules only
+    llm_base_url: str = "https://api.deepseek.com"
+    llm_model: str = "deepseek-chat"
+    llm_secret_arn: str | None = None
+    #: web-form leads: Twilio's REST API (the local runtime points it at its sink), the numbers
+    #: conversations are held on (E.164), the marketing platform's lead endpoint, and forward retries
+    twilio_base_url: str = "https://api.twilio.com"
+    sms_number_pool: tuple[str, ...] = field(default_factory=tuple)
+    marketing_url: str | None = None
+    forward_backoff_base_s: int = 30
+    forward_max_attempts: int = 10
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""
@@ -55,8 +84,9 @@ class StageConfig:
         unknown = set(raw) - known
         if unknown:
             raise ConfigError(f"unknown settings for stage {stage}: {', '.join(sorted(unknown))}")
-        if "alarm_emails" in raw:
-            raw["alarm_emails"] = tuple(raw["alarm_emails"])
+        for listed in ("alarm_emails", "notify_recipients", "sms_number_pool"):
+            if listed in raw:
+                raw[listed] = tuple(raw[listed])
         return cls(stage=stage, **raw)
 
 

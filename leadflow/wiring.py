@@ -69,6 +69,18 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager secret holding a JSON object: `fields` start empty (an operator fills them
+    in), `generated` (if any) is a random value made at creation (locally: at provisioning)."""
+
+    key: str
+    domain: Domain
+    description: str
+    fields: tuple[str, ...] = ()
+    generated: str | None = None
+
+
+@dataclass(frozen=True)
 class Bus:
     """An EventBridge bus: domains announce what happened on it (`lead.enriched`, ...)."""
 
@@ -116,6 +128,11 @@ class BusName:
 
 
 @dataclass(frozen=True)
+class SecretArn:
+    secret: str
+
+
+@dataclass(frozen=True)
 class Setting:
     """A `StageConfig` attribute, passed as text."""
 
@@ -127,7 +144,12 @@ class Literal_:
     value: str
 
 
-EnvRef = TableName | QueueUrl | BucketName | TopicArn | BusName | Setting | Literal_
+@dataclass(frozen=True)
+class WebSocketEndpoint:
+    """The WebSocket API's management endpoint for `@connections` (`https://{api}.execute-api.../{stage}`)."""
+
+
+EnvRef = TableName | QueueUrl | BucketName | TopicArn | BusName | SecretArn | Setting | Literal_ | WebSocketEndpoint
 
 
 # ---------------------------------------------------------------- triggers and grants
@@ -139,6 +161,8 @@ class Route:
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: str
+    #: "none": a public method (the caller signs its requests instead, e.g. Twilio's webhooks)
+    auth: Literal["token", "none"] = "token"
 
 
 @dataclass(frozen=True)
@@ -161,12 +185,29 @@ class ConnectInvoke:
     """Amazon Connect contact flows may invoke the function (and, with an instance, one flow does)."""
 
 
-Trigger = Route | SqsSource | RestAuthorizer | ConnectInvoke
+@dataclass(frozen=True)
+class WebSocketRoute:
+    """A route of the WebSocket API: `$connect`, `$disconnect`, `$default` or an `action` value.
+
+    With `reply`, what the function returns is sent back to the calling connection (a route response)."""
+
+    route_key: str
+    reply: bool = False
+
+
+@dataclass(frozen=True)
+class WebSocketAuthorizer:
+    """The function is the WebSocket API's REQUEST authorizer on `$connect` (identity: a query string parameter)."""
+
+    query_parameter: str = "token"
+
+
+Trigger = Route | SqsSource | RestAuthorizer | ConnectInvoke | WebSocketRoute | WebSocketAuthorizer
 
 
 @dataclass(frozen=True)
 class Grant:
-    kind: Literal["table", "queue", "bucket", "topic", "bus"]
+    kind: Literal["table", "queue", "bucket", "topic", "bus", "secret"]
     key: str
     access: Access
     #: for buckets: the key prefix the grant is limited to
@@ -213,7 +254,22 @@ TABLES: tuple[Table, ...] = (
     # a job record (sk "job") and its rejected rows (sk "rej#...") share a partition
     Table("jobs", "ingestion", pk="job_id", sk="sk", ttl_attribute="expires_at"),
     Table("tokens", "ingestion", pk="token_hash"),
-    Table("leads", "enrichment", pk="lead_id", indexes=(Index("by_job", pk="job_id", sk="lead_id"),)),
+    # the reader's filters each have an index (newest first by created_at, or prefix order), so no
+    # request path scans; "kind" is always "lead" on lead items
+    Table(
+        "leads",
+        "enrichment",
+        pk="lead_id",
+        indexes=(
+            Index("by_job", pk="job_id", sk="created_at"),
+            Index("by_status", pk="status", sk="created_at"),
+            Index("by_source", pk="source", sk="created_at"),
+            Index("by_created", pk="kind", sk="created_at"),
+            Index("by_email", pk="kind", sk="email_key"),
+            Index("by_name", pk="kind", sk="name_key"),
+            Index("by_company", pk="kind", sk="company_key"),
+        ),
+    ),
     # one item per phone call; `recent` keeps every call in time order (kind is always "call") so the
     # last callers are one Query, never a Scan
     Table(
@@ -226,6 +282,8 @@ TABLES: tuple[Table, ...] = (
 )
 
 BUCKETS: tuple[Bucket, ...] = (
+    # enriched/{job}/ is the system of record for analytics; exports/ holds large CSV exports
+    Bucket("data", "enrichment"),
     Bucket(
         "uploads",
         "ingestion",
@@ -236,8 +294,12 @@ BUCKETS: tuple[Bucket, ...] = (
 
 TOPICS: tuple[Topic, ...] = (Topic("alarms", "notification"),)
 
+SECRETS: tuple[Secret, ...] = ()
+
 #: the event contract (detail-type -> detail), one source "leadflow.<domain>":
-#: - lead.enriched      {"job_id": str | None, "source": str, "leads": [Lead JSON, ...]}  one event per stored batch
+#: - lead.enriched      {"job_id": str | None, "source": str, "leads": [Lead JSON, ...],
+#:                        "rows": [{"lead_id", "_worksheet", "row", "attributes"}, ...]}  one event per stored batch;
+#:                        `rows` has every accepted row (duplicates of one lead included) with its own cells
 #: - email.dispositioned {"email_id", "lead_id", "disposition", "agent"}                  from assignment
 BUSES: tuple[Bus, ...] = (Bus("events", "enrichment"),)
 EVENT_SOURCE_PREFIX = "leadflow."
@@ -245,6 +307,13 @@ EVENT_SOURCE_PREFIX = "leadflow."
 RULES: tuple[EventRule, ...] = ()
 
 _POWERTOOLS: dict[str, EnvRef] = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
+
+_LLM: dict[str, EnvRef] = {
+    "DEFAULT_COUNTRY": Setting("default_country"),
+    "LLM_BASE_URL": Setting("llm_base_url"),
+    "LLM_MODEL": Setting("llm_model"),
+    "LLM_SECRET_ARN": Setting("llm_secret_arn"),
+}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -331,6 +400,8 @@ FUNCTIONS: tuple[Function, ...] = (
             "JOBS_TABLE": TableName("jobs"),
             "LEADS_TABLE": TableName("leads"),
             "EVENT_BUS": BusName("events"),
+            "DATA_BUCKET": BucketName("data"),
+            **_LLM,
         },
         triggers=(SqsSource("lead-batches", batch_size=10, max_batching_window_s=1, max_concurrency=5),),
         grants=(
@@ -338,8 +409,36 @@ FUNCTIONS: tuple[Function, ...] = (
             Grant("table", "leads", "read_write"),
             Grant("queue", "lead-batches", "consume"),
             Grant("bus", "events", "publish"),
+            Grant("bucket", "data", "write", prefix="enriched/*"),
         ),
-        timeout_s=120,
+        timeout_s=300,  # room for a slow LLM provider (retries with backoff) before the rules take over
+        memory_mb=1024,
+    ),
+    Function(
+        "leads-api",
+        "enrichment",
+        "lambdas.leads_api.handler.handler",
+        "Lists, shows and exports leads (indexes, never a Scan) and answers questions about them",
+        env={
+            **_POWERTOOLS,
+            **_LLM,
+            "LEADS_TABLE": TableName("leads"),
+            "DATA_BUCKET": BucketName("data"),
+            # a lead shows its deliveries (read only, the notification domain owns the table)
+            "DELIVERIES_TABLE": TableName("deliveries"),
+        },
+        triggers=(
+            Route("GET", "/leads"),
+            Route("GET", "/leads/export"),
+            Route("GET", "/leads/{lead_id}"),
+            Route("POST", "/chat"),
+        ),
+        grants=(
+            Grant("table", "leads", "read"),
+            Grant("table", "deliveries", "read"),
+            Grant("bucket", "data", "read_write", prefix="exports/*"),
+        ),
+        timeout_s=29,
         memory_mb=1024,
     ),
     Function(
@@ -375,13 +474,17 @@ FUNCTIONS: tuple[Function, ...] = (
 
 # The assignment and notification domains declare theirs in their own modules (imported here, after
 # every type above exists), so each domain's wiring reads as one piece.
-from leadflow import wiring_assignment, wiring_notification  # noqa: E402
+from leadflow import wiring_assignment, wiring_forms, wiring_notification  # noqa: E402
 
-QUEUES += wiring_assignment.QUEUES + wiring_notification.QUEUES
-TABLES += wiring_assignment.TABLES + wiring_notification.TABLES
-TOPICS += wiring_assignment.TOPICS + wiring_notification.TOPICS
-RULES += wiring_assignment.RULES + wiring_notification.RULES
-FUNCTIONS += wiring_assignment.FUNCTIONS + wiring_notification.FUNCTIONS
+_PARTS = (wiring_assignment, wiring_notification, wiring_forms)
+for _part in _PARTS:
+    QUEUES += _part.QUEUES
+    TABLES += _part.TABLES
+    TOPICS += _part.TOPICS
+    RULES += _part.RULES
+    FUNCTIONS += _part.FUNCTIONS
+SECRETS += wiring_notification.SECRETS
+SECRETS += wiring_forms.SECRETS
 
 
 def function(key: str) -> Function:
@@ -416,3 +519,11 @@ def rest_routes() -> list[tuple[Route, Function]]:
 
 def authorizer() -> Function:
     return next(f for f in FUNCTIONS if any(isinstance(t, RestAuthorizer) for t in f.triggers))
+
+
+def websocket_routes() -> list[tuple[WebSocketRoute, Function]]:
+    return [(t, fn) for fn in FUNCTIONS for t in fn.triggers if isinstance(t, WebSocketRoute)]
+
+
+def websocket_authorizer() -> tuple[WebSocketAuthorizer, Function] | None:
+    return next(((t, fn) for fn in FUNCTIONS for t in fn.triggers if isinstance(t, WebSocketAuthorizer)), None)

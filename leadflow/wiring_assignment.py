@@ -1,14 +1,159 @@
 """Assignment: agents on a WebSocket, the oldest pending email to the longest-idle online agent.
 
 Wiring of the assignment domain; `leadflow.wiring` adds these to the system's declarations.
+
+Two sparse indexes carry the engine's two picks, so neither is ever a Scan:
+- emails `queue`: only Pending emails that nobody holds have the attribute `queue`; the sort key
+  `queue_key` is `received_at#email_id`, so the first item is the oldest email waiting. An email
+  taken back gets `queue` again with the same `queue_key`: it keeps its place in line.
+- users `available`: only online agents holding nothing have `available`; the sort key `idle_key`
+  is `last_assigned_at#user_id`, so the first item is the agent who has waited longest.
 """
 
 from __future__ import annotations
 
-from leadflow.wiring import EventRule, Function, Queue, Table, Topic
+from leadflow.wiring import (
+    BusName,
+    EnvRef,
+    EventRule,
+    Function,
+    Grant,
+    Index,
+    Literal_,
+    Queue,
+    QueueUrl,
+    Route,
+    Setting,
+    SqsSource,
+    Table,
+    TableName,
+    Topic,
+    WebSocketAuthorizer,
+    WebSocketEndpoint,
+    WebSocketRoute,
+)
 
-QUEUES: tuple[Queue, ...] = ()
-TABLES: tuple[Table, ...] = (Table("users", "assignment", pk="user_id"),)
+QUEUES: tuple[Queue, ...] = (
+    # lead.enriched events: leads whose rows carry a message become Emails
+    Queue("assignment-intake", "assignment"),
+    # one delayed message per assignment (DelaySeconds = the stage's assignment timeout)
+    Queue("assignment-expiry", "assignment"),
+)
+TABLES: tuple[Table, ...] = (
+    Table(
+        "users",
+        "assignment",
+        pk="user_id",
+        indexes=(Index("available", pk="available", sk="idle_key"), Index("agents", pk="kind", sk="user_id")),
+    ),
+    Table(
+        "emails",
+        "assignment",
+        pk="email_id",
+        # `queue`: waiting for an agent; `open`: every Pending email (held or not), for the admin's view
+        indexes=(Index("queue", pk="queue", sk="queue_key"), Index("open", pk="open", sk="queue_key")),
+    ),
+)
 TOPICS: tuple[Topic, ...] = ()
-RULES: tuple[EventRule, ...] = ()
-FUNCTIONS: tuple[Function, ...] = ()
+RULES: tuple[EventRule, ...] = (
+    EventRule(
+        "assignment-leads", "assignment", bus="events", detail_types=("lead.enriched",), queue="assignment-intake"
+    ),
+)
+
+_BASE: dict[str, EnvRef] = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
+#: what every function that runs the engine needs
+_ENGINE: dict[str, EnvRef] = {
+    **_BASE,
+    "USERS_TABLE": TableName("users"),
+    "EMAILS_TABLE": TableName("emails"),
+    "EXPIRY_QUEUE_URL": QueueUrl("assignment-expiry"),
+    "ASSIGNMENT_TIMEOUT_S": Setting("assignment_timeout_s"),
+    "WEBSOCKET_ENDPOINT": WebSocketEndpoint(),
+}
+_ENGINE_GRANTS: tuple[Grant, ...] = (
+    Grant("table", "users", "read_write"),
+    Grant("table", "emails", "read_write"),
+    Grant("queue", "assignment-expiry", "send"),
+)
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "ws-authorizer",
+        "assignment",
+        "lambdas.ws_authorizer.handler.handler",
+        "WebSocket $connect: checks the token in the query string; agents and admins get in",
+        env={**_BASE, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(WebSocketAuthorizer(query_parameter="token"),),
+        grants=(Grant("table", "tokens", "read"),),
+        timeout_s=5,
+        memory_mb=256,
+    ),
+    Function(
+        "ws-connections",
+        "assignment",
+        "lambdas.ws_connections.handler.handler",
+        "WebSocket $connect/$disconnect: the agent's connections; with none left the agent is offline",
+        env={"USERS_TABLE": TableName("users"), **_BASE},
+        triggers=(WebSocketRoute("$connect"), WebSocketRoute("$disconnect")),
+        grants=(Grant("table", "users", "read_write"),),
+        timeout_s=10,
+        memory_mb=256,
+    ),
+    Function(
+        "ws-messages",
+        "assignment",
+        "lambdas.ws_messages.handler.handler",
+        "WebSocket messages (setStatus, disposition, ping): answers the caller, runs the assignment engine",
+        env={**_ENGINE, "EVENT_BUS": BusName("events")},
+        triggers=(
+            WebSocketRoute("setStatus", reply=True),
+            WebSocketRoute("disposition", reply=True),
+            WebSocketRoute("ping", reply=True),
+            WebSocketRoute("$default", reply=True),
+        ),
+        grants=(*_ENGINE_GRANTS, Grant("bus", "events", "publish")),
+        timeout_s=15,
+        memory_mb=512,
+    ),
+    Function(
+        "assign-intake",
+        "assignment",
+        "lambdas.assign_intake.handler.handler",
+        "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns",
+        env=_ENGINE,
+        triggers=(SqsSource("assignment-intake", batch_size=10),),
+        grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-intake", "consume")),
+        timeout_s=60,
+    ),
+    Function(
+        "assign-expiry",
+        "assignment",
+        "lambdas.assign_expiry.handler.handler",
+        "Assignment timers: an email still Pending with the same attempt goes back in line; agent offline",
+        env=_ENGINE,
+        triggers=(SqsSource("assignment-expiry", batch_size=10),),
+        grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-expiry", "consume")),
+        timeout_s=60,
+    ),
+    Function(
+        "emails",
+        "assignment",
+        "lambdas.emails.handler.handler",
+        "GET /emails?status=Pending: the queue in received order, with who holds each (admin)",
+        env={**_BASE, "EMAILS_TABLE": TableName("emails")},
+        triggers=(Route("GET", "/emails"),),
+        grants=(Grant("table", "emails", "read"),),
+        memory_mb=256,
+    ),
+    Function(
+        "agents",
+        "assignment",
+        "lambdas.agents.handler.handler",
+        "GET /agents: every agent with status, connections and current email (admin)",
+        env={**_BASE, "USERS_TABLE": TableName("users")},
+        triggers=(Route("GET", "/agents"),),
+        grants=(Grant("table", "users", "read"),),
+        memory_mb=256,
+    ),
+)

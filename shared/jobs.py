@@ -186,7 +186,12 @@ class JobRepository:
         if llm_calls:
             expression = expression.replace("SET updated_at = :now", "SET updated_at = :now, rules_only = :f")
         values: dict[str, Any] = {
-            ":s": stored, ":r": rejected, ":d": duplicates, ":l": llm_calls, ":one": 1, ":ids": {batch_id},
+            ":s": stored,
+            ":r": rejected,
+            ":d": duplicates,
+            ":l": llm_calls,
+            ":one": 1,
+            ":ids": {batch_id},
             ":bid": batch_id,
         }
         if llm_calls:

@@ -51,6 +51,7 @@ class StoreLeadsEnv(JobsEnv, LlmEnv):
 class LeadsApiEnv(LlmEnv):
     LEADS_TABLE: str
     DATA_BUCKET: str
+    DELIVERIES_TABLE: str
 
 
 T = TypeVar("T", bound="_Env")

@@ -12,13 +12,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from shared.aws import client
 from shared.dynamo import batch_put
-from shared.enrich import Enricher, EnrichOutcome, jsonl
+from shared.enrich import LLM_FALLBACK, Enricher, EnrichOutcome, jsonl
 from shared.events import publish
 from shared.jobs import JobRepository
 from shared.models import JobStatus, Rejection
-from shared.observability import logger
+from shared.observability import logger, metrics
 
 #: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
 EVENT_DETAIL_BYTES = 200 * 1024
@@ -65,6 +67,11 @@ class LeadStore:
             job_id=job_id, batch_id=batch_id, source=source, file=message.get("file"), rows=message["rows"]
         )
         llm_calls = (self.enricher.assist.calls if self.enricher.assist else 0) - calls_before
+        if llm_calls:
+            # the notification domain's LLM fallback-rate alarm watches these two
+            fallbacks = sum(LLM_FALLBACK in lead.get("problems", []) for lead in result.leads)
+            metrics.add_metric(name="LlmRequests", unit=MetricUnit.Count, value=llm_calls)
+            metrics.add_metric(name="LlmFallbacks", unit=MetricUnit.Count, value=fallbacks)
         outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
         if job_id and result.rejections:
             rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]

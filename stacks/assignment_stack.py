@@ -1,13 +1,16 @@
-"""Assignment: agents and the leads they are given (today: the users table)."""
+"""Assignment: agents and the emails they are given - the users and emails tables, the intake and
+expiry queues, the engine's functions, and the agents' WebSocket API."""
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
+from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
 from leadflow.config import StageConfig
-from stacks.domain import DomainResources
+from stacks.console_site import ConsoleSite
+from stacks.domain import DomainResources, log_retention, removal_policy
 from stacks.packaging import Packaging
+from stacks.websocket_api import WebSocketApi
 
 
 class AssignmentStack(Stack):
@@ -24,7 +27,29 @@ class AssignmentStack(Stack):
             scope,
             construct_id,
             env=env,
-            description=f"Leadflow {config.stage}: assignment (agents, their work)",
+            description=f"Leadflow {config.stage}: assignment (agents on a WebSocket, emails in line)",
             termination_protection=config.retain_data,
         )
         self.resources = DomainResources(self, "Assignment", domain="assignment", config=config, packaging=packaging)
+        self.websocket = WebSocketApi(
+            self,
+            "WebSocketApi",
+            api_name=config.name("agents-ws"),
+            stage_name=config.stage,
+            function_for=self.resources.refs.function,
+            log_retention=log_retention(config),
+            removal_policy=removal_policy(config),
+        )
+        CfnOutput(self, "WebSocketUrl", value=self.websocket.url, description="Agents connect here with ?token=")
+        # the browser agent console; the REST URL is a setting (`-c consoleRestUrl=...`), not an import
+        self.console = ConsoleSite(
+            self,
+            "Console",
+            websocket_url=self.websocket.url,
+            websocket_api_id=self.websocket.api.api_id,
+            rest_url=self.node.try_get_context("consoleRestUrl"),
+            log_retention_days=config.log_retention_days,
+            removal_policy=removal_policy(config),
+            retain_data=config.retain_data,
+        )
+        CfnOutput(self, "ConsoleUrl", value=self.console.url, description="The browser agent console")

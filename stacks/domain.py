@@ -11,6 +11,8 @@ resources are reached by those names (see `stacks.references`).
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -23,6 +25,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3_notifications
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -114,6 +117,9 @@ class DomainResources(Construct):
         for queue in wiring.QUEUES:
             if queue.domain == domain:
                 self._add_queue(queue)
+        for secret in wiring.SECRETS:
+            if secret.domain == domain:
+                self._add_secret(secret)
         for table in wiring.TABLES:
             if table.domain == domain:
                 self._add_table(table)
@@ -305,6 +311,31 @@ class DomainResources(Construct):
         self.topics[declared.key] = topic
         self.refs.topics[declared.key] = topic
 
+    # ------------------------------------------------------------ secrets
+
+    def _add_secret(self, declared: wiring.Secret) -> None:
+        secret = secretsmanager.Secret(
+            self,
+            f"{_construct_id(declared.key)}Secret",
+            secret_name=self.config.name(declared.key),
+            description=declared.description,
+            # the declared fields start empty for an operator to fill in; `generated` gets a random value
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(dict.fromkeys(declared.fields, "")),
+                generate_string_key=declared.generated or "unused",
+                exclude_punctuation=True,
+                password_length=64,
+            ),
+            removal_policy=removal_policy(self.config),
+        )
+        nag.acknowledge(
+            secret,
+            "SMG4",
+            "Its values come from third parties (a Slack webhook URL, a key shared with the downstream CRM); "
+            "a rotation Lambda cannot issue new ones, so they are rotated by hand with the other party.",
+        )
+        self.refs.secrets[declared.key] = secret
+
     # ------------------------------------------------------------ functions
 
     def _dependencies_layer(self) -> lambda_.LayerVersion:
@@ -340,7 +371,12 @@ class DomainResources(Construct):
             description=f"Runs {name}",
         )
         log_group.grant_write(role)
-        environment = {env: self.refs.env_value(ref) for env, ref in declared.env.items()}
+        # the WebSocket endpoint exists only once the domain's WebSocket API does: that construct sets it
+        environment = {
+            env: self.refs.env_value(ref)
+            for env, ref in declared.env.items()
+            if not isinstance(ref, wiring.WebSocketEndpoint)
+        }
         environment["POWERTOOLS_SERVICE_NAME"] = declared.key
         function = lambda_.Function(
             self,
@@ -435,6 +471,8 @@ class DomainResources(Construct):
             self.refs.topic(grant.key).grant_publish(role)
         elif grant.kind == "bus" and grant.access == "publish":
             self.refs.bus(grant.key).grant_put_events_to(role)
+        elif grant.kind == "secret" and grant.access == "read":
+            self.refs.secret(grant.key).grant_read(role)
         else:
             raise ValueError(f"wiring: {grant.kind} {grant.key!r} cannot be granted {grant.access!r} access")
 

@@ -14,12 +14,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.local.registry import render_setting
 
 
 class References(Construct):
@@ -35,6 +37,7 @@ class References(Construct):
         self.topics: dict[str, sns.ITopic] = {}
         self.functions: dict[str, lambda_.IFunction] = {}
         self.buses: dict[str, events.IEventBus] = {}
+        self.secrets: dict[str, secretsmanager.ISecret] = {}
 
     @property
     def _stack(self) -> Stack:
@@ -79,6 +82,12 @@ class References(Construct):
             self.buses[key] = events.EventBus.from_event_bus_name(self, f"Bus-{key}", self.config.name(key))
         return self.buses[key]
 
+    def secret(self, key: str) -> secretsmanager.ISecret:
+        if key not in self.secrets:
+            name = self.config.name(key)
+            self.secrets[key] = secretsmanager.Secret.from_secret_name_v2(self, f"Secret-{key}", name)
+        return self.secrets[key]
+
     def function(self, key: str) -> lambda_.IFunction:
         if key not in self.functions:
             arn = self._stack.format_arn(
@@ -106,8 +115,8 @@ class References(Construct):
             return self.topic(ref.topic).topic_arn
         if isinstance(ref, wiring.BusName):
             return self.bus(ref.bus).event_bus_name
+        if isinstance(ref, wiring.SecretArn):
+            return self.secret(ref.secret).secret_arn
         if isinstance(ref, wiring.Setting):
-            value = getattr(self.config, ref.attribute)
-            # as the local runtime renders it (leadflow.local.registry.resolve_env)
-            return ",".join(value) if isinstance(value, tuple) else str(value)
+            return render_setting(getattr(self.config, ref.attribute))
         return ref.value

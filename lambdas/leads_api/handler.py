@@ -14,6 +14,7 @@ from shared.auth import Role
 from shared.aws import client
 from shared.chat import answer_question
 from shared.errors import BadInput
+from shared.notify.deliveries import deliveries_for
 from shared.observability import logger
 from shared.reader import LeadReader, parse_filters, to_csv
 from shared.settings import LeadsApiEnv, load
@@ -63,7 +64,9 @@ def export_leads() -> Response[Any]:
 @app.get("/leads/<lead_id>")
 def show_lead(lead_id: str) -> dict[str, Any]:
     require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
-    return reader().get(lead_id).to_item()
+    lead = reader().get(lead_id).to_item()
+    lead["deliveries"] = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
+    return lead
 
 
 @app.post("/chat")

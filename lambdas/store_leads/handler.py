@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.enrich import Enricher
 from shared.jobs import JobRepository
 from shared.llm_assist import assist_from_env
-from shared.observability import logger
+from shared.observability import logger, metrics
 from shared.settings import StoreLeadsEnv, load
 from shared.storing import LeadStore
 
@@ -30,6 +30,7 @@ def enricher() -> Enricher:
     return Enricher(leads_table=env.LEADS_TABLE, default_region=env.DEFAULT_COUNTRY, assist=assist_from_env())
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # one store (and its job-status cache) and one processor per invocation: cheap, and safe

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -43,7 +44,7 @@ class MotoServer:
 
     def start(self, timeout_s: float = 30.0) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "leadflow.local.moto_main", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
@@ -83,6 +84,9 @@ class Resources:
     buckets: dict[str, str] = field(default_factory=dict)
     topics: dict[str, str] = field(default_factory=dict)  # key -> ARN
     buses: dict[str, str] = field(default_factory=dict)  # key -> name
+    secrets: dict[str, str] = field(default_factory=dict)  # key -> ARN
+    #: the local WebSocket gateway's @connections endpoint (set by the runtime before the environment)
+    websocket_endpoint: str = ""
 
 
 def clients(endpoint: str, region: str) -> dict[str, Any]:
@@ -94,7 +98,8 @@ def clients(endpoint: str, region: str) -> dict[str, Any]:
         "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         "config": config,
     }
-    return {name: boto3.client(name, **kwargs) for name in ("s3", "sqs", "dynamodb", "sns", "events")}
+    services = ("s3", "sqs", "dynamodb", "sns", "events", "secretsmanager", "ses", "cloudwatch")
+    return {name: boto3.client(name, **kwargs) for name in services}
 
 
 def provision(config: StageConfig, endpoint: str, *, visibility_timeout_s: int | None = None) -> Resources:
@@ -159,6 +164,13 @@ def provision(config: StageConfig, endpoint: str, *, visibility_timeout_s: int |
         )
     for topic in wiring.TOPICS:
         res.topics[topic.key] = c["sns"].create_topic(Name=config.name(topic.key))["TopicArn"]
+    for secret in wiring.SECRETS:
+        value = dict.fromkeys(secret.fields, "")
+        if secret.generated:
+            value[secret.generated] = secrets.token_hex(32)
+        res.secrets[secret.key] = c["secretsmanager"].create_secret(
+            Name=config.name(secret.key), Description=secret.description, SecretString=json.dumps(value)
+        )["ARN"]
     for b in wiring.BUCKETS:
         name = config.bucket_name(b.key, ACCOUNT)
         create: dict[str, Any] = {"Bucket": name}

@@ -54,6 +54,13 @@ def local_functions(config: StageConfig) -> dict[str, LocalFunction]:
     return out
 
 
+def render_setting(value: object) -> str:
+    """A setting as environment text, the same in the cloud (stacks/references.py) and here."""
+    if value is None:
+        return ""
+    return ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
+
+
 def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dict[str, str]:
     """The environment values of one function, with local names and URLs."""
     env: dict[str, str] = {}
@@ -68,9 +75,12 @@ def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dic
             env[name] = res.topics[ref.topic]
         elif isinstance(ref, wiring.BusName):
             env[name] = res.buses[ref.bus]
+        elif isinstance(ref, wiring.SecretArn):
+            env[name] = res.secrets[ref.secret]
+        elif isinstance(ref, wiring.WebSocketEndpoint):
+            env[name] = res.websocket_endpoint
         elif isinstance(ref, wiring.Setting):
-            value = getattr(config, ref.attribute)
-            env[name] = ",".join(value) if isinstance(value, tuple) else str(value)
+            env[name] = render_setting(getattr(config, ref.attribute))
         else:
             env[name] = ref.value
     return env
@@ -87,6 +97,8 @@ def process_env(config: StageConfig, res: Resources) -> dict[str, str]:
     merged.update(
         POWERTOOLS_SERVICE_NAME="leadflow-local",
         POWERTOOLS_TRACE_DISABLED="true",
+        # EMF metrics are CloudWatch's business; locally they would only be JSON lines on stdout
+        POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_METRICS_NAMESPACE="Leadflow",
         AWS_ACCOUNT_ID=ACCOUNT,
     )

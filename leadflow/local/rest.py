@@ -35,6 +35,8 @@ class LocalRoute:
     method: str
     path: str  # /jobs/{job_id}
     invoker: Invoker
+    #: "none": no authorizer runs (a public method such as Twilio's webhook)
+    auth: str = "token"
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -129,6 +131,9 @@ class RestGateway:
             self._json(req, 404, {"message": "Not Found"})
             return
         route, params = match
+        if route.auth == "none":
+            self._reply_to(req, route, path, params, url.query, body, {})
+            return
         header = req.headers.get("Authorization")
         if not header:
             self._json(req, 401, {"message": "Unauthorized"})
@@ -141,7 +146,19 @@ class RestGateway:
         if not _allows(policy, method_arn):
             self._json(req, 403, {"message": "User is not authorized to access this resource"})
             return
-        event = self._event(req, route, path, params, url.query, body, policy)
+        self._reply_to(req, route, path, params, url.query, body, policy)
+
+    def _reply_to(
+        self,
+        req: BaseHTTPRequestHandler,
+        route: LocalRoute,
+        path: str,
+        params: dict[str, str],
+        query: str,
+        body: bytes,
+        policy: dict[str, Any],
+    ) -> None:
+        event = self._event(req, route, path, params, query, body, policy)
         try:
             response = route.invoker(event)
         except Exception:

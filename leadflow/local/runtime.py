@@ -15,10 +15,15 @@ from typing import Any
 
 from leadflow import wiring
 from leadflow.config import StageConfig, load_stage
+from leadflow.local import forms as local_forms
+from leadflow.local import notify as local_notify
 from leadflow.local.aws import ACCOUNT, CREDENTIALS, MotoServer, Resources, clients, provision
+from leadflow.local.console import ConsoleServer, console_config
 from leadflow.local.lambda_runtime import EventSourceMapping, Invoker
+from leadflow.local.notify import LocalNotification
 from leadflow.local.registry import LocalFunction, local_functions, process_env
 from leadflow.local.rest import LocalRoute, RestGateway
+from leadflow.local.websocket import WebSocketGateway, gateway_for
 
 #: locally, a consumer runs at most this many invocations at once (2 cores)
 LOCAL_MAX_CONCURRENCY = 2
@@ -46,6 +51,10 @@ class LocalRuntime:
         self.mappings: dict[str, EventSourceMapping] = {}
         self.gateway: RestGateway | None = None
         self.errors: list[BaseException] = []
+        self.notification: LocalNotification | None = None
+        self.forms: local_forms.LocalForms | None = None
+        self.websocket: WebSocketGateway | None = None
+        self.console: ConsoleServer | None = None
         self._aws: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -68,11 +77,28 @@ class LocalRuntime:
         )
         os.environ.pop("AWS_PROFILE", None)
         self.resources = provision(self.config, self.moto.url, visibility_timeout_s=self.visibility_timeout_s)
+        # the WebSocket gateway's @connections endpoint goes into the functions' environment
+        self.websocket = gateway_for(
+            self.config,
+            lambda key: Invoker(self.functions[key], region, ACCOUNT, serialize=False),
+            account=ACCOUNT,
+            on_error=self.errors.append,
+        )
+        if self.websocket:
+            self.resources.websocket_endpoint = self.websocket.management_endpoint
         env = process_env(self.config, self.resources)
         env["LOG_LEVEL"] = self.log_level
         os.environ.update(env)
         logging.getLogger("botocore").setLevel(logging.WARNING)
+        # the handlers' logger may have been built before LOG_LEVEL was set (one logger per process)
+        from shared.observability import logger
+
+        logger.setLevel(self.log_level)
         self._aws = clients(self.moto.url, region)
+        # the sink, SES sender, secrets and alarm evaluator, before any handler runs
+        self.notification = local_notify.start(self.config, self.resources, self._aws, self.moto.url)
+        # the Twilio and marketing sinks and the Twilio secret (web-form leads)
+        self.forms = local_forms.start(self.resources, self._aws)
         for fn in wiring.FUNCTIONS:
             local = self.functions[fn.key]
             self.invokers[fn.key] = Invoker(local, region, ACCOUNT, serialize=not fn.sqs_sources)
@@ -95,7 +121,7 @@ class LocalRuntime:
                 self.mappings[source.queue] = mapping
         auth_fn = wiring.authorizer()
         auth_trigger = next(t for t in auth_fn.triggers if isinstance(t, wiring.RestAuthorizer))
-        routes = [LocalRoute(r.method, r.path, self.invokers[fn.key]) for r, fn in wiring.rest_routes()]
+        routes = [LocalRoute(r.method, r.path, self.invokers[fn.key], r.auth) for r, fn in wiring.rest_routes()]
         self.gateway = RestGateway(
             routes=routes,
             authorizer=self.invokers[auth_fn.key],
@@ -106,15 +132,27 @@ class LocalRuntime:
             port=self.rest_port,
         )
         self.gateway.start()
+        if self.websocket:
+            self.websocket.start()
+        # the browser console's static files, with a config.json naming the URLs above
+        self.console = ConsoleServer(console_config(self.rest_url, self.websocket_url)).start()
         return self
 
     def stop(self) -> None:
+        if self.console:
+            self.console.stop()
+        if self.websocket:
+            self.websocket.stop()
         for mapping in self.mappings.values():
             mapping._stop.set()
         if self.gateway:
             self.gateway.stop()
         for mapping in self.mappings.values():
             mapping.stop()
+        if self.notification:
+            self.notification.stop()
+        if self.forms:
+            self.forms.stop()
         self.moto.stop()
         os.environ.pop("LEADFLOW_LOCAL_RUNTIME", None)
 
@@ -130,6 +168,17 @@ class LocalRuntime:
     def rest_url(self) -> str:
         assert self.gateway is not None, "start the runtime first"
         return self.gateway.url
+
+    @property
+    def websocket_url(self) -> str | None:
+        """`ws://127.0.0.1:<port>/<stage>` (connect with `?token=...`), or None without WebSocket routes."""
+        return self.websocket.url if self.websocket else None
+
+    @property
+    def console_url(self) -> str:
+        """The browser console (`web/`), e.g. `http://127.0.0.1:<port>/`."""
+        assert self.console is not None, "start the runtime first"
+        return self.console.url
 
     def aws(self, service: str) -> Any:
         """A client on the local AWS (s3, sqs, dynamodb, sns)."""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 
 from leadflow.client import LeadflowClient
+from leadflow.config import load_stage
 from leadflow.local.runtime import LocalRuntime
+
+#: the stage's assignment timeout in end-to-end tests (120 s in cdk.json)
+ASSIGNMENT_TIMEOUT_S = 2
 
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
     # a short visibility timeout so that redelivery and the dead-letter queue happen within a test
-    rt = LocalRuntime("dev", visibility_timeout_s=2).start()
+    # and a 2 s assignment timeout, so that expiries happen within a test
+    config = dataclasses.replace(load_stage("dev"), assignment_timeout_s=ASSIGNMENT_TIMEOUT_S)
+    rt = LocalRuntime("dev", config=config, visibility_timeout_s=2).start()
     try:
         yield rt
     finally:

@@ -26,6 +26,17 @@ REVIEWED = [
     r"AwsSolutions-APIG2",
     r"AwsSolutions-APIG3",
     r"AwsSolutions-COG4",
+    # the agents' WebSocket API: POST to @connections of its own stage; authorizers run on $connect only
+    r"AwsSolutions-IAM5\[Resource::arn:aws:execute-api:[\w-]+:<AWS::AccountId>:<WebSocketApi\w+>/\w+/POST/@connections/\*\]",
+    r"AwsSolutions-APIG4",
+    r"AwsSolutions-SMG4",  # third-party secrets (Slack webhook, downstream key): rotated with the other party
+    # notify's SES fallback: any identity, limited to the stage's sender by ses:FromAddress
+    r"AwsSolutions-IAM5\[Resource::arn:aws:ses:[\w-]+:<AWS::AccountId>:identity(/\*)?\]",
+    # the agent console: static files on CloudFront (no geo limit, no WAF, default certificate) and
+    # CDK's BucketDeployment handler's own grants (read the asset, sync and prune the site bucket)
+    r"AwsSolutions-CFR[124]",
+    r"AwsSolutions-IAM5\[Action::s3:(GetBucket|GetObject|List|Abort|DeleteObject)\*\]",
+    r"AwsSolutions-IAM5\[Resource::arn:aws:s3:::cdk-\w+-assets-<AWS::AccountId>-[\w-]+/\*\]",
 ]
 
 

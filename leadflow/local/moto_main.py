@@ -1,0 +1,40 @@
+"""`python -m leadflow.local.moto_main`: moto's server, with DynamoDB requests made atomic.
+
+moto's server handles requests on threads, and its DynamoDB backend checks a condition and then
+writes without a lock, so two concurrent conditional writes on one item can both succeed. DynamoDB
+never allows that, and idempotency (claims, counted batches) rests on it: the DynamoDB operations
+that can carry a condition are serialized here. Reads, batch writes (which take no conditions) and
+every other service stay concurrent.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from moto import server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+from leadflow.local import moto_transactions
+
+_dynamodb = threading.Lock()
+_CONDITIONAL = frozenset(
+    f"DynamoDB_20120810.{op}" for op in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
+)
+_dispatch = DomainDispatcherApplication.__call__
+
+
+def _call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+    if environ.get("HTTP_X_AMZ_TARGET") in _CONDITIONAL:
+        with _dynamodb:
+            # Flask builds the whole response inside the call: the operation is done under the lock
+            return _dispatch(self, environ, start_response)
+    return _dispatch(self, environ, start_response)
+
+
+DomainDispatcherApplication.__call__ = _call  # type: ignore[method-assign]
+# and TransactWriteItems without a deep copy of each table it touches (safe under the lock above)
+moto_transactions.patch()
+
+if __name__ == "__main__":
+    server.main()

@@ -1,0 +1,205 @@
+"""Leads whose row carries a message become Pending emails.
+
+An uploaded email list (or JSON) goes through the same ingestion path as any lead file; the store
+step keeps the columns it does not map under the lead's `attributes`. A lead with a subject or a
+body there is an inbound message: its sender is the `From`/`Sender` column, else the lead's own
+email (the store step maps `Email`/`Sender` columns to it), and its received time is the
+`Received`/`Date` column, else when the lead was stored.
+
+Dedupe merges several messages from one sender into one lead, but each is its own email: the event's
+`rows` list every accepted row (lead id, worksheet, row, that row's own `attributes`), and each row
+with a message becomes an email whose id is derived from lead id, job, worksheet and row, so a
+redelivered event makes the same emails and creates nothing new. An older event without `rows` falls
+back to one email per lead, its id derived from the lead id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED
+from shared.models import EmailStatus
+
+SUBJECT = ("subject", "subject line", "email subject", "title of message")
+BODY = ("body", "message", "email body", "message body", "text", "content", "email text")
+SENDER = ("from", "sender", "from email", "sender email", "from address", "sender address")
+RECEIVED = (
+    "received",
+    "received at",
+    "received time",
+    "received date",
+    "date received",
+    "date",
+    "sent",
+    "sent at",
+    "timestamp",
+    "time",
+    "datetime",
+)
+#: a snapshot of the lead goes with the email, so an agent sees it without another domain's table
+LEAD_FIELDS = (
+    "lead_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "country",
+    "source",
+    "job_id",
+    "file",
+    "row",
+)
+MAX_BODY_CHARS = 64 * 1024
+_SPACES = re.compile(r"\s+")
+_EXCEL_EPOCH = datetime(1899, 12, 30, tzinfo=UTC)
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%d %b %Y %H:%M",
+)
+
+
+def email_id_for(lead_id: str) -> str:
+    return "em_" + hashlib.sha256(f"email\x1f{lead_id}".encode()).hexdigest()[:24]
+
+
+def iso(moment: datetime) -> str:
+    """The one text form of a time in this domain: UTC, milliseconds (it sorts as it should)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_time(text: str) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        return iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        serial = float(value)  # an Excel date serial, as some readers give it
+        if 1 < serial < 200_000:
+            return iso(_EXCEL_EPOCH + timedelta(days=serial))
+    except ValueError:
+        pass
+    for fmt in _FORMATS:
+        try:
+            return iso(datetime.strptime(value, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def _key(header: str) -> str:
+    return _SPACES.sub(" ", header.replace("_", " ").strip().lower())
+
+
+def _first(attributes: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = attributes.get(name)
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def email_id_for_row(lead_id: str, job_id: str | None, worksheet: str | None, row: object) -> str:
+    key = "\x1f".join(("email-row", lead_id, job_id or "", worksheet or "", str(row)))
+    return "em_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def email_from_lead(
+    lead: Mapping[str, Any],
+    now: str,
+    *,
+    attributes_of_row: Mapping[str, Any] | None = None,
+    email_id: str | None = None,
+) -> dict[str, Any] | None:
+    """The email item for a lead whose row carries a message, else None.
+
+    `attributes_of_row` and `email_id` make the email of one of the lead's rows (its own message).
+    """
+    raw = lead.get("attributes") if attributes_of_row is None else attributes_of_row
+    attributes = {_key(str(k)): str(v) for k, v in (raw or {}).items() if v is not None}
+    subject = _first(attributes, SUBJECT)
+    body = _first(attributes, BODY)
+    if not subject and not body:
+        return None
+    lead_id = str(lead["lead_id"])
+    sender = _first(attributes, SENDER) or lead.get("email") or lead.get("phone") or "unknown sender"
+    raw_received = _first(attributes, RECEIVED)
+    received = (parse_time(raw_received) if raw_received else None) or parse_time(str(lead.get("created_at") or ""))
+    received = received or now
+    email_id = email_id or email_id_for(lead_id)
+    return {
+        "email_id": email_id,
+        "kind": EMAIL_KIND,
+        "lead_id": lead_id,
+        "sender": str(sender),
+        "subject": subject,
+        "body": body[:MAX_BODY_CHARS] if body else None,
+        "received_at": received,
+        "status": EmailStatus.PENDING.value,
+        "queue": QUEUED,
+        "open": OPEN,
+        "queue_key": f"{received}#{email_id}",
+        "pending_since": now,
+        "created_at": now,
+        "lead": {k: lead[k] for k in LEAD_FIELDS if lead.get(k) is not None},
+    }
+
+
+def emails_from_leads(leads: Iterable[Mapping[str, Any]], now: str) -> list[dict[str, Any]]:
+    return [e for e in (email_from_lead(lead, now) for lead in leads) if e is not None]
+
+
+def emails_from_rows(
+    rows: Iterable[Mapping[str, Any]], leads: Iterable[Mapping[str, Any]], now: str, job_id: str | None = None
+) -> list[dict[str, Any]]:
+    """One email per row that carries a message; its lead snapshot from the matching lead."""
+    lead_of = {str(lead["lead_id"]): lead for lead in leads}
+    emails: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        lead_id = str(row["lead_id"])
+        lead = lead_of.get(lead_id) or {"lead_id": lead_id}
+        job = job_id or (str(lead["job_id"]) if lead.get("job_id") else None)
+        email_id = email_id_for_row(lead_id, job, row.get("_worksheet"), row.get("row"))
+        email = email_from_lead(lead, now, attributes_of_row=row.get("attributes") or {}, email_id=email_id)
+        if email is not None:
+            emails[email_id] = email
+    return list(emails.values())
+
+
+def emails_from_detail(detail: Mapping[str, Any], now: str) -> list[dict[str, Any]]:
+    """The emails of a lead.enriched event: from its rows, else (an older event) from its leads."""
+    leads = detail.get("leads") or []
+    rows = detail.get("rows")
+    if rows is None:
+        return emails_from_leads(leads, now)
+    return emails_from_rows(rows, leads, now, detail.get("job_id"))
+
+
+def public_email(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What an agent or an admin sees of an email."""
+    keys = ("email_id", "lead_id", "sender", "subject", "body", "received_at", "status", "lead")
+    out = {k: item.get(k) for k in keys}
+    for k in ("assigned_to", "assigned_at", "expires_at", "expiries"):
+        if item.get(k) is not None:
+            out[k] = item[k]
+    return out

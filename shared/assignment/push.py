@@ -1,0 +1,51 @@
+"""Pushing messages to an agent's WebSocket connections through the API Gateway management API.
+
+A connection that is gone answers 410 (`GoneException`): the caller forgets it, because API
+Gateway does not always send `$disconnect`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Protocol
+
+from shared.aws import _CONFIG, error_code, session
+
+GONE = "GoneException"
+_lock = threading.Lock()
+
+
+class Pusher(Protocol):
+    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+        """Deliver one message; False when the connection is gone."""
+        ...
+
+
+@cache
+def _management_client(endpoint: str) -> Any:
+    return session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=_CONFIG)
+
+
+def encode(message: Mapping[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class ApiGatewayPusher:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def _client(self) -> Any:
+        with _lock:
+            return _management_client(self.endpoint)
+
+    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+        try:
+            self._client().post_to_connection(ConnectionId=connection_id, Data=encode(message))
+        except Exception as exc:
+            if error_code(exc) == GONE:
+                return False
+            raise
+        return True

@@ -1,0 +1,456 @@
+"""The assignment tables: users (agents) and emails, and the only ways their state changes.
+
+Every change that involves an email and an agent together is one TransactWriteItems whose
+conditions state exactly what must still be true; a cancelled transaction means somebody else got
+there first, and the caller decides what to do (pick again, or refuse with a reason).
+
+Item layout (see `leadflow.wiring_assignment` for the indexes):
+- email: `email_id`, `status`, `sender`, `subject`, `body`, `received_at`, `lead` (a snapshot of the
+  lead from the lead.enriched event), `queue_key` = `received_at#email_id`; `queue` only while it
+  waits for an agent; `open` while Pending; `assigned_to`, `assigned_at`, `attempt`, `expires_at`
+  while held; `pending_since` for the pending-to-assigned latency; `expiries` counts take-backs.
+- user: `user_id`, `status`, `connections` (a string set, absent when empty), `current_email_id`,
+  `current_attempt`, `current_assigned_at` while busy, `last_assigned_at`; `available` and
+  `idle_key` = `last_assigned_at#user_id` only while online and free.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from shared.aws import client, error_code
+from shared.dynamo import from_attr, to_attr
+from shared.models import EmailStatus, UserStatus
+
+#: value of an email's `queue` attribute while it waits for an agent
+QUEUED = "waiting"
+#: value of an email's `open` attribute while it is Pending (held or not)
+OPEN = "pending"
+#: value of a user's `available` attribute while online and free
+AVAILABLE = "online"
+AGENT_KIND = "agent"
+EMAIL_KIND = "email"
+TRANSACT_MAX_ITEMS = 100
+#: TransactWriteItems allows 4 MB; leave room for the request's own overhead
+TRANSACT_MAX_BYTES = 3 * 1024 * 1024
+
+_CANCELLED = "TransactionCanceledException"
+_CONDITION = "ConditionalCheckFailedException"
+
+
+class DisposeOutcome(Enum):
+    DONE = "done"
+    #: the email or the agent was not in the expected state: the disposition is refused
+    REFUSED = "refused"
+    #: only the next email was gone (another agent got it): dispose again without it
+    NEXT_TAKEN = "next_taken"
+
+
+@dataclass(frozen=True)
+class NextEmail:
+    email_id: str
+    attempt: str
+    expires_at: str
+    lead_id: str | None = None
+
+
+def idle_key(last_assigned_at: str, user_id: str) -> str:
+    return f"{last_assigned_at}#{user_id}"
+
+
+def _reasons(exc: Exception) -> list[str]:
+    response = getattr(exc, "response", None) or {}
+    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons", [])]
+
+
+class AssignmentRepository:
+    def __init__(self, users_table: str, emails_table: str) -> None:
+        self.users_table = users_table
+        self.emails_table = emails_table
+
+    @staticmethod
+    def _ddb() -> Any:
+        return client("dynamodb")
+
+    # ------------------------------------------------------------------ reads
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        item = self._ddb().get_item(TableName=self.users_table, Key=to_attr({"user_id": user_id}), ConsistentRead=True)
+        return from_attr(item["Item"]) if "Item" in item else None
+
+    def get_email(self, email_id: str) -> dict[str, Any] | None:
+        item = self._ddb().get_item(
+            TableName=self.emails_table, Key=to_attr({"email_id": email_id}), ConsistentRead=True
+        )
+        return from_attr(item["Item"]) if "Item" in item else None
+
+    def oldest_waiting(self, limit: int) -> list[dict[str, Any]]:
+        """The oldest emails nobody holds, oldest first (the sparse `queue` index)."""
+        return self._query(self.emails_table, "queue", "queue", QUEUED, limit)
+
+    def idle_agents(self, limit: int) -> list[dict[str, Any]]:
+        """Online agents holding nothing, the longest idle first (the sparse `available` index)."""
+        return self._query(self.users_table, "available", "available", AVAILABLE, limit)
+
+    def list_open(self, limit: int, start: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """Every Pending email in line order (held or not), a page at a time."""
+        kwargs: dict[str, Any] = {}
+        if start:
+            kwargs["ExclusiveStartKey"] = to_attr({"email_id": start.split("#")[-1], "open": OPEN, "queue_key": start})
+        response = self._ddb().query(
+            TableName=self.emails_table,
+            IndexName="open",
+            KeyConditionExpression="#k = :v",
+            ExpressionAttributeNames={"#k": "open"},
+            ExpressionAttributeValues=to_attr({":v": OPEN}),
+            Limit=limit,
+            **kwargs,
+        )
+        last = response.get("LastEvaluatedKey")
+        return [from_attr(i) for i in response.get("Items", [])], from_attr(last)["queue_key"] if last else None
+
+    def list_agents(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {}
+        while True:
+            response = self._ddb().query(
+                TableName=self.users_table,
+                IndexName="agents",
+                KeyConditionExpression="#k = :v",
+                ExpressionAttributeNames={"#k": "kind"},
+                ExpressionAttributeValues=to_attr({":v": AGENT_KIND}),
+                **kwargs,
+            )
+            items += [from_attr(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _query(self, table: str, index: str, attribute: str, value: str, limit: int) -> list[dict[str, Any]]:
+        response = self._ddb().query(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression="#k = :v",
+            ExpressionAttributeNames={"#k": attribute},
+            ExpressionAttributeValues=to_attr({":v": value}),
+            Limit=limit,
+        )
+        return [from_attr(i) for i in response.get("Items", [])]
+
+    # ------------------------------------------------------------------ emails arrive
+
+    def create_emails(self, emails: Iterable[Mapping[str, Any]], *, max_rounds: int = 10) -> int:
+        """Put new emails, each only if its id is new (a redelivered event changes nothing).
+
+        Conditional puts in transactions of up to 100: one call per 100 emails. A put whose email
+        already exists cancels its transaction; the cancellation names it, and the rest go again.
+        """
+        unique = {str(e["email_id"]): to_attr(e) for e in emails}
+        chunks: list[list[dict[str, Any]]] = [[]]
+        size = 0
+        for item in unique.values():
+            item_size = len(str(item))
+            if chunks[-1] and (len(chunks[-1]) >= TRANSACT_MAX_ITEMS or size + item_size > TRANSACT_MAX_BYTES):
+                chunks.append([])
+                size = 0
+            chunks[-1].append(item)
+            size += item_size
+        created = 0
+        for chunk in chunks:
+            rounds = 0
+            while chunk:
+                rounds += 1
+                try:
+                    self._ddb().transact_write_items(
+                        TransactItems=[
+                            {
+                                "Put": {
+                                    "TableName": self.emails_table,
+                                    "Item": item,
+                                    "ConditionExpression": "attribute_not_exists(email_id)",
+                                }
+                            }
+                            for item in chunk
+                        ]
+                    )
+                    created += len(chunk)
+                    break
+                except Exception as exc:
+                    if error_code(exc) != _CANCELLED or rounds >= max_rounds:
+                        raise
+                    reasons = _reasons(exc)
+                    exists = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                    if exists:
+                        chunk = [item for i, item in enumerate(chunk) if i not in exists]
+                    else:  # a concurrent transaction on the same items: go again shortly
+                        time.sleep(0.05 * rounds)
+        return created
+
+    # ------------------------------------------------------------------ the engine's commits
+
+    def _assign_email_update(
+        self, email_id: str, user_id: str, attempt: str, now: str, expires_at: str
+    ) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.emails_table,
+                "Key": to_attr({"email_id": email_id}),
+                "UpdateExpression": "SET assigned_to = :u, assigned_at = :now, attempt = :a, expires_at = :exp "
+                "REMOVE #q",
+                "ConditionExpression": "#q = :q AND #s = :pending AND attribute_not_exists(assigned_to)",
+                "ExpressionAttributeNames": {"#q": "queue", "#s": "status"},
+                "ExpressionAttributeValues": to_attr(
+                    {
+                        ":u": user_id,
+                        ":now": now,
+                        ":a": attempt,
+                        ":exp": expires_at,
+                        ":q": QUEUED,
+                        ":pending": EmailStatus.PENDING.value,
+                    }
+                ),
+            }
+        }
+
+    def assign(
+        self, email_id: str, user_id: str, attempt: str, now: str, expires_at: str, lead_id: str | None = None
+    ) -> bool:
+        """Email waiting -> held by the agent; agent online and free -> busy. Both or neither."""
+        user_update = {
+            "Update": {
+                "TableName": self.users_table,
+                "Key": to_attr({"user_id": user_id}),
+                "UpdateExpression": "SET #s = :busy, current_email_id = :e, current_attempt = :a, "
+                "current_lead_id = :l, current_assigned_at = :now, last_assigned_at = :now REMOVE available, idle_key",
+                "ConditionExpression": "#s = :online AND attribute_not_exists(current_email_id)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_attr(
+                    {
+                        ":busy": UserStatus.BUSY.value,
+                        ":online": UserStatus.ONLINE.value,
+                        ":e": email_id,
+                        ":a": attempt,
+                        ":l": lead_id or "",
+                        ":now": now,
+                    }
+                ),
+            }
+        }
+        return (
+            self._transact([self._assign_email_update(email_id, user_id, attempt, now, expires_at), user_update])
+            is None
+        )
+
+    def dispose(
+        self,
+        *,
+        user: Mapping[str, Any],
+        email_id: str,
+        disposition: EmailStatus,
+        now: str,
+        next_email: NextEmail | None,
+    ) -> DisposeOutcome:
+        """Record the disposition and free the agent, or hand them `next_email` in the same transaction.
+
+        `user` is the agent as just read: the transaction holds only if nothing changed since.
+        """
+        user_id = str(user["user_id"])
+        email_update = {
+            "Update": {
+                "TableName": self.emails_table,
+                "Key": to_attr({"email_id": email_id}),
+                "UpdateExpression": "SET #s = :d, dispositioned_at = :now, dispositioned_by = :u REMOVE #o, expires_at",
+                "ConditionExpression": "assigned_to = :u AND #s = :pending AND attempt = :a",
+                "ExpressionAttributeNames": {"#s": "status", "#o": "open"},
+                "ExpressionAttributeValues": to_attr(
+                    {
+                        ":d": disposition.value,
+                        ":now": now,
+                        ":u": user_id,
+                        ":pending": EmailStatus.PENDING.value,
+                        ":a": user["current_attempt"],
+                    }
+                ),
+            }
+        }
+        values: dict[str, Any] = {":e": email_id, ":seen": user["status"], ":a": user["current_attempt"]}
+        if next_email is not None:
+            expression = (
+                "SET current_email_id = :n, current_attempt = :na, current_lead_id = :nl, current_assigned_at = :now, "
+                "last_assigned_at = :now"
+            )
+            values.update(
+                {":n": next_email.email_id, ":na": next_email.attempt, ":nl": next_email.lead_id or "", ":now": now}
+            )
+        elif user["status"] == UserStatus.BUSY.value:
+            # free again: back in line by when they last got work, so fairness does not drift
+            last = str(user.get("last_assigned_at") or now)
+            expression = (
+                "SET #s = :online, available = :avail, idle_key = :idle "
+                "REMOVE current_email_id, current_attempt, current_lead_id, current_assigned_at"
+            )
+            values.update({":online": UserStatus.ONLINE.value, ":avail": AVAILABLE, ":idle": idle_key(last, user_id)})
+        else:  # offline or away while holding (disconnected): they stay as they are, free
+            expression = "REMOVE current_email_id, current_attempt, current_lead_id, current_assigned_at"
+        user_update = {
+            "Update": {
+                "TableName": self.users_table,
+                "Key": to_attr({"user_id": user_id}),
+                "UpdateExpression": expression,
+                "ConditionExpression": "current_email_id = :e AND current_attempt = :a AND #s = :seen",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_attr(values),
+            }
+        }
+        items = [email_update, user_update]
+        if next_email is not None:
+            items.append(
+                self._assign_email_update(next_email.email_id, user_id, next_email.attempt, now, next_email.expires_at)
+            )
+        reasons = self._transact(items)
+        if reasons is None:
+            return DisposeOutcome.DONE
+        if next_email is not None and reasons[:2] == ["None", "None"]:
+            return DisposeOutcome.NEXT_TAKEN
+        return DisposeOutcome.REFUSED
+
+    def take_back(self, email_id: str, user_id: str, attempt: str, agent_status: UserStatus, now: str) -> bool:
+        """The email goes back in line at its old place, if this very attempt still holds it."""
+        email_update = {
+            "Update": {
+                "TableName": self.emails_table,
+                "Key": to_attr({"email_id": email_id}),
+                "UpdateExpression": "SET #q = :q, pending_since = :now "
+                "REMOVE assigned_to, assigned_at, attempt, expires_at ADD expiries :one",
+                "ConditionExpression": "attempt = :a AND assigned_to = :u AND #s = :pending",
+                "ExpressionAttributeNames": {"#q": "queue", "#s": "status"},
+                "ExpressionAttributeValues": to_attr(
+                    {
+                        ":q": QUEUED,
+                        ":now": now,
+                        ":one": 1,
+                        ":a": attempt,
+                        ":u": user_id,
+                        ":pending": EmailStatus.PENDING.value,
+                    }
+                ),
+            }
+        }
+        user_update = {
+            "Update": {
+                "TableName": self.users_table,
+                "Key": to_attr({"user_id": user_id}),
+                "UpdateExpression": "SET #s = :st REMOVE current_email_id, current_attempt, current_lead_id, "
+                "current_assigned_at, available, idle_key",
+                "ConditionExpression": "current_attempt = :a",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_attr({":st": agent_status.value, ":a": attempt}),
+            }
+        }
+        return self._transact([email_update, user_update]) is None
+
+    def _transact(self, items: Sequence[dict[str, Any]]) -> list[str] | None:
+        """None when committed; else the cancellation reason of each item."""
+        try:
+            self._ddb().transact_write_items(TransactItems=list(items))
+            return None
+        except Exception as exc:
+            if error_code(exc) != _CANCELLED:
+                raise
+            return _reasons(exc) or ["Unknown"] * len(items)
+
+    # ------------------------------------------------------------------ agents and their connections
+
+    def add_connection(self, user_id: str, connection_id: str, now: str) -> dict[str, Any]:
+        response = self._ddb().update_item(
+            TableName=self.users_table,
+            Key=to_attr({"user_id": user_id}),
+            UpdateExpression="SET kind = :k, updated_at = :now, #s = if_not_exists(#s, :offline) ADD connections :c",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=to_attr(
+                {":k": AGENT_KIND, ":now": now, ":offline": UserStatus.OFFLINE.value, ":c": {connection_id}}
+            ),
+            ReturnValues="ALL_NEW",
+        )
+        return from_attr(response["Attributes"])
+
+    def remove_connection(self, user_id: str, connection_id: str, now: str) -> dict[str, Any] | None:
+        """Forget a connection; an agent left with none is offline (still holding whatever it held)."""
+        try:
+            response = self._ddb().update_item(
+                TableName=self.users_table,
+                Key=to_attr({"user_id": user_id}),
+                UpdateExpression="SET updated_at = :now DELETE connections :c",
+                ConditionExpression="attribute_exists(user_id)",
+                ExpressionAttributeValues=to_attr({":now": now, ":c": {connection_id}}),
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if error_code(exc) == _CONDITION:
+                return None
+            raise
+        user = from_attr(response["Attributes"])
+        if user.get("connections") or user.get("status") == UserStatus.OFFLINE.value:
+            return user
+        try:
+            response = self._ddb().update_item(
+                TableName=self.users_table,
+                Key=to_attr({"user_id": user_id}),
+                UpdateExpression="SET #s = :offline REMOVE available, idle_key",
+                ConditionExpression="attribute_not_exists(connections)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_attr({":offline": UserStatus.OFFLINE.value}),
+                ReturnValues="ALL_NEW",
+            )
+            return from_attr(response["Attributes"])
+        except Exception as exc:
+            if error_code(exc) == _CONDITION:  # a new connection arrived meanwhile
+                return self.get_user(user_id)
+            raise
+
+    def make_available(self, user_id: str, idle: str) -> bool:
+        """Online and free, in line by `idle`; False when the agent holds an email."""
+        return self._conditional_update(
+            user_id,
+            "SET #s = :online, available = :avail, idle_key = :idle",
+            "attribute_exists(user_id) AND attribute_not_exists(current_email_id)",
+            {":online": UserStatus.ONLINE.value, ":avail": AVAILABLE, ":idle": idle},
+        )
+
+    def make_unavailable(self, user_id: str, status: UserStatus) -> bool:
+        """Away or offline; False when the agent holds an email."""
+        return self._conditional_update(
+            user_id,
+            "SET #s = :st REMOVE available, idle_key",
+            "attribute_exists(user_id) AND attribute_not_exists(current_email_id)",
+            {":st": status.value},
+        )
+
+    def mark_busy(self, user_id: str, email_id: str) -> bool:
+        """An agent back online while still holding an email is busy with it."""
+        return self._conditional_update(
+            user_id,
+            "SET #s = :busy REMOVE available, idle_key",
+            "current_email_id = :e",
+            {":busy": UserStatus.BUSY.value, ":e": email_id},
+        )
+
+    def _conditional_update(self, user_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
+        try:
+            self._ddb().update_item(
+                TableName=self.users_table,
+                Key=to_attr({"user_id": user_id}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_attr(values),
+            )
+            return True
+        except Exception as exc:
+            if error_code(exc) == _CONDITION:
+                return False
+            raise

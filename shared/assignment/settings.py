@@ -1,0 +1,55 @@
+"""The assignment functions' environment, read once, and the engine built from it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from shared.assignment.engine import AssignmentEngine
+from shared.assignment.push import ApiGatewayPusher
+from shared.assignment.repository import AssignmentRepository
+from shared.assignment.timers import SqsTimers
+from shared.events import publish
+from shared.settings import _Env, load
+
+EVENT_SOURCE = "leadflow.assignment"
+DISPOSITIONED = "email.dispositioned"
+
+
+class UsersEnv(_Env):
+    USERS_TABLE: str
+
+
+class EmailsEnv(_Env):
+    EMAILS_TABLE: str
+
+
+class EngineEnv(UsersEnv, EmailsEnv):
+    EXPIRY_QUEUE_URL: str
+    ASSIGNMENT_TIMEOUT_S: int
+    WEBSOCKET_ENDPOINT: str
+
+
+class MessagesEnv(EngineEnv):
+    EVENT_BUS: str
+
+
+def _publisher(bus: str) -> Any:
+    def emit(detail: Mapping[str, Any]) -> None:
+        publish(bus, EVENT_SOURCE, DISPOSITIONED, [detail])
+
+    return emit
+
+
+@cache
+def engine(*, with_events: bool = False) -> AssignmentEngine:
+    env = load(EngineEnv)
+    return AssignmentEngine(
+        repo=AssignmentRepository(env.USERS_TABLE, env.EMAILS_TABLE),
+        pusher=ApiGatewayPusher(env.WEBSOCKET_ENDPOINT),
+        timers=SqsTimers(env.EXPIRY_QUEUE_URL, env.ASSIGNMENT_TIMEOUT_S),
+        timeout_s=env.ASSIGNMENT_TIMEOUT_S,
+        publish=_publisher(load(MessagesEnv).EVENT_BUS) if with_events else None,
+        keep_log=False,
+    )

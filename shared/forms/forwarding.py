@@ -1,0 +1,212 @@
+"""Durable forwarding of a form lead, one step per queue message, with an exactly-once effect.
+
+The AWS-native counterpart of the seed's Restate workflow: each step (`store`, `marketing`,
+`sms_customer`, `sms_dealer`) is a message on the form-forwards queue. A step is claimed on the
+form lead's record (a conditional write with a lease), performed, and its outcome recorded there:
+that record is the journal, and it is what `GET /leads/{id}/messages` and `GET /admin/inflight` show.
+
+- Exactly-once effect: a finished step is never performed again; `store` sends a batch whose id is
+  the form lead's (the store step merges by dedupe key); `marketing` carries an Idempotency-Key
+  that is the same on every attempt, so a receiver that saw it answers without a second effect.
+  Twilio takes no idempotency key: the claim makes a text go at most once per lease.
+- Backoff: a failed attempt re-sends the step to the queue delayed by base * 2^(attempt-1)
+  (capped); SQS delays at most 900 s, so a longer wait is several hops carrying `not_before`.
+- The last failed attempt marks the step failed and fails the message, so it dead-letters (alarm).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from shared.aws import client
+from shared.batching import encode
+from shared.forms.conversations import ConversationStore
+from shared.forms.store import Claimed, FormStore, StepState
+from shared.forms.twilio import RETRYABLE, TwilioClient, TwilioError
+from shared.models import iso_now
+from shared.observability import logger
+
+MAX_HOP_S = 900
+MAX_BACKOFF_S = 6 * 3600
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REQUEST_TIMEOUT_S = 10.0
+
+
+class StepError(Exception):
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Skip(Exception):
+    """The step has nothing to do (no endpoint configured, no conversation)."""
+
+
+class GaveUp(Exception):
+    """The step failed for good: the message fails, and SQS moves it to the dead-letter queue."""
+
+
+def backoff_s(attempt: int, base_s: int) -> int:
+    return int(min(MAX_BACKOFF_S, base_s * 2 ** (attempt - 1)))
+
+
+def marketing_key(form_lead_id: str) -> str:
+    return f"form-{form_lead_id}-marketing"
+
+
+@dataclass
+class Forwarder:
+    store: FormStore
+    conversations: ConversationStore
+    queue_url: str
+    lead_batches_url: str
+    marketing_url: str
+    twilio: TwilioClient
+    base_s: int
+    max_attempts: int
+    lease_s: int
+    clock: Callable[[], float] = time.time
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=REQUEST_TIMEOUT_S))
+
+    def handle(self, body: str) -> str:
+        """Process one step message; returns what happened (for logs and tests)."""
+        message: dict[str, Any] = json.loads(body)
+        form_lead_id, step, attempt = str(message["form_lead_id"]), str(message["step"]), int(message["attempt"])
+        now = self.clock()
+        not_before = message.get("not_before")
+        if not_before is not None and now < float(not_before) - 0.5:
+            self._send(form_lead_id, step, attempt, float(not_before))
+            return "waiting"
+        claim = self.store.claim_step(form_lead_id, step, now=now, lease_s=self.lease_s)
+        if claim == Claimed.MISSING:
+            logger.warning("forward step for an unknown form lead", form_lead_id=form_lead_id, step=step)
+            return "missing"
+        if claim == Claimed.HELD:
+            # another invocation has it; look again once its lease has run out (done by then, usually)
+            self._send(form_lead_id, step, attempt, now + self.lease_s)
+            return "held"
+        record = self.store.form_lead(form_lead_id) or {}
+        if claim == Claimed.FINISHED:
+            if record.get(f"{step}_state") == StepState.FAILED.value:
+                raise GaveUp(f"{step} of {form_lead_id} failed for good: {record.get(f'{step}_error')}")
+            return "finished"
+        steps = list(record.get("steps", []))
+        attempts = int(record.get(f"{step}_attempts", 0)) + 1
+        try:
+            result = self._perform(step, record)
+        except Skip as skip:
+            self.store.finish_step(form_lead_id, step, StepState.SKIPPED, steps=steps, error=str(skip))
+            return "skipped"
+        except StepError as exc:
+            if exc.retryable and attempts < self.max_attempts:
+                wait = backoff_s(attempts, self.base_s)
+                at = datetime.fromtimestamp(now + wait, UTC).isoformat(timespec="seconds")
+                self.store.finish_step(
+                    form_lead_id, step, StepState.RETRYING, steps=steps, error=str(exc), next_attempt_at=at
+                )
+                self._send(form_lead_id, step, attempt + 1, now + wait)
+                logger.info(
+                    "forward step will retry", form_lead_id=form_lead_id, step=step, attempts=attempts, wait_s=wait
+                )
+                return "retrying"
+            self.store.finish_step(form_lead_id, step, StepState.FAILED, steps=steps, error=str(exc))
+            logger.error("forward step failed for good", form_lead_id=form_lead_id, step=step, error=str(exc))
+            raise GaveUp(f"{step} of {form_lead_id}: {exc}") from None
+        self.store.finish_step(form_lead_id, step, StepState.DONE, steps=steps, result=result)
+        logger.info("forward step done", form_lead_id=form_lead_id, step=step, attempts=attempts)
+        return "done"
+
+    def _send(self, form_lead_id: str, step: str, attempt: int, not_before: float) -> None:
+        delay = max(0, min(MAX_HOP_S, math.ceil(not_before - self.clock())))
+        body = {"form_lead_id": form_lead_id, "step": step, "attempt": attempt, "not_before": not_before}
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+
+    # ------------------------------------------------------------------ the steps
+
+    def _perform(self, step: str, record: dict[str, Any]) -> str:
+        if step == "store":
+            return self._store(record)
+        if step == "marketing":
+            return self._marketing(record)
+        if step in ("sms_customer", "sms_dealer"):
+            return self._text(step, record)
+        raise StepError(f"unknown step {step!r}", retryable=False)
+
+    def _store(self, record: dict[str, Any]) -> str:
+        # a job-less batch of one row, as a phone call's lead; its id is the form lead's, so a
+        # second send merges into the same stored lead
+        batch = {
+            "job_id": None,
+            "batch_id": f"form-{record['form_lead_id']}",
+            "source": "form",
+            "file": None,
+            "rows": [{"w": None, "r": 1, "v": record["row"]}],
+        }
+        client("sqs").send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
+        return "queued for storing"
+
+    def _marketing(self, record: dict[str, Any]) -> str:
+        if not self.marketing_url:
+            raise Skip("no marketing endpoint configured for this stage")
+        payload = {
+            "form_lead_id": record["form_lead_id"],
+            "lead": record["lead"],
+            "form_id": record.get("form_id"),
+            "page_url": record.get("page_url"),
+            "message": record.get("message"),
+            "dealer_id": record.get("dealer_id"),
+            "location_id": record.get("location_id"),
+        }
+        try:
+            response = self.http.post(
+                self.marketing_url, json=payload, headers={IDEMPOTENCY_HEADER: marketing_key(record["form_lead_id"])}
+            )
+        except httpx.HTTPError as exc:
+            raise StepError(f"marketing endpoint unreachable: {exc.__class__.__name__}", retryable=True) from None
+        if response.status_code < 300:
+            return f"accepted ({response.status_code})"
+        raise StepError(
+            f"marketing endpoint answered {response.status_code}", retryable=response.status_code in RETRYABLE
+        )
+
+    def _text(self, step: str, record: dict[str, Any]) -> str:
+        cid, pool_number = record.get("conversation_id"), record.get("pool_number")
+        if not cid or not pool_number:
+            raise Skip("the lead has no conversation")
+        name = record.get("customer_name") or "there"
+        if step == "sms_customer":
+            to, party = str(record["customer_phone"]), "customer"
+            body = (
+                f"Hi {name}, thanks for your enquiry. The dealership will text you from this number; "
+                "reply here any time."
+            )
+        else:
+            to, party = str(record["location_phone"]), "dealer"
+            message = f": {record['message']}" if record.get("message") else ""
+            body = f"New web lead {name} ({record['customer_phone']}){message}. Reply to this number to text them."
+        try:
+            sid = self.twilio.send(from_=str(pool_number), to=to, body=body)
+        except TwilioError as exc:
+            raise StepError(str(exc), retryable=exc.retryable) from None
+        self.conversations.record_outbound(
+            str(cid),
+            {
+                "sid": sid,
+                "at": iso_now(),
+                "direction": "outbound",
+                "party": party,
+                "from": str(pool_number),
+                "to": to,
+                "body": body,
+                "lead": record["form_lead_id"],
+            },
+        )
+        return sid

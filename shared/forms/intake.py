@@ -1,0 +1,240 @@
+"""A web-form submission becomes a form lead: validated, answered once per Idempotency-Key, held to
+the open-lead rules, put in its conversation, and handed to the forwarder step by step.
+
+A web-to-text lead is identified by (customer phone, dealer id, location id); while one is open,
+another submission for the same three is refused with the open lead's id, unless it asks to
+replace it (the old one is closed and a new one opened, in one transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.aws import client
+from shared.enrich import lead_id_for
+from shared.errors import BadInput, DomainError
+from shared.forms.conversations import ConversationStore
+from shared.forms.store import AnswerExists, FormStore, OpenLeadExists, StepState, open_key
+from shared.models import Lead, iso_now
+from shared.observability import logger
+from shared.standardize import dedupe_key, standardize_row
+
+_ID = r"^[A-Za-z0-9_.:\-]+$"
+BASE_STEPS = ("store", "marketing")
+SMS_STEPS = ("sms_customer", "sms_dealer")
+
+
+class FormSubmission(BaseModel):
+    """What a web form posts to `POST /leads`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    company: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=60)
+    dealer_id: str | None = Field(default=None, max_length=64, pattern=_ID)
+    location_id: str | None = Field(default=None, max_length=64, pattern=_ID)
+    form_id: str | None = Field(default=None, max_length=100)
+    page_url: str | None = Field(default=None, max_length=2000)
+    message: str | None = Field(default=None, max_length=2000)
+    #: close the open lead of the same phone, dealer and location and open this one instead
+    replace: bool = False
+
+    def row(self) -> dict[str, str]:
+        """The submission as a row of `header -> cell`, as the store step standardizes it."""
+        cells = {
+            "First Name": self.first_name,
+            "Last Name": self.last_name,
+            "Email": self.email,
+            "Phone": self.phone,
+            "Company": self.company,
+            "Title": self.title,
+            "Country": self.country,
+            "Dealer Id": self.dealer_id,
+            "Location Id": self.location_id,
+            "Form Id": self.form_id,
+            "Page URL": self.page_url,
+            "Message": self.message,
+        }
+        return {k: v for k, v in cells.items() if v}
+
+    def fingerprint(self, replace: bool) -> str:
+        canonical = json.dumps({**self.model_dump(), "replace": replace}, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class IdempotencyMismatch(DomainError):
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used with a different submission; use a new key")
+
+
+def lead_from(submission: FormSubmission, default_region: str) -> tuple[Lead, dict[str, str]]:
+    """The Lead the store step will store (same rules, same dedupe key, so the same id)."""
+    row = submission.row()
+    std = standardize_row(row, default_region=default_region)
+    if std.rejected:
+        raise BadInput(f"the submission cannot become a lead: {std.rejected}")
+    key = dedupe_key(std.fields)
+    if key is None:
+        raise BadInput("the submission needs an email or a phone number")
+    lead = Lead.model_validate(
+        {
+            **std.fields,
+            "lead_id": lead_id_for(key),
+            "source": "form",
+            "dealer_id": submission.dealer_id,
+            "location_id": submission.location_id,
+            "dedupe_key": key,
+            "attributes": std.attributes,
+            "problems": list(std.problems),
+        }
+    )
+    return lead, row
+
+
+@dataclass
+class FormIntake:
+    store: FormStore
+    conversations: ConversationStore
+    forwards_queue_url: str
+    default_region: str = "US"
+
+    def submit(
+        self, submission: FormSubmission, *, replace: bool = False, idempotency_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        replace = replace or submission.replace
+        fingerprint = submission.fingerprint(replace)
+        if idempotency_key:
+            stored = self.store.answer(idempotency_key)
+            if stored is not None:
+                return self._replay(stored.fingerprint, fingerprint, stored.form_lead_id, stored.status, stored.body)
+        lead, row = lead_from(submission, self.default_region)
+        form_lead_id = uuid.uuid4().hex
+        web2text = bool(lead.phone and submission.dealer_id and submission.location_id)
+        now = iso_now()
+        steps = BASE_STEPS + (SMS_STEPS if web2text else ())
+        record: dict[str, Any] = {
+            "form_lead_id": form_lead_id,
+            "lead_id": lead.lead_id,
+            "created_at": now,
+            "updated_at": now,
+            "status": "open" if web2text else "received",
+            "web2text": web2text,
+            "customer_phone": lead.phone,
+            "customer_name": " ".join(p for p in (lead.first_name, lead.last_name) if p) or None,
+            "dealer_id": submission.dealer_id,
+            "location_id": submission.location_id,
+            "form_id": submission.form_id,
+            "page_url": submission.page_url,
+            "message": submission.message,
+            "row": row,
+            "lead": lead.to_item(),
+            "steps": list(steps),
+            "inflight": "forward",
+        }
+        for step in steps:
+            record[f"{step}_state"] = StepState.PENDING.value
+            record[f"{step}_attempts"] = 0
+        conversation: dict[str, Any] | None = None
+        if web2text:
+            assert lead.phone and submission.dealer_id and submission.location_id
+            record["open_key"] = open_key(lead.phone, submission.dealer_id, submission.location_id)
+            location_phone = self.store.location_phone(submission.dealer_id, submission.location_id)
+            if location_phone:
+                record["location_phone"] = location_phone
+                conversation = self.conversations.open(
+                    customer=lead.phone, dealer_phone=location_phone, customer_name=record["customer_name"]
+                )
+                record["conversation_id"] = conversation["conversation_id"]
+                record["pool_number"] = conversation["pool_number"]
+            else:
+                for step in SMS_STEPS:
+                    record[f"{step}_state"] = StepState.SKIPPED.value
+                    record[f"{step}_error"] = "no phone number on file for this location"
+        body: dict[str, Any] = {
+            "lead_id": lead.lead_id,
+            "form_lead_id": form_lead_id,
+            "status": "accepted",
+            "web2text": web2text,
+            "conversation_id": record.get("conversation_id"),
+            "pool_number": record.get("pool_number"),
+            "replaced": None,
+        }
+        replaced: str | None = None
+        while True:
+            try:
+                self.store.create(
+                    record,
+                    idempotency=(idempotency_key, fingerprint, body) if idempotency_key else None,
+                    replace_open=replaced,
+                )
+                break
+            except AnswerExists:
+                assert idempotency_key
+                first = self.store.answer(idempotency_key)
+                assert first is not None
+                return self._replay(first.fingerprint, fingerprint, first.form_lead_id, first.status, first.body)
+            except OpenLeadExists as exc:
+                if not replace or replaced is not None:
+                    raise
+                replaced = body["replaced"] = exc.open_lead_id
+        if conversation is not None:
+            self.conversations.add_lead(conversation["conversation_id"], form_lead_id)
+        if replaced is not None:
+            old = self.store.form_lead(replaced) or {}
+            if old.get("conversation_id"):
+                self.conversations.remove_lead(str(old["conversation_id"]), replaced)
+        self._enqueue(form_lead_id, [s for s in steps if record[f"{s}_state"] == StepState.PENDING.value])
+        logger.info(
+            "form lead accepted",
+            form_lead_id=form_lead_id,
+            lead_id=lead.lead_id,
+            web2text=web2text,
+            conversation_id=record.get("conversation_id"),
+            replaced=replaced,
+        )
+        return 202, body
+
+    def _replay(
+        self, stored_fingerprint: str, fingerprint: str, form_lead_id: str, status: int, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if stored_fingerprint != fingerprint:
+            raise IdempotencyMismatch()
+        # the first request may have died between its write and its queue messages: steps that never
+        # started go again (the forwarder is idempotent, so a duplicate costs one read)
+        record = self.store.form_lead(form_lead_id) or {}
+        unstarted = [
+            s
+            for s in record.get("steps", [])
+            if record.get(f"{s}_state") == StepState.PENDING.value and not record.get(f"{s}_attempts")
+        ]
+        self._enqueue(form_lead_id, unstarted)
+        logger.info("idempotent replay answered", form_lead_id=form_lead_id, requeued=len(unstarted))
+        return status, body
+
+    def _enqueue(self, form_lead_id: str, steps: list[str]) -> None:
+        if not steps:
+            return
+        entries = [
+            {"Id": step, "MessageBody": json.dumps({"form_lead_id": form_lead_id, "step": step, "attempt": 1})}
+            for step in steps
+        ]
+        response = client("sqs").send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)
+        if response.get("Failed"):
+            raise RuntimeError(f"SQS refused forward messages: {response['Failed']}")
+
+
+def open_lead_conflict(exc: OpenLeadExists) -> dict[str, Any]:
+    return {"message": exc.message, "open_lead_id": exc.open_lead_id}

@@ -1,0 +1,53 @@
+"""Twilio's Messages API on httpx: Basic auth with the account SID and auth token (Secrets Manager).
+
+The base URL is configurable so that the local runtime's sink can stand in for api.twilio.com.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+REQUEST_TIMEOUT_S = 10.0
+#: answers worth another try: throttling, timeouts and Twilio's own failures
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class TwilioError(Exception):
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass
+class TwilioClient:
+    base_url: str
+    #: {"account_sid", "auth_token"}, read when needed (an operator may rotate the token)
+    credentials: Callable[[], dict[str, Any]]
+    http: httpx.Client | None = None
+
+    def _http(self) -> httpx.Client:
+        if self.http is None:
+            self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
+        return self.http
+
+    def send(self, *, from_: str, to: str, body: str) -> str:
+        """Send one SMS; returns Twilio's message SID."""
+        creds = self.credentials()
+        sid, token = str(creds.get("account_sid") or ""), str(creds.get("auth_token") or "")
+        if not sid or not token:
+            raise TwilioError("the Twilio secret has no account_sid / auth_token", retryable=False)
+        url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
+        try:
+            response = self._http().post(url, data={"From": from_, "To": to, "Body": body}, auth=(sid, token))
+        except httpx.HTTPError as exc:
+            raise TwilioError(f"Twilio unreachable: {exc.__class__.__name__}", retryable=True) from None
+        if response.status_code >= 300:
+            raise TwilioError(
+                f"Twilio answered {response.status_code}: {response.text[:200]}",
+                retryable=response.status_code in RETRYABLE,
+            )
+        return str(response.json()["sid"])

@@ -1,0 +1,64 @@
+"""The notification functions' environment, validated once per execution environment."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+
+class DeliveriesEnv(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    DELIVERIES_TABLE: str
+    STAGE: str = "dev"
+
+
+class NotifyEnv(DeliveriesEnv):
+    NOTIFICATIONS_QUEUE_URL: str
+    SLACK_SECRET_ARN: str
+    SLACK_TIMEOUT_S: float
+    NOTIFY_SENDER: str
+    NOTIFY_RECIPIENTS: tuple[str, ...]
+    NOTIFY_BURST_THRESHOLD: int
+    NOTIFY_BURST_WINDOW_S: int
+    NOTIFY_LIST_URL: str
+    NOTIFY_LEASE_S: int
+
+    @field_validator("NOTIFY_RECIPIENTS", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
+
+    @field_validator("NOTIFY_BURST_WINDOW_S")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        # the digest waits for its window's end as one SQS delay (at most 900 s)
+        if not 1 <= value <= 890:
+            raise ValueError("the burst window must be 1 to 890 seconds")
+        return value
+
+
+class DownstreamEnv(DeliveriesEnv):
+    DOWNSTREAM_QUEUE_URL: str
+    DOWNSTREAM_SECRET_ARN: str
+    DOWNSTREAM_BACKOFF_BASE_S: int
+    DOWNSTREAM_BACKOFF_MAX_S: int
+    DOWNSTREAM_MAX_ATTEMPTS: int
+    DOWNSTREAM_LEASE_S: int
+
+
+@cache
+def notify_env() -> NotifyEnv:
+    return NotifyEnv.model_validate(dict(os.environ))
+
+
+@cache
+def downstream_env() -> DownstreamEnv:
+    return DownstreamEnv.model_validate(dict(os.environ))
+
+
+@cache
+def deliveries_env() -> DeliveriesEnv:
+    return DeliveriesEnv.model_validate(dict(os.environ))

@@ -1,0 +1,181 @@
+"""The browser agent console: `web/` in a private S3 bucket behind CloudFront (Origin Access Control).
+
+The page finds the APIs in `config.json`, written next to it at deploy time: the WebSocket URL of
+this stack, and the REST URL when it is given as the `consoleRestUrl` context setting (the REST API
+lives in the ingestion stack; reading its URL here would tie the two stacks with an export, and the
+agent view does not need it). The bucket allows only TLS and only this distribution; its reads are
+server-access-logged, and CloudFront's requests are logged to the same logs bucket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from stacks import nag
+
+#: the console's static files (plain HTML, CSS and JS modules; no build step)
+WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
+#: BucketDeployment's singleton handler: a stack-level child whose id starts so (a uuid follows)
+DEPLOYMENT_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
+
+
+def content_security_policy(connect_src: str) -> str:
+    """The same policy as the local console server's (leadflow/local/console.py)."""
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' {connect_src}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+class ConsoleSite(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        websocket_url: str,
+        websocket_api_id: str,
+        rest_url: str | None,
+        log_retention_days: int,
+        removal_policy: RemovalPolicy,
+        retain_data: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        logs_bucket = s3.Bucket(
+            self,
+            "LogsBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            # S3 server access logs need SSE-S3; CloudFront standard logs need ACLs (object writer)
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            enforce_ssl=True,
+            removal_policy=removal_policy,
+            auto_delete_objects=not retain_data,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(log_retention_days))],
+        )
+        # cdk-nag S1 does not apply to the logs bucket: it receives the site bucket's logs.
+        self.bucket = s3.Bucket(
+            self,
+            "SiteBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            server_access_logs_bucket=logs_bucket,
+            server_access_logs_prefix="site/",
+            removal_policy=RemovalPolicy.DESTROY,  # only deployable files: the deployment rewrites them
+            auto_delete_objects=True,
+        )
+        region_host = f"execute-api.{stack.region}.{stack.url_suffix}"
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            comment="Leadflow console: CSP (the APIs only), no framing, no sniffing, HSTS",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(
+                        f"wss://{websocket_api_id}.{region_host} https://*.{region_host}"
+                    ),
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365), include_subdomains=True, override=True
+                ),
+            ),
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Leadflow agent console",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+            ),
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        self.url = f"https://{self.distribution.distribution_domain_name}"
+        self.deployment = s3deploy.BucketDeployment(
+            self,
+            "Deploy",
+            destination_bucket=self.bucket,
+            sources=[
+                s3deploy.Source.asset(str(WEB_ROOT)),
+                s3deploy.Source.json_data("config.json", {"restUrl": rest_url, "websocketUrl": websocket_url}),
+            ],
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            prune=True,
+            memory_limit=256,
+        )
+        self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        nag.acknowledge(
+            self.distribution,
+            "CFR1",
+            "Agents sign in from wherever they work; the page is static and carries no data until the "
+            "WebSocket API accepts the agent's token.",
+        )
+        nag.acknowledge(
+            self.distribution,
+            "CFR2",
+            "The distribution serves only static, public-by-design files (HTML, CSS, JS, config.json with "
+            "public API URLs); every request for data goes to the API, which is authorized and throttled.",
+        )
+        nag.acknowledge(
+            self.distribution,
+            "CFR4",
+            "The default *.cloudfront.net certificate allows only what CloudFront permits for it; a custom "
+            "domain with an ACM certificate (TLSv1.2_2021 is set) is a deployment setting not yet configured.",
+        )
+        [handler] = [c for c in Stack.of(self).node.children if c.node.id.startswith(DEPLOYMENT_HANDLER_PREFIX)]
+        nag.acknowledge(
+            handler,
+            nag.managed_policy("service-role/AWSLambdaBasicExecutionRole"),
+            "CDK's BucketDeployment handler runs only during deployment; its role is generated by aws-cdk-lib.",
+        )
+        # the grants BucketDeployment makes itself: read the asset, write and prune this bucket, invalidate
+        assets = f"arn:aws:s3:::cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-"
+        findings = {
+            "IAM5[Action::s3:GetBucket*]": "reads the CDK asset bucket and lists this bucket",
+            "IAM5[Action::s3:GetObject*]": "reads the console's asset zip",
+            "IAM5[Action::s3:List*]": "lists the asset and this bucket to sync and prune",
+            "IAM5[Action::s3:Abort*]": "aborts its own multipart uploads into this bucket",
+            "IAM5[Action::s3:DeleteObject*]": "prunes files of an earlier console version from this bucket",
+            f"IAM5[Resource::{assets}{Stack.of(self).region}/*]": "the console's asset in CDK's asset bucket",
+            nag.wildcard_resource(self, f"{self.bucket.bucket_arn}/*"): "objects of this console bucket only",
+            "IAM5[Resource::*]": "cloudfront:CreateInvalidation/GetInvalidation take no resource narrower than *",
+        }
+        for finding, what in findings.items():
+            nag.acknowledge(
+                handler,
+                finding,
+                f"CDK's BucketDeployment handler grants itself this at deploy time ({what}); generated by aws-cdk-lib.",
+            )
+        nag.acknowledge(
+            handler,
+            "L1",
+            "CDK's BucketDeployment handler pins its own runtime (with the AWS CLI layer); aws-cdk-lib "
+            "upgrades it, the app cannot.",
+        )

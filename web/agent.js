@@ -1,0 +1,261 @@
+// The agent view: one WebSocket connection, a status switch, the current email with its lead,
+// three dispositions and the countdown to expiry. Everything shown comes from server messages:
+// `status`, `assigned`, `dispositioned`, `expired`, `error`, `pong`.
+
+const STATUS_TEXT = {
+  online: "Online: waiting for the next email.",
+  busy: "Online: this email is yours until the time runs out.",
+  away: "Away: you get no emails.",
+  offline: "Offline: you get no emails.",
+};
+const LEAD_FIELDS = [
+  ["Name", (l) => [l.first_name, l.last_name].filter(Boolean).join(" ")],
+  ["Email", (l) => l.email],
+  ["Phone", (l) => l.phone],
+  ["Company", (l) => l.company],
+  ["Title", (l) => l.title],
+  ["Country", (l) => l.country],
+  ["Source", (l) => l.source],
+];
+const ANNOUNCE_AT_S = [60, 30, 10];
+
+function formatSeconds(total) {
+  const s = Math.max(0, Math.ceil(total));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function formatTime(text) {
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? String(text || "") : date.toLocaleString();
+}
+
+export const agentView = {
+  id: "agent",
+  title: "Agent",
+  mount(root, { config, token, announce, signOut }) {
+    root.append(document.getElementById("agent-view").content.cloneNode(true));
+    const $ = (id) => root.querySelector(`#${id}`);
+    const buttons = [...root.querySelectorAll("[data-disposition]")];
+    const state = { socket: null, opened: false, email: null, deadline: 0, total: 0, announced: new Set(), closing: false };
+    let tick = null;
+
+    function setConnection(kind, text, withRetry = false) {
+      const p = $("connection");
+      p.dataset.state = kind;
+      p.textContent = text;
+      if (withRetry) {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "link";
+        retry.textContent = "Reconnect";
+        retry.addEventListener("click", connect);
+        const out = document.createElement("button");
+        out.type = "button";
+        out.className = "link";
+        out.textContent = "Sign in with another token";
+        out.addEventListener("click", signOut);
+        p.append(" ", retry, " ", out);
+      }
+    }
+
+    function showNotice(title, text) {
+      $("notice-title").textContent = title;
+      $("notice-text").textContent = text;
+      $("notice").hidden = false;
+      $("notice").focus();
+    }
+
+    function showError(text) {
+      const error = $("error");
+      error.textContent = text;
+      error.hidden = !text;
+    }
+
+    function setStatus(status, note) {
+      const value = status === "busy" ? "online" : status;
+      for (const radio of root.querySelectorAll('input[name="status"]')) radio.checked = radio.value === value;
+      $("status-text").textContent = note || STATUS_TEXT[status] || "";
+      $("empty").textContent =
+        status === "online" ? "No email right now: the next one comes here as soon as it arrives." : "No email right now. Go online to receive the next one.";
+    }
+
+    function stopTimer() {
+      if (tick) window.clearInterval(tick);
+      tick = null;
+    }
+
+    function renderTimer() {
+      const left = (state.deadline - performance.now()) / 1000;
+      const timer = $("timer");
+      $("countdown").textContent = left > 0 ? formatSeconds(left) : "0:00, time is up";
+      $("meter-fill").style.width = `${state.total > 0 ? Math.max(0, Math.min(1, left / state.total)) * 100 : 0}%`;
+      timer.dataset.urgent = String(left <= 10);
+      for (const mark of ANNOUNCE_AT_S) {
+        if (left <= mark && left > mark - 2 && !state.announced.has(mark) && state.total > mark) {
+          state.announced.add(mark);
+          announce(`${mark} seconds left to act on this email.`);
+        }
+      }
+    }
+
+    function showEmail(email, { assignedAt, expiresAt, timeoutS }) {
+      state.email = email;
+      // an `assigned` message names both times: its length needs no clock agreement with the server
+      const total = timeoutS || 0;
+      let leftMs = Date.parse(expiresAt) - Date.now();
+      if (assignedAt && expiresAt) leftMs = Date.parse(expiresAt) - Date.parse(assignedAt);
+      if (Number.isNaN(leftMs)) leftMs = total * 1000;
+      state.deadline = performance.now() + leftMs;
+      state.total = total || leftMs / 1000;
+      state.announced = new Set();
+      $("email-subject").textContent = email.subject || "(no subject)";
+      $("email-sender").textContent = email.sender || "";
+      $("email-received").textContent = formatTime(email.received_at);
+      $("email-body").textContent = email.body || "(no message body)";
+      const lead = email.lead || {};
+      const rows = [];
+      for (const [label, pick] of LEAD_FIELDS) {
+        const value = pick(lead);
+        if (!value) continue;
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        rows.push(dt, dd);
+      }
+      $("lead").replaceChildren(...rows);
+      for (const button of buttons) button.disabled = false;
+      $("email").hidden = false;
+      $("empty").hidden = true;
+      showError("");
+      stopTimer();
+      renderTimer();
+      tick = window.setInterval(renderTimer, 250);
+    }
+
+    function clearEmail() {
+      state.email = null;
+      stopTimer();
+      $("email").hidden = true;
+      $("empty").hidden = false;
+      for (const button of buttons) button.disabled = true;
+    }
+
+    function send(message) {
+      if (!state.socket || state.socket.readyState !== WebSocket.OPEN) {
+        showError("Not connected: reconnect first.");
+        return false;
+      }
+      state.socket.send(JSON.stringify(message));
+      return true;
+    }
+
+    function assigned(message) {
+      setStatus("busy");
+      showEmail(message.email, { assignedAt: message.assigned_at, expiresAt: message.expires_at, timeoutS: message.timeout_s });
+      announce(`New email from ${message.email.sender || "a sender"}: ${message.email.subject || "no subject"}.`);
+    }
+
+    const handlers = {
+      status(message) {
+        setStatus(message.status, message.message);
+        if (message.email) {
+          // a status message names only the expiry: the time left is read off this browser's clock
+          showEmail(message.email, {
+            assignedAt: null,
+            expiresAt: message.expires_at || message.email.expires_at,
+            timeoutS: message.timeout_s,
+          });
+        } else {
+          clearEmail();
+        }
+        if (message.status === "online" || message.status === "busy") $("notice").hidden = true;
+      },
+      assigned,
+      dispositioned(message) {
+        announce(`Recorded: ${message.disposition}.`);
+        if (message.assigned) {
+          assigned(message.assigned);
+        } else if (state.email && state.email.email_id === message.email_id) {
+          clearEmail();
+          setStatus("online");
+        }
+      },
+      expired(message) {
+        clearEmail();
+        setStatus("offline");
+        showNotice(
+          "You were set offline.",
+          message.message || "The time to act ran out: the email went back to the queue and you are now offline.",
+        );
+      },
+      error(message) {
+        showError(message.message || "The server refused the request.");
+        if (message.action === "disposition" && state.email) for (const button of buttons) button.disabled = false;
+      },
+      pong() {},
+    };
+
+    function connect() {
+      state.closing = false;
+      state.opened = false;
+      setConnection("connecting", "Connecting…");
+      const socket = new WebSocket(`${config.websocketUrl}?token=${encodeURIComponent(token)}`);
+      state.socket = socket;
+      socket.addEventListener("open", () => {
+        state.opened = true;
+        setConnection("open", "Connected.");
+        $("status").disabled = false;
+        $("status-text").textContent = "Choose a status to start.";
+      });
+      socket.addEventListener("message", (event) => {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        const handle = handlers[message.type];
+        if (handle) handle(message);
+      });
+      socket.addEventListener("close", () => {
+        if (state.socket !== socket || state.closing) return;
+        $("status").disabled = true;
+        stopTimer();
+        if (state.opened) {
+          setConnection("closed", "Connection lost. Without a connection you are offline.", true);
+        } else {
+          setConnection("closed", "Could not connect: the token was refused or the server cannot be reached.", true);
+        }
+      });
+    }
+
+    root.querySelector("#status").addEventListener("change", (event) => {
+      if (event.target.name === "status") {
+        showError("");
+        send({ action: "setStatus", status: event.target.value });
+      }
+    });
+    for (const button of buttons) {
+      button.addEventListener("click", () => {
+        if (!state.email) return;
+        for (const b of buttons) b.disabled = true;
+        if (!send({ action: "disposition", email_id: state.email.email_id, disposition: button.dataset.disposition })) {
+          for (const b of buttons) b.disabled = false;
+        }
+      });
+    }
+    $("notice-dismiss").addEventListener("click", () => {
+      $("notice").hidden = true;
+      root.querySelector('input[name="status"]:checked, input[name="status"]')?.focus();
+    });
+
+    clearEmail();
+    connect();
+    return () => {
+      state.closing = true;
+      stopTimer();
+      if (state.socket) state.socket.close();
+    };
+  },
+};
