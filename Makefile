@@ -51,6 +51,7 @@ bench: setup
 	$(PY) bench/vanity_bench.py --numbers 10000
 	$(PY) bench/rules_bench.py
 	$(PY) bench/enrich_bench.py
+	$(PY) bench/notify_bench.py --both
 	$(PY) bench/assignment_bench.py --agents 5 --emails 200 --timeout 180
 
 synth: setup

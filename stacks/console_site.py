@@ -14,6 +14,7 @@ from pathlib import Path
 from aws_cdk import DefaultStackSynthesizer, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -24,6 +25,8 @@ from stacks import nag
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 #: BucketDeployment's singleton handler: a stack-level child whose id starts so (a uuid follows)
 DEPLOYMENT_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
+#: how long browsers and CloudFront may keep a console file (a deployment shows within this)
+CACHE_MINUTES = 5
 
 
 def content_security_policy(connect_src: str) -> str:
@@ -43,6 +46,10 @@ class ConsoleSite(Construct):
         websocket_url: str,
         websocket_api_id: str,
         rest_url: str | None,
+        bucket_name: str,
+        logs_bucket_name: str,
+        deploy_log_group_name: str,
+        log_retention: logs.RetentionDays,
         log_retention_days: int,
         removal_policy: RemovalPolicy,
         retain_data: bool,
@@ -52,26 +59,39 @@ class ConsoleSite(Construct):
         logs_bucket = s3.Bucket(
             self,
             "LogsBucket",
+            bucket_name=logs_bucket_name,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             # S3 server access logs need SSE-S3; CloudFront standard logs need ACLs (object writer)
             encryption=s3.BucketEncryption.S3_MANAGED,
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
             enforce_ssl=True,
+            versioned=retain_data,
             removal_policy=removal_policy,
             auto_delete_objects=not retain_data,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(log_retention_days))],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(log_retention_days),
+                    noncurrent_version_expiration=Duration.days(1) if retain_data else None,
+                )
+            ],
         )
         # cdk-nag S1 does not apply to the logs bucket: it receives the site bucket's logs.
         self.bucket = s3.Bucket(
             self,
             "SiteBucket",
+            bucket_name=bucket_name,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             server_access_logs_bucket=logs_bucket,
             server_access_logs_prefix="site/",
-            removal_policy=RemovalPolicy.DESTROY,  # only deployable files: the deployment rewrites them
-            auto_delete_objects=True,
+            # as every bucket of a stage that keeps its data: versioned and retained in prod
+            versioned=retain_data,
+            removal_policy=removal_policy,
+            auto_delete_objects=not retain_data,
+            lifecycle_rules=(
+                [s3.LifecycleRule(noncurrent_version_expiration=Duration.days(30))] if retain_data else None
+            ),
         )
         region_host = f"execute-api.{stack.region}.{stack.url_suffix}"
         headers = cloudfront.ResponseHeadersPolicy(
@@ -123,8 +143,16 @@ class ConsoleSite(Construct):
                 s3deploy.Source.asset(str(WEB_ROOT)),
                 s3deploy.Source.json_data("config.json", {"restUrl": rest_url, "websocketUrl": websocket_url}),
             ],
-            distribution=self.distribution,
-            distribution_paths=["/*"],
+            # no invalidation (it needs cloudfront:CreateInvalidation on *): the files say how long
+            # they may be cached, so a new version is served within five minutes
+            cache_control=[s3deploy.CacheControl.max_age(Duration.minutes(CACHE_MINUTES))],
+            log_group=logs.LogGroup(
+                self,
+                "DeployLogs",
+                log_group_name=deploy_log_group_name,
+                retention=log_retention,
+                removal_policy=removal_policy,
+            ),
             prune=True,
             memory_limit=256,
         )
@@ -165,7 +193,6 @@ class ConsoleSite(Construct):
             "IAM5[Action::s3:DeleteObject*]": "prunes files of an earlier console version from this bucket",
             f"IAM5[Resource::{assets}{Stack.of(self).region}/*]": "the console's asset in CDK's asset bucket",
             nag.wildcard_resource(self, f"{self.bucket.bucket_arn}/*"): "objects of this console bucket only",
-            "IAM5[Resource::*]": "cloudfront:CreateInvalidation/GetInvalidation take no resource narrower than *",
         }
         for finding, what in findings.items():
             nag.acknowledge(

@@ -142,7 +142,8 @@ def test_the_console_files_and_a_config_with_this_stacks_websocket_url_are_deplo
     p = props(deployment)
     site_id, _ = _by_prefix(resources(template, "AWS::S3::Bucket"), "ConsoleSiteBucket")
     assert target(p["DestinationBucketName"]) == site_id
-    assert p["Prune"] is True and p["DistributionPaths"] == ["/*"]
+    assert p["Prune"] is True and "DistributionId" not in p
+    assert p["SystemMetadata"]["cache-control"] == "max-age=300"
     # the web/ folder as an asset: the page, its modules and stylesheet, and no stale config.json
     web_zip, _config_zip = p["SourceObjectKeys"]
     staged = synth.outdir / f"asset.{web_zip.removesuffix('.zip')}"
