@@ -74,14 +74,23 @@ class RowBatcher:
     _rows: list[str] = field(default_factory=list)
     _size: int = 0
 
-    def add(self, worksheet: str | None, row: int, values: dict[str, str]) -> None:
+    @property
+    def max_row_bytes(self) -> int:
+        """The largest encoded row a message can carry beside its envelope."""
+        return self.message_bytes - 1024
+
+    def add(self, worksheet: str | None, row: int, values: dict[str, str]) -> bool:
+        """Queue a row; False (and nothing queued) when the row alone is too large for a message."""
         encoded = encode({"w": worksheet, "r": row, "v": values})
         size = len(encoded.encode()) + 1
+        if size > self.max_row_bytes:
+            return False
         if self._rows and self._size + size + _ENVELOPE_SLACK > self.message_bytes:
             self._flush_message()
         self._rows.append(encoded)
         self._size += size
         self.rows += 1
+        return True
 
     def _flush_message(self) -> None:
         self.batches += 1

@@ -82,13 +82,11 @@ class EnrichOutcome:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
-    llm_fallbacks: int = 0
     leads: list[dict[str, Any]] = field(default_factory=list)
     #: every accepted row, duplicates included, with its own cells: several messages from one
     #: sender are one lead but several rows (the assignment domain makes an email of each)
     rows: list[dict[str, Any]] = field(default_factory=list)
     rejections: list[tuple[str | None, int, str]] = field(default_factory=list)
-    requests: int = 0
 
 
 def item_for(lead: Lead) -> dict[str, Any]:
@@ -115,7 +113,6 @@ class Enricher:
     default_region: str = "US"
     assist: Assist | None = None
     now: Callable[[], str] = iso_now
-    _mappings: dict[tuple[str, ...], HeaderMapping] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ rules (+ LLM where needed)
 
@@ -240,7 +237,7 @@ class Enricher:
         for _attempt in range(MERGE_ATTEMPTS):
             if not pending:
                 break
-            stored = self._get(list(pending), outcome)
+            stored = self._get(list(pending))
             retry: dict[str, Lead] = {}
             ids = list(pending)
             for start in range(0, len(ids), TRANSACT_MAX):
@@ -250,7 +247,7 @@ class Enricher:
                     existing = stored.get(lead_id)
                     new = pending[lead_id]
                     plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
-                if self._transact(plan, outcome):
+                if self._transact(plan):
                     for lead, existing in plan:
                         written.append(lead)
                         created_here = existing is None or existing.get("first_batch") == origin
@@ -265,14 +262,13 @@ class Enricher:
             raise RuntimeError(f"{len(pending)} leads kept conflicting with concurrent writers")
         return written
 
-    def _get(self, lead_ids: list[str], outcome: EnrichOutcome) -> dict[str, dict[str, Any]]:
+    def _get(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(lead_ids), BATCH_GET_MAX):
             keys = [to_attr({"lead_id": i}) for i in lead_ids[start : start + BATCH_GET_MAX]]
             request: dict[str, Any] = {self.leads_table: {"Keys": keys, "ConsistentRead": True}}
             attempt = 0
             while request:
-                outcome.requests += 1
                 response = client("dynamodb").batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.leads_table, []):
                     plain = from_attr(item)
@@ -283,7 +279,7 @@ class Enricher:
                     time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def _transact(self, plan: list[tuple[Lead, dict[str, Any] | None]], outcome: EnrichOutcome) -> bool:
+    def _transact(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
         items = []
         for lead, existing in plan:
             item = item_for(lead)
@@ -297,7 +293,6 @@ class Enricher:
                     "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
                 }
             items.append({"Put": {"TableName": self.leads_table, "Item": to_attr(item), **condition}})
-        outcome.requests += 1
         try:
             client("dynamodb").transact_write_items(TransactItems=items)
         except Exception as exc:

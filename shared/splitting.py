@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.aws import client
-from shared.batching import BatchSender, RowBatcher, encode
+from shared.batching import BatchSender, RowBatcher
 from shared.errors import JobCancelled, NotFound
 from shared.ingest.readers import FileRejected, Row, RowRejection, read_rows
 from shared.jobs import JobRepository
@@ -122,16 +122,14 @@ class Splitter:
         rejections: list[Rejection] = []
         rejected = 0
         checked_at = 0
-        row_limit = self.message_bytes - 1024
         for item in read_rows(path, job.filename, max_uncompressed_bytes=self.max_uncompressed_bytes):
             if isinstance(item, RowRejection):
                 rejections.append(Rejection(worksheet=item.worksheet, row=item.row, reason=item.reason))
             elif isinstance(item, Row):
-                if len(encode(item.values).encode()) > row_limit:
-                    reason = f"the row is larger than {row_limit // 1024} KB"
+                added = batcher.add(item.worksheet, item.row, item.values)
+                if not added:
+                    reason = f"the row is larger than {batcher.max_row_bytes // 1024} KB"
                     rejections.append(Rejection(worksheet=item.worksheet, row=item.row, reason=reason))
-                else:
-                    batcher.add(item.worksheet, item.row, item.values)
             if len(rejections) >= _REJECTION_FLUSH:
                 rejected += len(rejections)
                 self.jobs.add_rejections(job.job_id, rejections)

@@ -35,7 +35,8 @@ def fake_sqs(monkeypatch: pytest.MonkeyPatch) -> FakeSqs:
 @settings(max_examples=40, deadline=None)
 @given(
     rows=st.lists(st.dictionaries(st.sampled_from(["Email", "Name", "Notes"]), st.text(max_size=300)), max_size=400),
-    message_bytes=st.integers(min_value=2_000, max_value=20_000),
+    # large enough for any generated row (3 cells of 300 characters, up to 4 bytes each)
+    message_bytes=st.integers(min_value=6_000, max_value=20_000),
 )
 def test_every_row_lands_once_in_order_and_messages_fit(rows: list[dict[str, str]], message_bytes: int) -> None:
     fake = FakeSqs()
@@ -44,7 +45,7 @@ def test_every_row_lands_once_in_order_and_messages_fit(rows: list[dict[str, str
     try:
         batcher = RowBatcher("job1", BatchSender("q"), message_bytes, header={"source": "upload"})
         for i, values in enumerate(rows):
-            batcher.add("Sheet", i + 2, values)
+            assert batcher.add("Sheet", i + 2, values)
         batches = batcher.close()
     finally:
         batching.client = original  # type: ignore[assignment]
@@ -79,3 +80,10 @@ def test_failed_entries_are_sent_again(fake_sqs: FakeSqs) -> None:
     sender.flush()
     assert [[e["MessageBody"] for e in c] for c in fake_sqs.calls] == [["first", "second"], ["second"]]
     assert sender.sent == 2
+
+
+def test_a_row_too_large_for_any_message_is_refused(fake_sqs: FakeSqs) -> None:
+    batcher = RowBatcher("job1", BatchSender("q"), 4_096)
+    assert not batcher.add("S", 2, {"Notes": "x" * 4_000})
+    assert batcher.add("S", 3, {"Notes": "short"})
+    assert batcher.close() == 1 and batcher.rows == 1
