@@ -1,4 +1,8 @@
-"""Assignment timers from SQS (delayed by the stage's timeout): take back what is still held, then assign."""
+"""Assignment timers from SQS (delayed by the stage's timeout): take back what is still held, then assign.
+
+Most timers outlive their assignment (the agent answered in time): one consistent read of the batch's
+emails tells which still hold theirs, and only those go to a take-back transaction.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +18,26 @@ from shared.assignment.timers import Timer
 from shared.observability import logger, metrics
 
 
+def _timers(event: dict[str, Any]) -> list[Timer]:
+    timers = []
+    for record in event.get("Records") or []:
+        try:
+            timers.append(Timer.parse(record.get("body") or ""))
+        except (ValueError, KeyError, TypeError):
+            continue  # reported as a failure of its record below
+    return timers
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     expired = 0
+    live = set(engine().still_held(_timers(event)))
 
     def record_handler(record: SQSRecord) -> None:
         nonlocal expired
-        if engine().expire(Timer.parse(record.body)):
+        timer = Timer.parse(record.body)
+        if timer in live and engine().expire(timer):
             expired += 1
 
     response = process_partial_response(

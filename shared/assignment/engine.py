@@ -2,18 +2,32 @@
 
 It runs when emails become Pending (intake), when an agent turns online, when an agent is freed
 by a disposition, and when an assignment expires; nothing polls and nothing is re-queued. Each
-pairing is one transaction (see `AssignmentRepository.assign`); a cancelled one means another run
-won, so the engine picks again from fresh reads, a bounded number of times. Every run continues
-until no email waits or no agent is free, so the last run to commit leaves nothing pairable.
+pairing is one transaction (see `AssignmentRepository.assign`) whose conditions settle every race:
+a cancelled one names what was no longer as read (the email, the agent or both), and the engine
+goes on with the other candidates it already read; it reads again only when those run out, a
+bounded number of times. Every run continues until no email waits or no agent is free, so the last
+run to commit leaves nothing pairable.
 
-The timer for an assignment is sent before its transaction: if the function dies between the two,
-the email still comes back; a timer whose transaction never committed finds nothing and does nothing.
+Concurrent picks in one process do not all go for the same email: each takes a slot (0 when it
+picks alone) and the k-th of k concurrent picks starts at the k-th oldest waiting email, so that
+"oldest first" holds within the number of picks made at once, as it can at best. Picks in other
+processes (other Lambda instances) are settled by the transactions, as above.
+
+The timer for an assignment is sent once its transaction committed (a lost attempt sends none),
+before the push; when it cannot be sent, the assignment is undone (`release`), so an email never
+stays held without a timer because SQS refused. The window left is a function dying between the
+commit and the send: the agent holds the email until they disposition it, and sees it again in
+their status when they reconnect.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +36,12 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from shared.assignment.intake import iso, public_email
 from shared.assignment.push import Pusher
-from shared.assignment.repository import AssignmentRepository, DisposeOutcome, NextEmail, idle_key
+from shared.assignment.repository import (
+    AssignmentRepository,
+    DisposeOutcome,
+    NextEmail,
+    idle_key,
+)
 from shared.assignment.timers import Timer, Timers
 from shared.errors import BadInput
 from shared.models import EmailStatus, UserStatus, utc_now
@@ -41,6 +60,33 @@ def _ms_between(start: str | None, end: str) -> float | None:
     if not start:
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000
+
+
+class _Slots:
+    """Which of the picks under way in this process a pick is: the lowest number no other pick holds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._taken: set[int] = set()
+
+    @contextmanager
+    def take(self) -> Iterator[int]:
+        with self._lock:
+            slot = next(i for i in itertools.count() if i not in self._taken)
+            self._taken.add(slot)
+        try:
+            yield slot
+        finally:
+            with self._lock:
+                self._taken.discard(slot)
+
+
+#: one per process: every engine of the process (each function's) picks from the same line
+_PICKS = _Slots()
+
+
+def _queue_key(email: Mapping[str, Any]) -> str:
+    return str(email.get("queue_key") or "")
 
 
 @dataclass(frozen=True)
@@ -70,8 +116,12 @@ class AssignmentEngine:
     timeout_s: int
     publish: Publish | None = None
     now: Callable[[], datetime] = utc_now
-    #: emails and agents read per round
+    #: agents read per round of `run` (and as many emails, plus spares)
     batch: int = 10
+    #: concurrent picks spread over at most this many of the oldest waiting emails
+    spread: int = 32
+    #: candidates a disposition tries for the agent's next email before it frees the agent instead
+    next_tries: int = 3
     #: lost transactions tolerated in one run before it stops (the winners carry on)
     max_conflicts: int = 8
     #: keep what this instance assigned in `log` (tests); a Lambda instance keeps nothing
@@ -80,32 +130,85 @@ class AssignmentEngine:
 
     # ------------------------------------------------------------------ pairing
 
+    def _window(self) -> tuple[str, str]:
+        stamp = self.now()
+        return iso(stamp), iso(stamp + timedelta(seconds=self.timeout_s))
+
     def run(self) -> list[Assignment]:
-        """Pair waiting emails with free agents until one side runs out."""
+        """Pair waiting emails with free agents until one side runs out.
+
+        A round reads up to `batch` free agents (longest idle first) and as many of the oldest
+        waiting emails plus spares, and pairs them in order, each pair in its own transaction. A
+        lost pair says which side was taken: a taken email is replaced by the next spare for the
+        same agent, a taken agent leaves its email to the next agent. Timers go in one batch for
+        the round's winners, then the pushes.
+        """
         done: list[Assignment] = []
         conflicts = 0
         while conflicts <= self.max_conflicts:
             agents = self.repo.idle_agents(self.batch)
             if not agents:
                 break
-            emails = self.repo.oldest_waiting(len(agents))
-            if not emails:
-                break
-            stamp = self.now()
-            now, expires = iso(stamp), iso(stamp + timedelta(seconds=self.timeout_s))
-            plans = [(email, agent, new_attempt()) for email, agent in zip(emails, agents, strict=False)]
-            self.timers.schedule([Timer(e["email_id"], a["user_id"], attempt) for e, a, attempt in plans])
-            for email, agent, attempt in plans:
-                if not self.repo.assign(
-                    email["email_id"], agent["user_id"], attempt, now, expires, email.get("lead_id")
-                ):
-                    conflicts += 1
-                    logger.debug("assignment lost a race; picking again", email_id=email["email_id"])
+            won: list[tuple[Assignment, list[str]]] = []
+            with _PICKS.take() as slot:  # held while picking emails, not while pushing
+                offset = min(slot, self.spread - 1)
+                emails = self.repo.oldest_waiting(len(agents) + offset + 2)
+                if not emails:
                     break
-                assignment = Assignment(email, agent["user_id"], attempt, now, expires)
-                if self._deliver(assignment, agent.get("connections") or []):
+                now, expires = self._window()
+                pairs = min(len(agents), len(emails))
+                spares = emails[pairs:]
+                # a concurrent run (slot k) starts in another part of the batch, so that the two do
+                # not take turns losing the same pairs
+                start = (pairs * slot) // (slot + 1)
+                for i in [*range(start, pairs), *range(start)]:
+                    agent, email = agents[i], emails[i]
+                    if spares and _queue_key(spares[0]) < _queue_key(email):  # one left by a taken agent
+                        email, spares[0] = spares[0], email
+                        spares.sort(key=_queue_key)
+                    while True:
+                        attempt = new_attempt()
+                        conflict = self.repo.try_assign(
+                            email["email_id"], agent["user_id"], attempt, now, expires, email.get("lead_id")
+                        )
+                        if conflict is None:
+                            assignment = Assignment(email, agent["user_id"], attempt, now, expires)
+                            won.append((assignment, agent.get("connections") or []))
+                            break
+                        conflicts += 1
+                        logger.debug(
+                            "assignment lost a race",
+                            email_id=email["email_id"],
+                            email_taken=conflict.email_taken,
+                            agent_taken=conflict.agent_taken,
+                        )
+                        if conflict.agent_taken:
+                            if not conflict.email_taken:  # still waiting: a spare for the next agent
+                                keys = [_queue_key(e) for e in spares]
+                                spares.insert(bisect.bisect(keys, _queue_key(email)), email)
+                            break
+                        if not spares or conflicts > self.max_conflicts:
+                            break
+                        email = spares.pop(0)  # the agent is still free: the next oldest
+                    if conflicts > self.max_conflicts:
+                        break
+            self._arm([a for a, _ in won])
+            for assignment, connections in won:
+                if self._deliver(assignment, connections):
                     done.append(assignment)
         return done
+
+    def _arm(self, assignments: Sequence[Assignment]) -> None:
+        """The timers of committed assignments; if SQS refuses, the assignments are undone first."""
+        if not assignments:
+            return
+        try:
+            self.timers.schedule([Timer(a.email["email_id"], a.user_id, a.attempt) for a in assignments])
+        except Exception:
+            logger.exception("assignment timers could not be sent; the assignments are undone")
+            for a in assignments:
+                self.repo.release(a.email["email_id"], a.user_id, a.attempt, iso(self.now()))
+            raise
 
     def _deliver(self, assignment: Assignment, connections: list[str], *, skip: str | None = None) -> bool:
         """Push to every connection of the agent; nobody reachable means the email goes straight back."""
@@ -227,26 +330,35 @@ class AssignmentEngine:
         # Free again with emails waiting: every other online agent is busy (else the engine would
         # have paired them), so this agent is the longest idle; the next email goes in the same
         # transaction. A race with an agent just turning online is settled by the conditions.
-        candidates = self.repo.oldest_waiting(2) if user.get("status") == UserStatus.BUSY.value else []
-        # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
-        candidates = [c for c in candidates if c["email_id"] != email_id]
-        stamp = self.now()
-        now, expires = iso(stamp), iso(stamp + timedelta(seconds=self.timeout_s))
         assigned: Assignment | None = None
-        for candidate in [*candidates, None]:
-            next_email = None
-            if candidate is not None:
-                next_email = NextEmail(candidate["email_id"], new_attempt(), expires, candidate.get("lead_id"))
-                self.timers.schedule([Timer(next_email.email_id, user_id, next_email.attempt)])
-            outcome = self.repo.dispose(
-                user=user, email_id=email_id, disposition=disposition, now=now, next_email=next_email
-            )
-            if outcome is DisposeOutcome.REFUSED:
-                return self._refusal(user_id, email_id)
-            if outcome is DisposeOutcome.DONE:
-                if candidate is not None and next_email is not None:
-                    assigned = Assignment(candidate, user_id, next_email.attempt, now, expires)
-                break
+        with _PICKS.take() as slot:
+            candidates: list[dict[str, Any]] = []
+            if user.get("status") == UserStatus.BUSY.value:
+                offset = min(slot, self.spread - 1)
+                found = self.repo.oldest_waiting(offset + self.next_tries + 1)
+                # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
+                found = [c for c in found if c["email_id"] != email_id]
+                # concurrent dispositions start at different places in the line; a lost one tries the next
+                candidates = [*found[offset:], *found[:offset]][: self.next_tries]
+            now, expires = self._window()
+            for candidate in [*candidates, None]:
+                next_email = None
+                if candidate is not None:
+                    next_email = NextEmail(candidate["email_id"], new_attempt(), expires, candidate.get("lead_id"))
+                outcome = self.repo.dispose(
+                    user=user, email_id=email_id, disposition=disposition, now=now, next_email=next_email
+                )
+                if outcome is DisposeOutcome.REFUSED:
+                    return self._refusal(user_id, email_id)
+                if outcome is DisposeOutcome.DONE:
+                    if candidate is not None and next_email is not None:
+                        assigned = Assignment(candidate, user_id, next_email.attempt, now, expires)
+                    break
+        if assigned is not None:
+            try:
+                self._arm([assigned])
+            except Exception:  # undone: the disposition stands, the agent is free and the engine runs
+                assigned = None
         held_ms = _ms_between(str(user.get("current_assigned_at") or ""), now)
         if held_ms is not None:
             metrics.add_metric(name="TimeToDispositionMs", unit=MetricUnit.Milliseconds, value=max(0.0, held_ms))
@@ -289,6 +401,11 @@ class AssignmentEngine:
         return {"type": "error", "action": "disposition", "email_id": email_id, "message": message}
 
     # ------------------------------------------------------------------ expiry
+
+    def still_held(self, timers: Sequence[Timer]) -> list[Timer]:
+        """Those of `timers` whose assignment still holds its email (one read for up to 100 timers)."""
+        held = self.repo.held_attempts(t.email_id for t in timers)
+        return [t for t in timers if held.get(t.email_id) == (t.user_id, t.attempt)]
 
     def expire(self, timer: Timer) -> bool:
         """Take the email back if this very assignment still holds it; the agent goes offline."""

@@ -51,6 +51,14 @@ class DisposeOutcome(Enum):
 
 
 @dataclass(frozen=True)
+class AssignConflict:
+    """Why an assignment transaction was cancelled: the email, the agent, or both were no longer as read."""
+
+    email_taken: bool
+    agent_taken: bool
+
+
+@dataclass(frozen=True)
 class NextEmail:
     email_id: str
     attempt: str
@@ -220,6 +228,12 @@ class AssignmentRepository:
         self, email_id: str, user_id: str, attempt: str, now: str, expires_at: str, lead_id: str | None = None
     ) -> bool:
         """Email waiting -> held by the agent; agent online and free -> busy. Both or neither."""
+        return self.try_assign(email_id, user_id, attempt, now, expires_at, lead_id) is None
+
+    def try_assign(
+        self, email_id: str, user_id: str, attempt: str, now: str, expires_at: str, lead_id: str | None = None
+    ) -> AssignConflict | None:
+        """As `assign`; None when committed, else which side was no longer as read."""
         user_update = {
             "Update": {
                 "TableName": self.users_table,
@@ -240,10 +254,13 @@ class AssignmentRepository:
                 ),
             }
         }
-        return (
-            self._transact([self._assign_email_update(email_id, user_id, attempt, now, expires_at), user_update])
-            is None
-        )
+        reasons = self._transact([self._assign_email_update(email_id, user_id, attempt, now, expires_at), user_update])
+        if reasons is None:
+            return None
+        email_code, agent_code = [*reasons, "Unknown", "Unknown"][:2]
+        if email_code == agent_code == "None":  # cancelled for a reason of neither item: assume both changed
+            return AssignConflict(email_taken=True, agent_taken=True)
+        return AssignConflict(email_taken=email_code != "None", agent_taken=agent_code != "None")
 
     def dispose(
         self,
@@ -352,6 +369,78 @@ class AssignmentRepository:
             }
         }
         return self._transact([email_update, user_update]) is None
+
+    def release(self, email_id: str, user_id: str, attempt: str, now: str) -> bool:
+        """Undo an assignment that could not be armed: the email back at its place, the agent online and free.
+
+        Unlike `take_back` (an expiry) it counts no expiry and leaves the agent online, at the back of the line.
+        """
+        email_update = {
+            "Update": {
+                "TableName": self.emails_table,
+                "Key": to_attr({"email_id": email_id}),
+                "UpdateExpression": "SET #q = :q REMOVE assigned_to, assigned_at, attempt, expires_at",
+                "ConditionExpression": "attempt = :a AND assigned_to = :u AND #s = :pending",
+                "ExpressionAttributeNames": {"#q": "queue", "#s": "status"},
+                "ExpressionAttributeValues": to_attr(
+                    {":q": QUEUED, ":a": attempt, ":u": user_id, ":pending": EmailStatus.PENDING.value}
+                ),
+            }
+        }
+        user_update = {
+            "Update": {
+                "TableName": self.users_table,
+                "Key": to_attr({"user_id": user_id}),
+                "UpdateExpression": "SET #s = :online, available = :avail, idle_key = :idle "
+                "REMOVE current_email_id, current_attempt, current_lead_id, current_assigned_at",
+                "ConditionExpression": "current_attempt = :a AND #s = :busy",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": to_attr(
+                    {
+                        ":online": UserStatus.ONLINE.value,
+                        ":avail": AVAILABLE,
+                        ":idle": idle_key(now, user_id),
+                        ":a": attempt,
+                        ":busy": UserStatus.BUSY.value,
+                    }
+                ),
+            }
+        }
+        return self._transact([email_update, user_update]) is None
+
+    def held_attempts(self, email_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """email id -> (agent, attempt) for those of `email_ids` that are Pending and held right now.
+
+        One strongly consistent BatchGetItem per 100 emails: timers whose assignment is long over
+        (dispositioned, or taken back) are told apart with a read, not a cancelled transaction each.
+        """
+        wanted = list(dict.fromkeys(email_ids))
+        held: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(wanted), 100):
+            keys: list[dict[str, Any]] = [to_attr({"email_id": e}) for e in wanted[start : start + 100]]
+            rounds = 0
+            while keys:
+                rounds += 1
+                response = self._ddb().batch_get_item(
+                    RequestItems={
+                        self.emails_table: {
+                            "Keys": keys,
+                            "ConsistentRead": True,
+                            "ProjectionExpression": "email_id, #s, assigned_to, attempt",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                        }
+                    }
+                )
+                for raw in response.get("Responses", {}).get(self.emails_table, []):
+                    item = from_attr(raw)
+                    if item.get("status") == EmailStatus.PENDING.value and item.get("assigned_to"):
+                        held[str(item["email_id"])] = (str(item["assigned_to"]), str(item.get("attempt")))
+                keys = response.get("UnprocessedKeys", {}).get(self.emails_table, {}).get("Keys", [])
+                if keys:
+                    if rounds >= 10:
+                        raise RuntimeError(f"DynamoDB left {len(keys)} emails unread after {rounds} rounds")
+                    time.sleep(0.05 * rounds)
+        return held
 
     def _transact(self, items: Sequence[dict[str, Any]]) -> list[str] | None:
         """None when committed; else the cancellation reason of each item."""
