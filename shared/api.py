@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 
 from shared.auth import Principal, Role
 from shared.errors import DomainError, Forbidden, Unauthorized
@@ -16,8 +16,17 @@ def error_response(status: int, message: str, **extra: Any) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
 
 
+#: the browser console calls the API from its own origin: answers carry CORS headers (preflights
+#: are answered by API Gateway); the bearer token is a header, never a cookie, so any origin may read
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["Authorization", "Content-Type", "X-Filename"],
+    expose_headers=["Content-Disposition", "X-Lead-Count"],
+)
+
+
 def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver()
+    app = APIGatewayRestResolver(cors=CORS)
 
     def _domain_error(exc: DomainError) -> Response[Any]:
         logger.info("request refused", status=exc.status_code, reason=exc.message)

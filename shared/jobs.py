@@ -1,7 +1,9 @@
 """The job record of an upload, in DynamoDB, with atomic counters and idempotent batch accounting.
 
 Layout (one partition per job): the job itself under sort key `job`, each rejected row under
-`rej#{worksheet}#{row}` so that writing the same rejection twice leaves one item. A batch is
+`rej#{worksheet}#{row}` so that writing the same rejection twice leaves one item. Every job also has
+a pointer in the partition `#recent` under `{created_at}#{job_id}`, so the newest jobs are one Query
+(GET /jobs), never a Scan. A batch is
 counted once: its id goes into the string set `done_batches` in the same conditional update that
 adds its counts, so a redelivered batch cannot count twice.
 """
@@ -18,6 +20,9 @@ from shared.errors import Conflict, JobCancelled, NotFound
 from shared.models import Job, JobStatus, Rejection, iso_now
 
 JOB_SK = "job"
+#: the partition holding one pointer per job, in creation order
+RECENT_PK = "#recent"
+MAX_RECENT = 50
 REJECTIONS_SHOWN = 100
 RETENTION_S = 90 * 24 * 3600
 _INTERNAL = {"sk", "done_batches", "split_done", "expires_at"}
@@ -61,6 +66,29 @@ class JobRepository:
         ]
         return self._job(job_item, rejections)
 
+    def recent(self, limit: int = 20) -> list[Job]:
+        """The newest jobs first (without their rejections): one Query on the pointers, one BatchGetItem."""
+        response = client("dynamodb").query(
+            TableName=self.table,
+            KeyConditionExpression="job_id = :r",
+            ExpressionAttributeValues=to_attr({":r": RECENT_PK}),
+            ScanIndexForward=False,
+            Limit=max(1, min(limit, MAX_RECENT)),
+        )
+        ids = list(dict.fromkeys(from_attr(i)["ref"] for i in response.get("Items", [])))
+        found: dict[str, dict[str, Any]] = {}
+        keys = [to_attr({"job_id": j, "sk": JOB_SK}) for j in ids]
+        for _ in range(8):
+            if not keys:
+                break
+            got = client("dynamodb").batch_get_item(RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
+            for item in got.get("Responses", {}).get(self.table, []):
+                plain = from_attr(item)
+                found[plain["job_id"]] = plain
+            keys = got.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+        # a job past its retention may outlive its pointer by a TTL sweep, or the other way round
+        return [self._job(found[j], []) for j in ids if j in found]
+
     def status(self, job_id: str) -> JobStatus | None:
         response = client("dynamodb").get_item(
             TableName=self.table,
@@ -81,7 +109,8 @@ class JobRepository:
     def create(self, job: Job) -> bool:
         """Store a new job; False if it exists already (an S3 drop seen twice)."""
         item = job.model_dump(mode="json", exclude={"rejections"}, exclude_none=True)
-        item.update(sk=JOB_SK, expires_at=int(time.time()) + RETENTION_S)
+        expires_at = int(time.time()) + RETENTION_S
+        item.update(sk=JOB_SK, expires_at=expires_at)
         try:
             client("dynamodb").put_item(
                 TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(job_id)"
@@ -90,6 +119,9 @@ class JobRepository:
             if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
+        # the job's place in the list of recent jobs, once the job exists
+        pointer = {"job_id": RECENT_PK, "sk": f"{job.created_at}#{job.job_id}", "ref": job.job_id}
+        client("dynamodb").put_item(TableName=self.table, Item=to_attr({**pointer, "expires_at": expires_at}))
         return True
 
     def _update(

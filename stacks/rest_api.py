@@ -107,6 +107,12 @@ class RestApi(Construct):
             methods_by_path[route.path].append(route.method)
         for path, methods in methods_by_path.items():
             self._add_preflight(self.api.root.resource_for_path(path), methods)
+        # API Gateway's own refusals (401 and 403 from the authorizer, 429, 5xx) reach no function:
+        # they carry the CORS header too, so that the browser console can read and show them
+        for kind, response_type in (("4xx", apigw.ResponseType.DEFAULT_4_XX), ("5xx", apigw.ResponseType.DEFAULT_5_XX)):
+            self.api.add_gateway_response(
+                f"Cors{kind}", type=response_type, response_headers={"Access-Control-Allow-Origin": "'*'"}
+            )
 
         self._acknowledge()
 

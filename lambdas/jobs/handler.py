@@ -1,4 +1,5 @@
-"""GET /jobs/{job_id} shows a job with its rejected rows; DELETE /jobs/{job_id} cancels it."""
+"""GET /jobs lists the newest jobs; GET /jobs/{job_id} shows a job with its rejected rows;
+DELETE /jobs/{job_id} cancels it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.api import make_resolver, require_role
 from shared.auth import Role
-from shared.jobs import JobRepository
+from shared.errors import BadInput
+from shared.jobs import MAX_RECENT, JobRepository
 from shared.observability import logger
 from shared.settings import JobsEnv, load
 
@@ -19,6 +21,15 @@ app = make_resolver()
 @cache
 def jobs() -> JobRepository:
     return JobRepository(load(JobsEnv).JOBS_TABLE)
+
+
+@app.get("/jobs")
+def recent() -> dict[str, Any]:
+    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    raw = app.current_event.get_query_string_value("limit") or "20"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RECENT:
+        raise BadInput(f"limit must be a whole number from 1 to {MAX_RECENT}")
+    return {"jobs": [job.public() for job in jobs().recent(int(raw))]}
 
 
 @app.get("/jobs/<job_id>")
