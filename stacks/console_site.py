@@ -1,9 +1,12 @@
-"""The browser agent console: `web/` in a private S3 bucket behind CloudFront (Origin Access Control).
+"""The browser console (agents and admins): `web/` in a private S3 bucket behind CloudFront (Origin
+Access Control).
 
 The page finds the APIs in `config.json`, written next to it at deploy time: the WebSocket URL of
 this stack, and the REST URL when it is given as the `consoleRestUrl` context setting (the REST API
-lives in the ingestion stack; reading its URL here would tie the two stacks with an export, and the
-agent view does not need it). The bucket allows only TLS and only this distribution; its reads are
+lives in the ingestion stack, which deploys after this one: reading its URL here would tie the two
+stacks with an export the other way round). The agent view needs only the WebSocket; the admin views
+need the REST URL and say so when it is missing. The page may connect to the APIs and to S3, where
+large uploads are posted with a presigned form. The bucket allows only TLS and only this distribution; its reads are
 server-access-logged, and CloudFront's requests are logged to the same logs bucket.
 """
 
@@ -101,7 +104,8 @@ class ConsoleSite(Construct):
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=content_security_policy(
-                        f"wss://{websocket_api_id}.{region_host} https://*.{region_host}"
+                        f"wss://{websocket_api_id}.{region_host} https://*.{region_host} "
+                        f"https://*.s3.{stack.region}.{stack.url_suffix} https://*.s3.{stack.url_suffix}"
                     ),
                     override=True,
                 ),
@@ -120,7 +124,7 @@ class ConsoleSite(Construct):
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
-            comment="Leadflow agent console",
+            comment="Leadflow console",
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
@@ -162,8 +166,8 @@ class ConsoleSite(Construct):
         nag.acknowledge(
             self.distribution,
             "CFR1",
-            "Agents sign in from wherever they work; the page is static and carries no data until the "
-            "WebSocket API accepts the agent's token.",
+            "Agents and admins sign in from wherever they work; the page is static and carries no data "
+            "until the WebSocket or REST API accepts the token.",
         )
         nag.acknowledge(
             self.distribution,

@@ -1,14 +1,23 @@
 // The console shell: configuration, sign-in, and the views in the nav.
-// A view is { id, title, mount(root, context) -> unmount }. The agent view is the only one today;
-// an admin view registers itself here the same way (e.g. `import { adminView } from "./admin.js"`).
+// A view is { id, title, admin?, mount(root, context) -> unmount }. The role of the token decides
+// which views show: the server is asked (GET /agents answers only an admin), never the token itself.
 import { agentView } from "./agent.js";
+import { askView } from "./admin/ask.js";
+import { callersView } from "./admin/callers.js";
+import { jobsView } from "./admin/jobs.js";
+import { leadsView } from "./admin/leads.js";
+import { queueView } from "./admin/queue.js";
+import { uploadView } from "./admin/upload.js";
+import { restClient } from "./api.js";
 
 const TOKEN_KEY = "leadflow.token";
-const views = [agentView];
+const views = [uploadView, jobsView, leadsView, askView, queueView, callersView, agentView];
 
 const $ = (id) => document.getElementById(id);
 let unmount = null;
 let config = null;
+// the role found for the signed-in token: { token, admin: true | false } once known
+let role = null;
 
 function announce(text) {
   const region = $("announcer");
@@ -25,15 +34,35 @@ async function loadConfig() {
   return data;
 }
 
-function currentView() {
-  const id = window.location.hash.replace(/^#/, "");
-  return views.find((v) => v.id === id) || views[0];
+function allowedViews() {
+  return role && role.admin ? views : views.filter((v) => !v.admin);
 }
 
-function renderNav(active) {
+/** The view named by the hash (`#leads?job_id=...`) if this token may see it, and its parameters. */
+function currentView() {
+  const [id, search] = window.location.hash.replace(/^#/, "").split("?");
+  const allowed = allowedViews();
+  const view = allowed.find((v) => v.id === id) || allowed[0];
+  return { view, params: view.id === id ? Object.fromEntries(new URLSearchParams(search || "")) : {} };
+}
+
+/** Admin or not: an admin-only route answers 200 for an admin, 403 for any other role. */
+async function findRole(token) {
+  const api = restClient(config, token);
+  if (!api.hasUrl) return { token, admin: false };
+  try {
+    await api.get("/agents");
+    return { token, admin: true };
+  } catch {
+    // 403 (another role), 401 (an unknown token: the agent view says so) or unreachable
+    return { token, admin: false };
+  }
+}
+
+function renderNav(active, token) {
   const nav = $("nav");
   nav.replaceChildren(
-    ...views.map((view) => {
+    ...(token ? allowedViews() : []).map((view) => {
       const item = document.createElement("li");
       const link = document.createElement("a");
       link.href = `#${view.id}`;
@@ -51,21 +80,43 @@ function signOut() {
   $("token").focus();
 }
 
-function show() {
+let showing = 0;
+
+async function show() {
+  const turn = ++showing;
   if (unmount) {
     unmount();
     unmount = null;
   }
   const token = window.sessionStorage.getItem(TOKEN_KEY);
-  const view = currentView();
-  renderNav(view);
   $("sign-in").hidden = Boolean(token);
   $("sign-out").hidden = !token;
   const root = $("view");
   root.replaceChildren();
-  if (!token) return;
+  if (!token) {
+    role = null;
+    renderNav(null, null);
+    document.body.dataset.view = "sign-in";
+    return;
+  }
+  if (!role || role.token !== token) {
+    renderNav(null, null);
+    const wait = document.createElement("p");
+    wait.className = "hint";
+    wait.textContent = "Checking your token…";
+    root.replaceChildren(wait);
+    const found = await findRole(token);
+    if (turn !== showing) return;
+    role = found;
+    root.replaceChildren();
+  }
+  const { view, params } = currentView();
+  renderNav(view, token);
+  document.body.dataset.view = view.id;
+  document.body.dataset.role = role.admin ? "admin" : "agent";
   document.title = `${view.title} · Leadflow console`;
-  unmount = view.mount(root, { config, token, announce, signOut });
+  const api = restClient(config, token);
+  unmount = view.mount(root, { config, token, api, params, announce, signOut });
 }
 
 function fail(message) {

@@ -3,7 +3,8 @@
 A tiny HTTP server, separate from the REST gateway (which serves only the API under `/{stage}`):
 GET or HEAD of a file in `web/`, `/` for `index.html`, and `config.json` generated from the running
 runtime's URLs, the same document the assignment stack deploys next to the page. Only files inside
-`web/` are served; the security headers match the deployed response headers policy.
+`web/` are served; the security headers match the deployed response headers policy. The page may
+also connect to `extra_origins`: locally the S3 endpoint that presigned upload forms are posted to.
 """
 
 from __future__ import annotations
@@ -49,10 +50,17 @@ def security_headers(connect_src: str) -> dict[str, str]:
 
 
 class ConsoleServer:
-    def __init__(self, config: Mapping[str, Any], *, root: Path = WEB_ROOT, port: int = 0) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        root: Path = WEB_ROOT,
+        port: int = 0,
+        extra_origins: tuple[str, ...] = (),
+    ) -> None:
         self.root = root.resolve()
         self.config_body = json.dumps(dict(config)).encode()
-        urls = [urlsplit(u) for u in config.values() if isinstance(u, str) and u]
+        urls = [urlsplit(u) for u in [*config.values(), *extra_origins] if isinstance(u, str) and u]
         origins = " ".join(f"{u.scheme}://{u.netloc}" for u in urls)
         self.headers = {**security_headers(origins), "Cache-Control": "no-store"}
         console = self

@@ -134,8 +134,11 @@ class LocalRuntime:
         self.gateway.start()
         if self.websocket:
             self.websocket.start()
-        # the browser console's static files, with a config.json naming the URLs above
-        self.console = ConsoleServer(console_config(self.rest_url, self.websocket_url)).start()
+        # the browser console's static files, with a config.json naming the URLs above; the page
+        # posts presigned upload forms to the local S3
+        self.console = ConsoleServer(
+            console_config(self.rest_url, self.websocket_url), extra_origins=(self.moto.url,)
+        ).start()
         return self
 
     def stop(self) -> None:
