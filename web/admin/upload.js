@@ -5,7 +5,7 @@ import { ApiError, formatBytes, h, table } from "../api.js";
 
 /** POST /uploads takes up to 4 MB (the stage's max_direct_upload_bytes); above, a presigned POST */
 export const DIRECT_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
-const ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.json,.jsonl";
+const ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.json,.jsonl,.ndjson";
 const ACTIVE = new Set(["uploading", "uploaded", "processing"]);
 const POLL_MS = 1000;
 const STATUS_TEXT = {
@@ -50,7 +50,7 @@ export const uploadView = {
       { class: "dropzone", id: "dropzone" },
       h("label", { for: "upload-file", text: "Choose a CSV or workbook" }),
       input,
-      h("p", { id: "upload-hint", class: "hint", text: "…or drop it here. CSV, xlsx, xlsm, xls, ods or JSON; every worksheet is read. The upload starts at once." }),
+      h("p", { id: "upload-hint", class: "hint", text: "…or drop it here. CSV or TSV, xlsx, xlsm, xls, ods, JSON or JSON Lines; every worksheet is read. The upload starts at once." }),
     );
     const statusLine = h("p", { id: "job-status", class: "job-status", "aria-live": "polite" });
     const sent = h("progress", { id: "send-progress", max: "1", value: "0", "aria-label": "File sent" });
