@@ -15,7 +15,8 @@ from typing import Any
 from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from leadflow.local import moto_transactions
+import leadflow.local.moto_index_and_timers  # noqa: F401  (patches moto on import: index Query, delayed SQS messages)
+from leadflow.local import moto_speedups, moto_transactions
 
 _dynamodb = threading.Lock()
 _CONDITIONAL = frozenset(
@@ -35,6 +36,8 @@ def _call(self: DomainDispatcherApplication, environ: dict[str, Any], start_resp
 DomainDispatcherApplication.__call__ = _call  # type: ignore[method-assign]
 # and TransactWriteItems without a deep copy of each table it touches (safe under the lock above)
 moto_transactions.patch()
+# and three hot paths (item size, event templates) without their repeated work
+moto_speedups.patch()
 
 if __name__ == "__main__":
     server.main()
