@@ -14,6 +14,7 @@ from typing import Any
 
 from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from werkzeug.serving import WSGIRequestHandler
 
 import leadflow.local.moto_index_and_timers  # noqa: F401  (patches moto on import: index Query, delayed SQS messages)
 from leadflow.local import moto_speedups, moto_transactions
@@ -40,4 +41,7 @@ moto_transactions.patch()
 moto_speedups.patch()
 
 if __name__ == "__main__":
+    # keep-alive: werkzeug's default HTTP/1.0 closes every connection, so each request would
+    # cost a new TCP connection and a new server thread
+    WSGIRequestHandler.protocol_version = "HTTP/1.1"
     server.main()

@@ -12,6 +12,9 @@ The local ingestion path is bound by the moto server's one Python process; profi
   template does not name it, and the default template (no InputTransformer) makes each target's
   copy of the event through a JSON round trip. Here a default input is rendered only when the
   template names it, and the default template builds its dict directly.
+- The request parser walks every DynamoDB AttributeValue through the service model, shape by
+  shape, to find the rare blob to decode. Here AttributeValues are converted by a direct walk that
+  decodes B and BS and copies everything else, which is what the shape walk yields for them.
 - `put_events` parses each entry's Detail once per rule on the bus, matching or not, and each
   rule's `matches_event` copies the whole event through JSON before reading it. Here one parse of
   a Detail serves every rule during one `put_events` call, and matching reads the event as it is
@@ -26,6 +29,7 @@ import types
 from functools import lru_cache
 from typing import Any
 
+from moto.core import parse as moto_parse
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models.utilities import bytesize
@@ -44,6 +48,32 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
         raise ItemSizeTooLarge
     self.attrs = dynamo_type.LimitedSizeDict()
     dict.update(self.attrs, converted)
+
+
+def _attribute_value(value: dict[str, Any], blob: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind, inner in value.items():
+        if kind == "M" and isinstance(inner, dict):
+            out[kind] = {k: _attribute_value(v, blob) if isinstance(v, dict) else v for k, v in inner.items()}
+        elif kind == "L" and isinstance(inner, list):
+            out[kind] = [_attribute_value(v, blob) if isinstance(v, dict) else v for v in inner]
+        elif kind == "B" and inner is not None:
+            out[kind] = blob(inner)
+        elif kind == "BS" and isinstance(inner, list):
+            out[kind] = [blob(v) for v in inner]
+        elif inner is not None:
+            out[kind] = inner
+    return out
+
+
+def _structures_with_fast_attribute_values(original: Any) -> Any:
+    def _parse_structure(self: Any, shape: Any, value: Any) -> Any:
+        if shape.name == "AttributeValue" and isinstance(value, dict):
+            return _attribute_value(value, self._blob_parser)
+        return original(self, shape, value)
+
+    _parse_structure._leadflow = True  # type: ignore[attr-defined]
+    return _parse_structure
 
 
 @lru_cache(maxsize=256)
@@ -127,6 +157,8 @@ def patch() -> None:
     events_utils.EventTemplateParser.parse = staticmethod(_parse_template)  # type: ignore[method-assign]
     if getattr(events_models.EventsBackend.put_events, "_leadflow", False):
         return
+    parser = moto_parse.BaseJSONParser
+    parser._parse_structure = _structures_with_fast_attribute_values(parser._parse_structure)  # type: ignore[method-assign]
     module_json = types.SimpleNamespace(**{k: getattr(json, k) for k in ("dumps", "dump", "load", "JSONDecodeError")})
     module_json.loads = _loads
     setattr(events_models, "json", module_json)  # noqa: B010 (a module attribute moto reads)

@@ -11,8 +11,10 @@ passes is applied without the backup, and without evaluating its conditions agai
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from moto.dynamodb import models as dynamodb_models
@@ -46,6 +48,19 @@ def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
     return key
 
 
+def _frozen(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True)
+
+
+@lru_cache(maxsize=1024)
+def _condition(expression: str, names: str | None, values: str | None) -> Any:
+    """A parsed condition (evaluating it reads the item only): most repeat, such as
+    `attribute_not_exists(lead_id)` for every new lead."""
+    return get_filter_expression(
+        expression, json.loads(names) if names else None, json.loads(values) if values else None
+    )
+
+
 def _checked_first(original: Callable[..., None]) -> Callable[..., None]:
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         reasons: list[tuple[str | None, str | None, Any]] = []
@@ -62,8 +77,8 @@ def _checked_first(original: Callable[..., None]) -> Callable[..., None]:
                 reasons.append((None, None, None))
                 continue
             current = self.get_item(op["TableName"], _key_of(self, op_type, op))
-            holds = get_filter_expression(
-                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            holds = _condition(
+                condition, _frozen(op.get("ExpressionAttributeNames")), _frozen(op.get("ExpressionAttributeValues"))
             ).expr(current)
             reasons.append(
                 (None, None, None) if holds else ("ConditionalCheckFailed", "The conditional request failed", None)
