@@ -8,10 +8,10 @@ goes on with the other candidates it already read; it reads again only when thos
 bounded number of times. Every run continues until no email waits or no agent is free, so the last
 run to commit leaves nothing pairable.
 
-Concurrent picks in one process do not all go for the same email: each takes a slot (0 when it
-picks alone) and the k-th of k concurrent picks starts at the k-th oldest waiting email, so that
-"oldest first" holds within the number of picks made at once, as it can at best. Picks in other
-processes (other Lambda instances) are settled by the transactions, as above.
+Concurrent picks in one process do not race each other for the head of the line: each claims its
+candidates first (`shared.assignment.claims`) and tries those no other pick of the process is
+committing before those one is, so it takes the oldest email (longest idle agent) left to it.
+Picks in other processes (other Lambda instances) are settled by the transactions, as above.
 
 The timer for an assignment is sent once its transaction committed (a lost attempt sends none),
 before the push; when it cannot be sent, the assignment is undone (`release`), so an email never
@@ -22,18 +22,15 @@ their status when they reconnect.
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from shared.assignment.claims import AGENTS, EMAILS, Claims
 from shared.assignment.intake import iso, public_email
 from shared.assignment.push import Pusher
 from shared.assignment.repository import (
@@ -60,33 +57,6 @@ def _ms_between(start: str | None, end: str) -> float | None:
     if not start:
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() * 1000
-
-
-class _Slots:
-    """Which of the picks under way in this process a pick is: the lowest number no other pick holds."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._taken: set[int] = set()
-
-    @contextmanager
-    def take(self) -> Iterator[int]:
-        with self._lock:
-            slot = next(i for i in itertools.count() if i not in self._taken)
-            self._taken.add(slot)
-        try:
-            yield slot
-        finally:
-            with self._lock:
-                self._taken.discard(slot)
-
-
-#: one per process: every engine of the process (each function's) picks from the same line
-_PICKS = _Slots()
-
-
-def _queue_key(email: Mapping[str, Any]) -> str:
-    return str(email.get("queue_key") or "")
 
 
 @dataclass(frozen=True)
@@ -118,12 +88,11 @@ class AssignmentEngine:
     now: Callable[[], datetime] = utc_now
     #: agents read per round of `run` (and as many emails, plus spares)
     batch: int = 10
-    #: concurrent picks spread over at most this many of the oldest waiting emails
-    spread: int = 32
     #: candidates a disposition tries for the agent's next email before it frees the agent instead
     next_tries: int = 3
-    #: lost transactions tolerated in one run before it stops (the winners carry on)
-    max_conflicts: int = 8
+    #: lost transactions tolerated in one run before it stops; each is another pick's commit, so the
+    #: line moves, and the winners carry on
+    max_conflicts: int = 32
     #: keep what this instance assigned in `log` (tests); a Lambda instance keeps nothing
     keep_log: bool = False
     log: list[Assignment] = field(default_factory=list, repr=False)
@@ -146,52 +115,60 @@ class AssignmentEngine:
         done: list[Assignment] = []
         conflicts = 0
         while conflicts <= self.max_conflicts:
-            agents = self.repo.idle_agents(self.batch)
-            if not agents:
-                break
             won: list[tuple[Assignment, list[str]]] = []
-            with _PICKS.take() as slot:  # held while picking emails, not while pushing
-                offset = min(slot, self.spread - 1)
-                emails = self.repo.oldest_waiting(len(agents) + offset + 2)
+            with AGENTS.hold() as agent_claims, EMAILS.hold() as email_claims:
+                # agents another run of this process is pairing are left to it; if it lets one go
+                # unpaired, it looks at the line again (`released_skipped` below)
+                agents_read = Claims.clock()
+                found = self.repo.idle_agents(self.batch + AGENTS.under_way())
+                agents = agent_claims.claim(found, agents_read, self.batch, skip_claimed=True)
+                emails: list[dict[str, Any]] = []
+                if agents:
+                    emails_read = Claims.clock()
+                    spares = self.repo.oldest_waiting(len(agents) + EMAILS.under_way() + 2)
+                    emails = email_claims.claim(spares, emails_read, len(agents))
+                    spares = [e for e in spares if all(e is not mine for mine in emails)]
                 if not emails:
+                    agent_claims.release_all()
+                    if agent_claims.released_skipped:
+                        conflicts += 1
+                        continue
                     break
                 now, expires = self._window()
-                pairs = min(len(agents), len(emails))
-                spares = emails[pairs:]
-                # a concurrent run (slot k) starts in another part of the batch, so that the two do
-                # not take turns losing the same pairs
-                start = (pairs * slot) // (slot + 1)
-                for i in [*range(start, pairs), *range(start)]:
-                    agent, email = agents[i], emails[i]
-                    if spares and _queue_key(spares[0]) < _queue_key(email):  # one left by a taken agent
-                        email, spares[0] = spares[0], email
-                        spares.sort(key=_queue_key)
-                    while True:
-                        attempt = new_attempt()
-                        conflict = self.repo.try_assign(
-                            email["email_id"], agent["user_id"], attempt, now, expires, email.get("lead_id")
+                # in order: the oldest email to the longest idle agent; a lost pair says which side
+                # was taken: the other side stays at the head of its line for the next pair
+                while agents and conflicts <= self.max_conflicts:
+                    if not emails:
+                        emails = email_claims.claim(spares, emails_read)
+                        if not emails:
+                            break
+                        spares = spares[next(i for i, e in enumerate(spares) if e is emails[0]) + 1 :]
+                    agent, email = agents[0], emails[0]
+                    attempt = new_attempt()
+                    conflict = self.repo.try_assign(
+                        email["email_id"], agent["user_id"], attempt, now, expires, email.get("lead_id")
+                    )
+                    if conflict is None:
+                        agent_claims.settle(agents.pop(0), committed=True)
+                        email_claims.settle(emails.pop(0), committed=True)
+                        won.append(
+                            (Assignment(email, agent["user_id"], attempt, now, expires), agent.get("connections") or [])
                         )
-                        if conflict is None:
-                            assignment = Assignment(email, agent["user_id"], attempt, now, expires)
-                            won.append((assignment, agent.get("connections") or []))
-                            break
-                        conflicts += 1
-                        logger.debug(
-                            "assignment lost a race",
-                            email_id=email["email_id"],
-                            email_taken=conflict.email_taken,
-                            agent_taken=conflict.agent_taken,
-                        )
-                        if conflict.agent_taken:
-                            if not conflict.email_taken:  # still waiting: a spare for the next agent
-                                keys = [_queue_key(e) for e in spares]
-                                spares.insert(bisect.bisect(keys, _queue_key(email)), email)
-                            break
-                        if not spares or conflicts > self.max_conflicts:
-                            break
-                        email = spares.pop(0)  # the agent is still free: the next oldest
-                    if conflicts > self.max_conflicts:
-                        break
+                        continue
+                    conflicts += 1
+                    logger.debug(
+                        "assignment lost a race",
+                        email_id=email["email_id"],
+                        email_taken=conflict.email_taken,
+                        agent_taken=conflict.agent_taken,
+                    )
+                    if conflict.agent_taken:
+                        agent_claims.settle(agents.pop(0), committed=False)
+                    if conflict.email_taken:
+                        email_claims.settle(emails.pop(0), committed=False)
+                agent_claims.release_all()
+            if agent_claims.released_skipped and not won:
+                conflicts += 1
             self._arm([a for a, _ in won])
             for assignment, connections in won:
                 if self._deliver(assignment, connections):
@@ -331,23 +308,32 @@ class AssignmentEngine:
         # have paired them), so this agent is the longest idle; the next email goes in the same
         # transaction. A race with an agent just turning online is settled by the conditions.
         assigned: Assignment | None = None
-        with _PICKS.take() as slot:
-            candidates: list[dict[str, Any]] = []
+        with EMAILS.hold() as claims:
+            found: list[dict[str, Any]] = []
+            read_at = Claims.clock()
             if user.get("status") == UserStatus.BUSY.value:
-                offset = min(slot, self.spread - 1)
-                found = self.repo.oldest_waiting(offset + self.next_tries + 1)
+                found = self.repo.oldest_waiting(EMAILS.under_way() + self.next_tries + 1)
                 # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
                 found = [c for c in found if c["email_id"] != email_id]
-                # concurrent dispositions start at different places in the line; a lost one tries the next
-                candidates = [*found[offset:], *found[:offset]][: self.next_tries]
             now, expires = self._window()
-            for candidate in [*candidates, None]:
+            tries = 0
+            while True:
+                # the oldest no concurrent pick of this process is taking; a lost one tries the next
+                candidate = None
+                if tries < self.next_tries:
+                    chosen = claims.claim(found, read_at)
+                    if chosen:
+                        candidate = chosen[0]
+                        found = found[next(i for i, c in enumerate(found) if c is candidate) + 1 :]
+                        tries += 1
                 next_email = None
                 if candidate is not None:
                     next_email = NextEmail(candidate["email_id"], new_attempt(), expires, candidate.get("lead_id"))
                 outcome = self.repo.dispose(
                     user=user, email_id=email_id, disposition=disposition, now=now, next_email=next_email
                 )
+                if candidate is not None:
+                    claims.settle(candidate, committed=outcome is DisposeOutcome.DONE)
                 if outcome is DisposeOutcome.REFUSED:
                     return self._refusal(user_id, email_id)
                 if outcome is DisposeOutcome.DONE:

@@ -1,0 +1,271 @@
+"""moto's index Query and its queues of delayed messages, without a full pass per request.
+
+Both are the assignment engine's hot paths; the results are the same as moto's own.
+
+- A Query on a secondary index (the engine's oldest waiting email, longest idle agent) goes through
+  every item of the table, then sorts the matches with `DynamoType` comparisons (about 0.1 s at
+  5,000 waiting emails), for a request that wants the first few. Here the matches are found with
+  plain value comparisons and only the first `Limit` (+1, for `LastEvaluatedKey`) are sorted out
+  (`heapq`), in moto's order; moto's own query then runs on them for everything else (pagination,
+  size limit, filters, projection). Queries with a key condition on the sort key, an exclusive start
+  key, a descending order, legacy `QueryFilter`s or multi-attribute keys are handed the matches in
+  full (still without moto's sort); queries on the table itself are moto's own.
+- An SQS queue holding thousands of delayed messages (one assignment timer each) costs a pass over
+  all of them per `SendMessage` (moto computes every attribute of the queue, approximate counts
+  included, to read `ContentBasedDeduplication`), several passes per `ReceiveMessage`, and one more
+  for each long-polling consumer woken by every message sent. Here a message's `visible`/`delayed`
+  read the clock directly (moto goes through `datetime` for each message), the approximate counts are
+  not computed while a message is sent (nothing in sending reads them), and a long poll woken by a
+  send looks only at the messages sent meanwhile; messages that become visible as time passes are
+  found when the wait ends, as in moto.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.sqs import models as sqs_models
+
+_sending = threading.local()
+
+
+# ---------------------------------------------------------------------- DynamoDB: Query on an index
+
+
+class _Matches:
+    """The table as moto's query sees it: only the given items, already in the index's order."""
+
+    def __init__(self, table: Table, items: list[Item]) -> None:
+        self._table = table
+        self._items = items
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    def all_items(self) -> list[Item]:
+        return self._items
+
+    @staticmethod
+    def sorted_items(_hash_attrs: Any, _range_attrs: Any, items: list[Item]) -> list[Item]:
+        return items
+
+
+def _sort_value(value: DynamoType | None) -> Any:
+    return None if value is None else value.cast_value
+
+
+def _index_matches(
+    table: Table, index_name: str, hash_key: DynamoType | None, hash_conditions: list[tuple[str, DynamoType]] | None
+) -> tuple[list[Item], Callable[[Item], tuple[Any, ...]]] | None:
+    """The items of the index's partition and the key that orders them, or None for moto's own query."""
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    if index is None:
+        return None
+    hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+    if len(hashes) != 1 or len(ranges) > 1:
+        return None
+    conditions = dict(hash_conditions or [])
+    if set(conditions) - {hashes[0]}:
+        return None
+    wanted = conditions.get(hashes[0], hash_key)
+    if wanted is None:
+        return None
+    attr, range_attr = hashes[0], ranges[0] if ranges else None
+    # strings (every key of this project) compare as they are; other types as moto compares them
+    plain, value = wanted.type == "S", wanted.value
+    # a copy of the table's items (one C-level step), so a concurrent put cannot change it under us
+    stored: Any = table.items
+    if table.range_key_attr:
+        items: list[Item] = [i for group in list(stored.values()) for i in list(group.values())]
+    else:
+        items = list(stored.values())
+    matches = []
+    for item in items:
+        found = item.attrs.get(attr)
+        if found is None or not (found.value == value and found.type == "S" if plain else found == wanted):
+            continue
+        if range_attr is not None and not item.attrs.get(range_attr):
+            continue
+        matches.append(item)
+    # moto's order: the index's sort key, then the table's hash and range keys
+    table_hash, table_range = table.hash_key_attr, table.range_key_attr
+
+    def order(item: Item) -> tuple[Any, ...]:
+        attrs = item.attrs
+        return (
+            _sort_value(attrs.get(range_attr)) if range_attr else None,
+            _sort_value(attrs.get(table_hash)),
+            _sort_value(attrs.get(table_range)) if table_range else None,
+        )
+
+    return matches, order
+
+
+def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
+    def query(
+        self: Table,
+        hash_key: DynamoType | None,
+        range_comparison: str | None,
+        range_objs: list[DynamoType],
+        limit: int,
+        exclusive_start_key: dict[str, Any],
+        scan_index_forward: bool,
+        projection_expressions: list[list[str]] | None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        filter_expression: Any = None,
+        hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
+        range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
+        **filter_kwargs: Any,
+    ) -> Any:
+        found = None
+        if index_name and not filter_kwargs and not (range_key_conditions and len(range_key_conditions) > 1):
+            found = _index_matches(self, index_name, hash_key, hash_key_conditions)
+        if found is None:
+            return original(
+                self,
+                hash_key,
+                range_comparison,
+                range_objs,
+                limit,
+                exclusive_start_key,
+                scan_index_forward,
+                projection_expressions,
+                index_name,
+                consistent_read,
+                filter_expression,
+                hash_key_conditions=hash_key_conditions,
+                range_key_conditions=range_key_conditions,
+                **filter_kwargs,
+            )
+        matches, order = found
+        first_only = limit and not range_comparison and not exclusive_start_key and scan_index_forward is not False
+        if first_only:
+            matches = heapq.nsmallest(int(limit) + 1, matches, key=order)
+        else:
+            matches.sort(key=order)
+        return original(
+            _Matches(self, matches),
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name,
+            consistent_read,
+            filter_expression,
+            hash_key_conditions=hash_key_conditions,
+            range_key_conditions=range_key_conditions,
+        )
+
+    return query
+
+
+# ---------------------------------------------------------------------- SQS: queues of delayed messages
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
+def _visible(self: Any) -> bool:
+    return bool(_now_ms() > self.visible_at)
+
+
+def _delayed(self: Any) -> bool:
+    return bool(_now_ms() < self.delayed_until)
+
+
+def _ready(messages: Iterable[Any]) -> bool:
+    now = _now_ms()
+    return any(now > m.visible_at and not now < m.delayed_until for m in messages)
+
+
+def _wait_for_messages(self: Any, timeout: int) -> None:
+    """moto's wait: until a message can be received or `timeout`; a wake-up looks at what is new."""
+    deadline = time.monotonic() + timeout
+    with self._messages_lock:
+        messages = self._messages
+        if _ready(messages):
+            return
+        seen = len(messages)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._messages_lock.wait(left)
+            current = self._messages
+            # sent meanwhile: appended to the same list; a delete replaces the list: look at all of it
+            fresh = current[seen:] if current is messages and len(current) >= seen else current
+            if _ready(fresh):
+                return
+            messages, seen = current, len(current)
+
+
+def _count_unless_sending(original: property) -> property:
+    def count(self: Any) -> int:
+        if getattr(_sending, "active", False):
+            return 0
+        return int(original.fget(self))  # type: ignore[misc]
+
+    return property(count)
+
+
+def _sending_message(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        outer = getattr(_sending, "active", False)
+        _sending.active = True
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _sending.active = outer
+
+    return send_message
+
+
+# ---------------------------------------------------------------------- install
+
+_COUNTS = (
+    "approximate_number_of_messages",
+    "approximate_number_of_messages_delayed",
+    "approximate_number_of_messages_not_visible",
+)
+#: what `patch` replaced, for `unpatch`: (owner, attribute, moto's own)
+_REPLACED: list[tuple[Any, str, Any]] = []
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    _REPLACED.append((owner, name, owner.__dict__[name]))
+    setattr(owner, name, value)
+
+
+def patch() -> None:
+    """Install (once). Importing this module installs it: `moto_main` imports it on one line."""
+    if _REPLACED:
+        return
+    _replace(Table, "query", _fast_query(Table.query))
+    _replace(sqs_models.Message, "visible", property(_visible))
+    _replace(sqs_models.Message, "delayed", property(_delayed))
+    _replace(sqs_models.Queue, "wait_for_messages", _wait_for_messages)
+    for name in _COUNTS:
+        _replace(sqs_models.Queue, name, _count_unless_sending(sqs_models.Queue.__dict__[name]))
+    _replace(sqs_models.SQSBackend, "send_message", _sending_message(sqs_models.SQSBackend.send_message))
+
+
+def unpatch() -> None:
+    """moto as it was (tests compare the two)."""
+    while _REPLACED:
+        owner, name, value = _REPLACED.pop()
+        setattr(owner, name, value)
+
+
+patch()
