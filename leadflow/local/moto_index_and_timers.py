@@ -1,6 +1,10 @@
-"""moto's index Query and its queues of delayed messages, without a full pass per request.
+"""moto on the assignment engine's hot paths: the same answers as moto's own, with less work.
 
-Both are the assignment engine's hot paths; the results are the same as moto's own.
+- Items in DynamoDB responses are written by a direct walk of each attribute value; moto's
+  serializer visits every member shape of every value (ten, at every level of a map or list), and
+  was a quarter of the local AWS's time on the engine's reads (binary values still go moto's way).
+- Update expressions (every engine transaction names the same few) are parsed once per text, and
+  the validator's copy of the parsed tree is a pickle round trip instead of `copy.deepcopy`.
 
 - A Query on a secondary index (the engine's oldest waiting email, longest idle agent) goes through
   every item of the table, then sorts the matches with `DynamoType` comparisons (about 0.1 s at
@@ -22,14 +26,21 @@ Both are the assignment engine's hot paths; the results are the same as moto's o
 
 from __future__ import annotations
 
+import copy
 import heapq
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
+from moto.core import serialize
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing import validators
+from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.sqs import models as sqs_models
 
 _sending = threading.local()
@@ -170,6 +181,81 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
     return query
 
 
+# ---------------------------------------------------------------------- DynamoDB: items in responses
+
+
+class _NotPlain(Exception):
+    """A value the direct walk leaves to moto's serializer (binary, or anything unexpected)."""
+
+
+def _wire(value: Any) -> dict[str, Any]:
+    """An attribute value (moto's `DynamoType`, or its JSON form) as DynamoDB's JSON has it; moto's
+    serializer visits every member shape of every value (ten, at every level of a map or list)."""
+    if type(value) is DynamoType:
+        kind, inner = value.type, value.value
+    elif type(value) is dict and len(value) == 1:
+        ((kind, inner),) = value.items()
+    else:
+        raise _NotPlain(type(value).__name__)
+    if inner is None:
+        raise _NotPlain(kind)
+    if kind in ("S", "N"):
+        return {kind: str(inner) if inner not in ({}, []) else inner}
+    if kind in ("SS", "NS") and isinstance(inner, list):
+        return {kind: [str(v) for v in inner]}
+    if kind in ("BOOL", "NULL") and isinstance(inner, bool):
+        return {kind: inner}
+    if kind == "M" and isinstance(inner, dict):
+        return {"M": {k: _wire(v) for k, v in inner.items()}}
+    if kind == "L" and isinstance(inner, list):
+        return {"L": [_wire(v) for v in inner]}
+    raise _NotPlain(kind)
+
+
+def _direct_attribute_values(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == "AttributeValue":
+            try:
+                wired = _wire(value)
+            except _NotPlain:
+                pass
+            else:
+                serialized[self.get_serialized_name(shape, key)] = wired
+                return
+        original(self, serialized, value, shape, key)
+
+    return _serialize_type_structure
+
+
+# ---------------------------------------------------------------------- DynamoDB: update expressions
+
+#: every engine transaction names the same few update expressions; moto parses each one twice per
+#: item (once to list its names and values, once to apply it) and the result is never changed (the
+#: validator works on a deep copy), so one parse per expression text is enough
+_PARSED_MAX = 512
+
+
+def _parsing_once(original: Callable[[str], Any]) -> Any:
+    cached = lru_cache(maxsize=_PARSED_MAX)(original)
+
+    def make(cls: Any, expression_str: str) -> Any:
+        return cached(expression_str)
+
+    return classmethod(make)
+
+
+def _copy(value: Any, memo: Any = None) -> Any:
+    """`copy.deepcopy` as moto's update validator uses it, on its expression trees by a pickle round
+    trip (the same reduction protocol, about seven times faster); anything else as before."""
+    if memo is None and isinstance(value, Node):
+        try:
+            pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):  # an unpicklable tree: the general copy
+            return copy.deepcopy(value)
+        return pickle.loads(pickled)  # noqa: S301 (bytes this function just made)
+    return copy.deepcopy(value, memo)
+
+
 # ---------------------------------------------------------------------- SQS: queues of delayed messages
 
 
@@ -244,7 +330,7 @@ _REPLACED: list[tuple[Any, str, Any]] = []
 
 
 def _replace(owner: Any, name: str, value: Any) -> None:
-    _REPLACED.append((owner, name, owner.__dict__[name]))
+    _REPLACED.append((owner, name, vars(owner)[name]))
     setattr(owner, name, value)
 
 
@@ -253,6 +339,13 @@ def patch() -> None:
     if _REPLACED:
         return
     _replace(Table, "query", _fast_query(Table.query))
+    _replace(UpdateExpressionParser, "make", _parsing_once(UpdateExpressionParser.make))
+    _replace(validators, "deepcopy", _copy)
+    _replace(
+        serialize.BaseJSONSerializer,
+        "_serialize_type_structure",
+        _direct_attribute_values(serialize.BaseJSONSerializer._serialize_type_structure),
+    )
     _replace(sqs_models.Message, "visible", property(_visible))
     _replace(sqs_models.Message, "delayed", property(_delayed))
     _replace(sqs_models.Queue, "wait_for_messages", _wait_for_messages)

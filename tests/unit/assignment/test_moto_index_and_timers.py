@@ -7,6 +7,7 @@ appear when due, counts stay right, a long poll wakes for a message sent during 
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -153,6 +154,134 @@ def test_index_query_sees_writes_made_after_it_was_patched(aws: None, patched: N
         )["Items"]
     ]
     assert ids[0] == "new" and first["id"]["S"] not in ids
+
+
+def test_items_in_responses_are_written_as_moto_writes_them(aws: None) -> None:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    _table(ddb)
+    odd: dict[str, Any] = {
+        "id": {"S": "odd"},
+        "kind": {"S": "email"},
+        "score": {"N": "-0.5"},
+        "empty": {"S": ""},
+        "yes": {"BOOL": True},
+        "seen": {"BOOL": True},  # what the update below sets: both rounds see the same item
+        "no": {"BOOL": False},
+        "nothing": {"NULL": True},
+        "tags": {"SS": ["a", "b"]},
+        "nums": {"NS": ["1", "2.5"]},
+        "blob": {"B": b"\x00\x01bytes"},
+        "blobs": {"BS": [b"x", b"y"]},
+        "lead": {"M": {"name": {"S": "Ann"}, "n": {"N": "3"}, "deep": {"L": [{"S": "x"}, {"M": {}}, {"L": []}]}}},
+        "list": {"L": [{"BOOL": False}, {"NULL": True}, {"N": "10"}, {"M": {"b": {"B": b"z"}}}]},
+    }
+    ddb.put_item(TableName="t", Item=odd)
+    bodies: list[bytes] = []
+    ddb.meta.events.register("before-parse.dynamodb.*", lambda response_dict, **_: bodies.append(response_dict["body"]))
+
+    def answers() -> list[Any]:
+        bodies.clear()
+        ddb.get_item(TableName="t", Key={"id": {"S": "odd"}})
+        ddb.query(
+            TableName="t",
+            IndexName="scores",
+            KeyConditionExpression="kind = :e",
+            ExpressionAttributeValues={":e": {"S": "email"}},
+            Limit=50,
+        )
+        ddb.scan(TableName="t", Limit=30)
+        ddb.update_item(
+            TableName="t",
+            Key={"id": {"S": "odd"}},
+            UpdateExpression="SET seen = :t",
+            ExpressionAttributeValues={":t": {"BOOL": True}},
+            ReturnValues="ALL_NEW",
+        )
+        with pytest.raises(ddb.exceptions.TransactionCanceledException):
+            ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "t",
+                            "Key": {"id": {"S": "odd"}},
+                            "UpdateExpression": "SET seen = :f",
+                            "ConditionExpression": "attribute_not_exists(id)",
+                            "ExpressionAttributeValues": {":f": {"BOOL": False}},
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    }
+                ]
+            )
+        return [json.loads(b) for b in bodies]
+
+    expected = answers()
+    moto_index_and_timers.patch()
+    try:
+        got = answers()
+    finally:
+        moto_index_and_timers.unpatch()
+    assert got == expected
+    assert any("lead" in str(body) for body in got) and len(got) == 5
+
+
+UPDATES: list[tuple[str, dict[str, Any]]] = [
+    ("SET a = :x, b = if_not_exists(b, :y)", {":x": {"S": "1"}, ":y": {"N": "5"}}),
+    ("SET a = :x, b = if_not_exists(b, :y)", {":x": {"S": "2"}, ":y": {"N": "6"}}),  # same text, new values
+    (
+        "SET b = b + :one, l = list_append(if_not_exists(l, :empty), :v)",
+        {":one": {"N": "1"}, ":empty": {"L": []}, ":v": {"L": [{"S": "x"}]}},
+    ),
+    (
+        "SET b = b + :one, l = list_append(if_not_exists(l, :empty), :v)",
+        {":one": {"N": "2"}, ":empty": {"L": []}, ":v": {"L": [{"N": "3"}]}},
+    ),
+    ("ADD tags :t, n :one", {":t": {"SS": ["p", "q"]}, ":one": {"N": "1"}}),
+    ("DELETE tags :t REMOVE a", {":t": {"SS": ["p"]}}),
+    ("SET m = :m", {":m": {"M": {"k": {"S": "v"}, "deep": {"M": {"z": {"N": "1"}}}}}}),
+    ("SET m.deep.z = m.deep.z + :one, m.k = :k", {":one": {"N": "1"}, ":k": {"S": "w"}}),
+    ("SET b = b - :bad", {":bad": {"S": "not a number"}}),  # refused: the same error both ways
+    ("REMOVE l[0], m.k", {}),
+]
+
+
+def _apply_updates(ddb: Any) -> list[Any]:
+    outcomes: list[Any] = []
+    for expression, values in UPDATES:
+        kwargs: dict[str, Any] = {"UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            outcomes.append(ddb.update_item(TableName="t", Key={"id": {"S": "u"}}, **kwargs)["Attributes"])
+        except ddb.exceptions.ClientError as exc:
+            outcomes.append(exc.response["Error"])
+        try:  # and in a transaction, on another item
+            ddb.transact_write_items(
+                TransactItems=[
+                    {"Update": {"TableName": "t", "Key": {"id": {"S": "tx"}}, **kwargs}}
+                    for kwargs in [{k: v for k, v in kwargs.items() if k != "ReturnValues"}]
+                ]
+            )
+            outcomes.append(ddb.get_item(TableName="t", Key={"id": {"S": "tx"}})["Item"])
+        except ddb.exceptions.ClientError as exc:
+            outcomes.append(exc.response["Error"].get("Code"))
+    return outcomes
+
+
+def test_update_expressions_apply_as_moto_applies_them(aws: None) -> None:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    _table(ddb)
+    expected = _apply_updates(ddb)
+    for key in ("u", "tx"):
+        ddb.delete_item(TableName="t", Key={"id": {"S": key}})
+    moto_index_and_timers.patch()
+    try:
+        got = _apply_updates(ddb)
+    finally:
+        moto_index_and_timers.unpatch()
+    assert got == expected
+    # the bad one refused alike, alone and in a transaction
+    assert sum(isinstance(o, dict) and "Code" in o for o in got) == 1
+    assert sum(isinstance(o, str) for o in got) == 1
 
 
 # ---------------------------------------------------------------------- SQS
