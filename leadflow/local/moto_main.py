@@ -9,6 +9,7 @@ every other service stay concurrent.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -44,4 +45,6 @@ if __name__ == "__main__":
     # keep-alive: werkzeug's default HTTP/1.0 closes every connection, so each request would
     # cost a new TCP connection and a new server thread
     WSGIRequestHandler.protocol_version = "HTTP/1.1"
+    # and no line per request on a stderr nobody reads (the runtime discards it)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server.main()

@@ -15,6 +15,8 @@ The local ingestion path is bound by the moto server's one Python process; profi
 - The request parser walks every DynamoDB AttributeValue through the service model, shape by
   shape, to find the rare blob to decode. Here AttributeValues are converted by a direct walk that
   decodes B and BS and copies everything else, which is what the shape walk yields for them.
+- Every request lists moto's package directory (a `listdir` and an `isdir` per service) to
+  route by host. Here the list is read once.
 - `put_events` parses each entry's Detail once per rule on the bus, matching or not, and each
   rule's `matches_event` copies the whole event through JSON before reading it. Here one parse of
   a Detail serves every rule during one `put_events` call, and matching reads the event as it is
@@ -29,6 +31,7 @@ import types
 from functools import lru_cache
 from typing import Any
 
+from moto import backends as moto_backends
 from moto.core import parse as moto_parse
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
@@ -152,11 +155,19 @@ def _matches_event(self: Any, event: Any) -> bool:
     return matched
 
 
+_moto_modules = tuple(moto_backends.list_of_moto_modules())
+
+
+def _list_of_moto_modules() -> tuple[str, ...]:
+    return _moto_modules
+
+
 def patch() -> None:
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
     events_utils.EventTemplateParser.parse = staticmethod(_parse_template)  # type: ignore[method-assign]
     if getattr(events_models.EventsBackend.put_events, "_leadflow", False):
         return
+    moto_backends.list_of_moto_modules = _list_of_moto_modules  # type: ignore[assignment]
     parser = moto_parse.BaseJSONParser
     parser._parse_structure = _structures_with_fast_attribute_values(parser._parse_structure)  # type: ignore[method-assign]
     module_json = types.SimpleNamespace(**{k: getattr(json, k) for k in ("dumps", "dump", "load", "JSONDecodeError")})
