@@ -12,6 +12,8 @@ the engine. Received times are spread so that the line has a defined order.
 - `dispatch_ms`: from the moment the email could have been given (the later of its `pending_since`
   and the agent being free: its previous disposition sent, or its `setStatus online` sent) to the
   client receiving it: the engine's own latency, which the 500 ms target is about.
+- The other domains' consumers (notices, downstream sync, forms; they react to `email.dispositioned`)
+  are paused, as in the ingestion benchmark: the events are still published, and counted.
 - `aws_requests`: every AWS call the handlers made during the run (a botocore `before-call` hook
   on `shared.aws.session()`, from which every handler client is built), per assignment and by
   operation. The local runtime's own SQS polling (Lambda's event source mappings on AWS) and the
@@ -80,6 +82,9 @@ def summary(values: list[float]) -> dict[str, Any]:
 
 #: the assignment domain's functions; the others react to its events (lead updates, notices)
 ASSIGNMENT_FUNCTIONS = frozenset({"ws-authorizer", "ws-connections", "ws-messages", "assign-intake", "assign-expiry"})
+#: the queues the assignment path consumes; the other domains' consumers are paused during the run
+#: (as the ingestion benchmark does), so that they do not compete for the one local AWS process
+ASSIGNMENT_QUEUES = frozenset({"assignment-intake", "assignment-expiry"})
 _running = threading.local()
 
 
@@ -321,9 +326,13 @@ def main() -> int:
     counter = RequestCounter()
     counter.wrap_invoker()
     with LocalRuntime("dev") as runtime:
+        paused = sorted(key for key in runtime.mappings if key not in ASSIGNMENT_QUEUES)
+        for key in paused:
+            runtime.mappings[key].stop()
         counter.install()
         result = asyncio.run(run(runtime, counter, args.agents, args.emails, args.timeout, args.think_ms))
         result["stage_timeout_s"] = runtime.config.assignment_timeout_s
+        result["paused_consumers"] = paused
     print(json.dumps(result))
     return 0 if result["completed"] else 1
 

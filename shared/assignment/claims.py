@@ -47,9 +47,15 @@ class Claims:
         return time.monotonic()
 
     def under_way(self) -> int:
-        """Claimed and not settled: how many more candidates than needed a read should ask for."""
+        """Claimed and not settled."""
         with self._lock:
             return len(self._claimed)
+
+    def margin(self) -> int:
+        """How many more candidates than it needs a read should ask for: those claimed now, and as
+        many again for those claimed or committed while the read is on its way (the busier the
+        process, the more of the line's head is taken by the time the answer comes)."""
+        return 2 * self.under_way()
 
     def _claim(self, candidates: Sequence[Candidate], read_at: float, count: int, skip: bool) -> list[Candidate]:
         free: list[Candidate] = []

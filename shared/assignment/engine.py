@@ -120,12 +120,12 @@ class AssignmentEngine:
                 # agents another run of this process is pairing are left to it; if it lets one go
                 # unpaired, it looks at the line again (`released_skipped` below)
                 agents_read = Claims.clock()
-                found = self.repo.idle_agents(self.batch + AGENTS.under_way())
+                found = self.repo.idle_agents(self.batch + AGENTS.margin())
                 agents = agent_claims.claim(found, agents_read, self.batch, skip_claimed=True)
                 emails: list[dict[str, Any]] = []
                 if agents:
                     emails_read = Claims.clock()
-                    spares = self.repo.oldest_waiting(len(agents) + EMAILS.under_way() + 2)
+                    spares = self.repo.oldest_waiting(len(agents) + EMAILS.margin() + 2)
                     emails = email_claims.claim(spares, emails_read, len(agents))
                     spares = [e for e in spares if all(e is not mine for mine in emails)]
                 if not emails:
@@ -312,7 +312,7 @@ class AssignmentEngine:
             found: list[dict[str, Any]] = []
             read_at = Claims.clock()
             if user.get("status") == UserStatus.BUSY.value:
-                found = self.repo.oldest_waiting(EMAILS.under_way() + self.next_tries + 1)
+                found = self.repo.oldest_waiting(EMAILS.margin() + self.next_tries + 1)
                 # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
                 found = [c for c in found if c["email_id"] != email_id]
             now, expires = self._window()
