@@ -68,13 +68,16 @@ class _Matches:
 
 
 def _sort_value(value: DynamoType | None) -> Any:
-    return None if value is None else value.cast_value
+    if value is None:
+        return None
+    return value.value if value.type == "S" else value.cast_value  # a string's cast_value is itself
 
 
 def _index_matches(
     table: Table, index_name: str, hash_key: DynamoType | None, hash_conditions: list[tuple[str, DynamoType]] | None
-) -> tuple[list[Item], Callable[[Item], tuple[Any, ...]]] | None:
-    """The items of the index's partition and the key that orders them, or None for moto's own query."""
+) -> list[tuple[Any, ...]] | None:
+    """The items of the index's partition, each as (its order, tie-breaker, item), or None for moto's
+    own query. The order is moto's: the index's sort key, then the table's hash and range keys."""
     index = next((i for i in table.all_indexes() if i.name == index_name), None)
     if index is None:
         return None
@@ -89,6 +92,7 @@ def _index_matches(
     if wanted is None:
         return None
     attr, range_attr = hashes[0], ranges[0] if ranges else None
+    table_hash, table_range = table.hash_key_attr, table.range_key_attr
     # strings (every key of this project) compare as they are; other types as moto compares them
     plain, value = wanted.type == "S", wanted.value
     # a copy of the table's items (one C-level step), so a concurrent put cannot change it under us
@@ -97,26 +101,22 @@ def _index_matches(
         items: list[Item] = [i for group in list(stored.values()) for i in list(group.values())]
     else:
         items = list(stored.values())
-    matches = []
-    for item in items:
-        found = item.attrs.get(attr)
+    matches: list[tuple[Any, ...]] = []
+    for seq, item in enumerate(items):
+        attrs = item.attrs
+        found = attrs.get(attr)
         if found is None or not (found.value == value and found.type == "S" if plain else found == wanted):
             continue
-        if range_attr is not None and not item.attrs.get(range_attr):
+        sort = attrs.get(range_attr) if range_attr is not None else None
+        if range_attr is not None and not sort:
             continue
-        matches.append(item)
-    # moto's order: the index's sort key, then the table's hash and range keys
-    table_hash, table_range = table.hash_key_attr, table.range_key_attr
-
-    def order(item: Item) -> tuple[Any, ...]:
-        attrs = item.attrs
-        return (
-            _sort_value(attrs.get(range_attr)) if range_attr else None,
+        order = (
+            _sort_value(sort),
             _sort_value(attrs.get(table_hash)),
             _sort_value(attrs.get(table_range)) if table_range else None,
         )
-
-    return matches, order
+        matches.append((order, seq, item))
+    return matches
 
 
 def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -156,14 +156,13 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
                 range_key_conditions=range_key_conditions,
                 **filter_kwargs,
             )
-        matches, order = found
         first_only = limit and not range_comparison and not exclusive_start_key and scan_index_forward is not False
         if first_only:
-            matches = heapq.nsmallest(int(limit) + 1, matches, key=order)
+            found = heapq.nsmallest(int(limit) + 1, found)
         else:
-            matches.sort(key=order)
+            found.sort()
         return original(
-            _Matches(self, matches),
+            _Matches(self, [item for _, _, item in found]),
             hash_key,
             range_comparison,
             range_objs,
