@@ -7,7 +7,7 @@ from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
 from leadflow.config import StageConfig
-from stacks.console_site import ConsoleSite
+from stacks.console_site import SITE_BUCKET_KEY, ConsoleSite
 from stacks.domain import DomainResources, log_retention, removal_policy
 from stacks.packaging import Packaging
 from stacks.websocket_api import WebSocketApi
@@ -41,14 +41,15 @@ class AssignmentStack(Stack):
             removal_policy=removal_policy(config),
         )
         CfnOutput(self, "WebSocketUrl", value=self.websocket.url, description="Agents connect here with ?token=")
-        # the browser agent console; the REST URL is a setting (`-c consoleRestUrl=...`), not an import
+        # the browser console; the ingestion stack adds the REST API's URL to its bucket (config.rest.json),
+        # unless `-c consoleRestUrl=...` names another one here
         self.console = ConsoleSite(
             self,
             "Console",
             websocket_url=self.websocket.url,
             websocket_api_id=self.websocket.api.api_id,
             rest_url=self.node.try_get_context("consoleRestUrl"),
-            bucket_name=self.resources.refs.bucket_name("console"),
+            bucket_name=self.resources.refs.bucket_name(SITE_BUCKET_KEY),
             logs_bucket_name=self.resources.refs.bucket_name("console-logs"),
             deploy_log_group_name=f"/aws/lambda/{config.name('console-deploy')}",
             log_retention=log_retention(config),

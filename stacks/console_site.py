@@ -1,13 +1,19 @@
 """The browser console (agents and admins): `web/` in a private S3 bucket behind CloudFront (Origin
 Access Control).
 
-The page finds the APIs in `config.json`, written next to it at deploy time: the WebSocket URL of
-this stack, and the REST URL when it is given as the `consoleRestUrl` context setting (the REST API
-lives in the ingestion stack, which deploys after this one: reading its URL here would tie the two
-stacks with an export the other way round). The agent view needs only the WebSocket; the admin views
-need the REST URL and say so when it is missing. The page may connect to the APIs and to S3, where
-large uploads are posted with a presigned form. The bucket allows only TLS and only this distribution; its reads are
-server-access-logged, and CloudFront's requests are logged to the same logs bucket.
+The page finds the APIs in two small JSON files written next to it at deploy time, so that one
+`cdk deploy --all` gives it both URLs without an export between stacks:
+
+- `config.json`, by the assignment stack (this site): the WebSocket URL of that stack, and a REST URL
+  only when the `consoleRestUrl` context setting overrides it;
+- `config.rest.json`, by the ingestion stack (`ConsoleRestConfig`): the URL of its REST API. The
+  ingestion stack deploys after this one and imports the site bucket by its name; the site's own
+  deployment excludes that file, so its sync neither uploads nor prunes it.
+
+The agent view needs only the WebSocket; the admin views need the REST URL and say so when it is
+missing. The page may connect to the APIs and to S3, where large uploads are posted with a presigned
+form. The bucket allows only TLS and only this distribution; its reads are server-access-logged, and
+CloudFront's requests are logged to the same logs bucket.
 """
 
 from __future__ import annotations
@@ -30,6 +36,11 @@ WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 DEPLOYMENT_HANDLER_PREFIX = "Custom::CDKBucketDeployment"
 #: how long browsers and CloudFront may keep a console file (a deployment shows within this)
 CACHE_MINUTES = 5
+#: the site bucket's key for `StageConfig.bucket_name` (both stacks derive its name from it)
+SITE_BUCKET_KEY = "console"
+#: the page's configuration files: this site's, and the ingestion stack's with the REST API's URL
+CONFIG_FILE = "config.json"
+REST_CONFIG_FILE = "config.rest.json"
 
 
 def content_security_policy(connect_src: str) -> str:
@@ -145,8 +156,10 @@ class ConsoleSite(Construct):
             destination_bucket=self.bucket,
             sources=[
                 s3deploy.Source.asset(str(WEB_ROOT)),
-                s3deploy.Source.json_data("config.json", {"restUrl": rest_url, "websocketUrl": websocket_url}),
+                s3deploy.Source.json_data(CONFIG_FILE, {"restUrl": rest_url, "websocketUrl": websocket_url}),
             ],
+            # the ingestion stack's file: not uploaded from here, and not pruned either
+            exclude=[REST_CONFIG_FILE],
             # no invalidation (it needs cloudfront:CreateInvalidation on *): the files say how long
             # they may be cached, so a new version is served within five minutes
             cache_control=[s3deploy.CacheControl.max_age(Duration.minutes(CACHE_MINUTES))],
@@ -181,32 +194,89 @@ class ConsoleSite(Construct):
             "The default *.cloudfront.net certificate allows only what CloudFront permits for it; a custom "
             "domain with an ACM certificate (TLSv1.2_2021 is set) is a deployment setting not yet configured.",
         )
-        [handler] = [c for c in Stack.of(self).node.children if c.node.id.startswith(DEPLOYMENT_HANDLER_PREFIX)]
+        _acknowledge_deployment_handler(
+            self,
+            self.bucket,
+            asset="the console's asset",
+            delete="prunes files of an earlier console version from this bucket",
+        )
+
+
+class ConsoleRestConfig(Construct):
+    """`config.rest.json` with the REST API's URL, written into the console bucket of the stage.
+
+    Made in the stack that owns the REST API (ingestion), which deploys after the site's stack: the
+    bucket is imported by its name (no export), and only this one file is written (no prune). It may
+    be cached for a moment only, so that a new URL shows as soon as the stack is deployed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rest_url: str,
+        bucket_name: str,
+        deploy_log_group_name: str,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket.from_bucket_name(self, "SiteBucket", bucket_name)
+        self.deployment = s3deploy.BucketDeployment(
+            self,
+            "Deploy",
+            destination_bucket=self.bucket,
+            sources=[s3deploy.Source.json_data(REST_CONFIG_FILE, {"restUrl": rest_url})],
+            cache_control=[s3deploy.CacheControl.no_cache()],
+            log_group=logs.LogGroup(
+                self,
+                "DeployLogs",
+                log_group_name=deploy_log_group_name,
+                retention=log_retention,
+                removal_policy=removal_policy,
+            ),
+            # the rest of the bucket is the site's: leave it as it is
+            prune=False,
+            memory_limit=256,
+        )
+        _acknowledge_deployment_handler(
+            self,
+            self.bucket,
+            asset="the asset holding config.rest.json",
+            delete="granted with the writes by aws-cdk-lib; this deployment does not prune",
+        )
+
+
+def _acknowledge_deployment_handler(scope: Construct, bucket: s3.IBucket, *, asset: str, delete: str) -> None:
+    """The findings on the stack's BucketDeployment handler (a singleton: one per stack)."""
+    stack = Stack.of(scope)
+    [handler] = [c for c in stack.node.children if c.node.id.startswith(DEPLOYMENT_HANDLER_PREFIX)]
+    nag.acknowledge(
+        handler,
+        nag.managed_policy("service-role/AWSLambdaBasicExecutionRole"),
+        "CDK's BucketDeployment handler runs only during deployment; its role is generated by aws-cdk-lib.",
+    )
+    # the grants BucketDeployment makes itself: read the asset, write (and prune) this bucket
+    assets = f"arn:aws:s3:::cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-"
+    findings = {
+        "IAM5[Action::s3:GetBucket*]": "reads the CDK asset bucket and lists this bucket",
+        "IAM5[Action::s3:GetObject*]": "reads " + asset,
+        "IAM5[Action::s3:List*]": "lists the asset and this bucket to sync",
+        "IAM5[Action::s3:Abort*]": "aborts its own multipart uploads into this bucket",
+        "IAM5[Action::s3:DeleteObject*]": delete,
+        f"IAM5[Resource::{assets}{stack.region}/*]": asset + " in CDK's asset bucket",
+        nag.wildcard_resource(scope, f"{bucket.bucket_arn}/*"): "objects of the console bucket only",
+    }
+    for finding, what in findings.items():
         nag.acknowledge(
             handler,
-            nag.managed_policy("service-role/AWSLambdaBasicExecutionRole"),
-            "CDK's BucketDeployment handler runs only during deployment; its role is generated by aws-cdk-lib.",
+            finding,
+            f"CDK's BucketDeployment handler grants itself this at deploy time ({what}); generated by aws-cdk-lib.",
         )
-        # the grants BucketDeployment makes itself: read the asset, write and prune this bucket, invalidate
-        assets = f"arn:aws:s3:::cdk-{DefaultStackSynthesizer.DEFAULT_QUALIFIER}-assets-<AWS::AccountId>-"
-        findings = {
-            "IAM5[Action::s3:GetBucket*]": "reads the CDK asset bucket and lists this bucket",
-            "IAM5[Action::s3:GetObject*]": "reads the console's asset zip",
-            "IAM5[Action::s3:List*]": "lists the asset and this bucket to sync and prune",
-            "IAM5[Action::s3:Abort*]": "aborts its own multipart uploads into this bucket",
-            "IAM5[Action::s3:DeleteObject*]": "prunes files of an earlier console version from this bucket",
-            f"IAM5[Resource::{assets}{Stack.of(self).region}/*]": "the console's asset in CDK's asset bucket",
-            nag.wildcard_resource(self, f"{self.bucket.bucket_arn}/*"): "objects of this console bucket only",
-        }
-        for finding, what in findings.items():
-            nag.acknowledge(
-                handler,
-                finding,
-                f"CDK's BucketDeployment handler grants itself this at deploy time ({what}); generated by aws-cdk-lib.",
-            )
-        nag.acknowledge(
-            handler,
-            "L1",
-            "CDK's BucketDeployment handler pins its own runtime (with the AWS CLI layer); aws-cdk-lib "
-            "upgrades it, the app cannot.",
-        )
+    nag.acknowledge(
+        handler,
+        "L1",
+        "CDK's BucketDeployment handler pins its own runtime (with the AWS CLI layer); aws-cdk-lib "
+        "upgrades it, the app cannot.",
+    )

@@ -1,4 +1,5 @@
-"""Ingestion: uploads and their jobs, API tokens, the splitter, and the REST API in front of them."""
+"""Ingestion: uploads and their jobs, API tokens, the splitter, and the REST API in front of them (whose
+URL it writes into the browser console's bucket, made by the assignment stack)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from constructs import Construct
 
 from leadflow.config import StageConfig
 from stacks.connect import VanityContactFlow
+from stacks.console_site import SITE_BUCKET_KEY, ConsoleRestConfig
 from stacks.domain import DomainResources, log_retention, removal_policy
 from stacks.packaging import Packaging
 from stacks.rest_api import RestApi
@@ -45,5 +47,15 @@ class IngestionStack(Stack):
             instance_arn=config.connect_instance_arn,
             function=self.resources.functions["connect-vanity"],
             flow_name=config.name("vanity-numbers"),
+        )
+        # the browser console (assignment stack, deployed before this one) finds the REST API here
+        self.console_config = ConsoleRestConfig(
+            self,
+            "ConsoleRestConfig",
+            rest_url=self.api.url,
+            bucket_name=self.resources.refs.bucket_name(SITE_BUCKET_KEY),
+            deploy_log_group_name=f"/aws/lambda/{config.name('console-rest-deploy')}",
+            log_retention=log_retention(config),
+            removal_policy=removal_policy(config),
         )
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the Leadflow REST API")

@@ -41,7 +41,7 @@ export function restClient(config, token) {
   const base = (config.restUrl || "").replace(/\/+$/, "");
 
   async function request(method, path, { query, json, body, headers, signal } = {}) {
-    if (!base) throw new ApiError(0, "This console has no REST API URL in its config.json.");
+    if (!base) throw new ApiError(0, "This console has no REST API URL (config.json or config.rest.json).");
     const init = { method, headers: { Authorization: `Bearer ${token}`, ...(headers || {}) }, signal };
     if (json !== undefined) {
       init.headers["Content-Type"] = "application/json";

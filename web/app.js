@@ -26,11 +26,26 @@ function announce(text) {
   window.setTimeout(() => { region.textContent = text; }, 50);
 }
 
+/** The REST URL in `config.rest.json` (written by the stack of the REST API), or null if none. */
+async function loadRestUrl() {
+  try {
+    const response = await fetch("config.rest.json", { cache: "no-store" });
+    if (!response.ok) return null;
+    const data = await response.json();
+    return data && typeof data.restUrl === "string" && data.restUrl ? data.restUrl : null;
+  } catch {
+    // not there (yet) or not JSON: the admin views say the REST URL is missing
+    return null;
+  }
+}
+
+/** `config.json`, with the REST URL from `config.rest.json` when config.json names none. */
 async function loadConfig() {
   const response = await fetch("config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
   const data = await response.json();
   if (!data.websocketUrl) throw new Error("config.json names no websocketUrl");
+  if (!data.restUrl) data.restUrl = await loadRestUrl();
   return data;
 }
 

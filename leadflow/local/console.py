@@ -2,7 +2,9 @@
 
 A tiny HTTP server, separate from the REST gateway (which serves only the API under `/{stage}`):
 GET or HEAD of a file in `web/`, `/` for `index.html`, and `config.json` generated from the running
-runtime's URLs, the same document the assignment stack deploys next to the page. Only files inside
+runtime's URLs, the same keys the assignment stack deploys next to the page; `config.rest.json`, which
+the ingestion stack deploys with its REST URL, is served too (the page reads it only when config.json
+names no REST URL, so locally it is never needed, but it is there as it is deployed). Only files inside
 `web/` are served; the security headers match the deployed response headers policy. The page may
 also connect to `extra_origins`: locally the S3 endpoint that presigned upload forms are posted to.
 """
@@ -21,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 #: the console's files, next to the package in the source tree
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 CONFIG_FILE = "config.json"
+REST_CONFIG_FILE = "config.rest.json"
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -60,6 +63,7 @@ class ConsoleServer:
     ) -> None:
         self.root = root.resolve()
         self.config_body = json.dumps(dict(config)).encode()
+        self.rest_config_body = json.dumps({"restUrl": config.get("restUrl")}).encode()
         urls = [urlsplit(u) for u in [*config.values(), *extra_origins] if isinstance(u, str) and u]
         origins = " ".join(f"{u.scheme}://{u.netloc}" for u in urls)
         self.headers = {**security_headers(origins), "Cache-Control": "no-store"}
@@ -99,8 +103,9 @@ class ConsoleServer:
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         name = unquote(urlsplit(req.path).path).lstrip("/")
-        if name == CONFIG_FILE:
-            self._send(req, 200, self.config_body, "application/json")
+        if name in (CONFIG_FILE, REST_CONFIG_FILE):
+            body = self.config_body if name == CONFIG_FILE else self.rest_config_body
+            self._send(req, 200, body, "application/json")
             return
         path = self.file_for(req.path)
         if path is None:

@@ -472,3 +472,45 @@ def test_a_token_without_the_admin_role_sees_no_admin_view(runtime: LocalRuntime
     expect(page.get_by_role("heading", name="Current email")).to_be_visible()
     assert nav(page) == ["Agent"]
     shot(page, "agent-token-no-admin")
+
+
+# ---------------------------------------------------------------------------- configuration as deployed
+
+
+def test_as_deployed_the_rest_url_comes_from_config_rest_json_and_its_absence_is_quiet(
+    runtime: LocalRuntime, admin_token: str, pages: Pages
+) -> None:
+    # config.json as the assignment stack writes it (no REST URL); config.rest.json as the ingestion
+    # stack writes it (the local console serves it with the runtime's REST URL)
+    def without_rest_url(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "restUrl": None})
+
+    def fetched(page: Page) -> list[str]:
+        urls: list[str] = []
+        page.on("request", lambda r: urls.append(r.url) if r.url.endswith("/config.rest.json") else None)
+        return urls
+
+    # Given config.json with both URLs (locally): config.rest.json is not even asked for
+    local = pages.new()
+    asked = fetched(local)
+    sign_in(local, runtime, admin_token)
+    assert nav(local) == ["Upload", "Jobs", "Leads", "Ask", "Queue", "Callers", "Agent"] and asked == []
+    # Given a deployed console: the REST URL comes from config.rest.json, so the admin views are there
+    deployed = pages.new()
+    deployed.route("**/config.json", without_rest_url)
+    asked = fetched(deployed)
+    sign_in(deployed, runtime, admin_token, "jobs")
+    assert nav(deployed) == ["Upload", "Jobs", "Leads", "Ask", "Queue", "Callers", "Agent"]
+    expect(deployed.get_by_role("heading", name="Recent jobs", exact=True)).to_be_visible()
+    assert len(asked) == 1
+    # Given the ingestion stack not deployed yet (S3 through CloudFront answers 403 for a missing key):
+    # no error, only the agent view, which needs the WebSocket alone
+    early = pages.new()
+    early.route("**/config.json", without_rest_url)
+    early.route("**/config.rest.json", lambda route: route.fulfill(status=403, body="AccessDenied"))
+    sign_in(early, runtime, admin_token, "jobs")
+    assert nav(early) == ["Agent"]
+    expect(early.get_by_role("heading", name="Current email")).to_be_visible()
+    expect(early.get_by_text("Connected.")).to_be_visible()
+    early.get_by_role("button", name="Sign out").click()

@@ -89,6 +89,8 @@ def _pending_of(client: LeadflowClient, tag: str) -> list[str]:
 def test_the_console_serves_its_config_and_refuses_paths_outside_its_folder(runtime: LocalRuntime) -> None:
     config = httpx.get(runtime.console_url + "config.json").json()
     assert config == {"restUrl": runtime.rest_url, "websocketUrl": runtime.websocket_url}
+    # and the file the ingestion stack deploys, for the same page
+    assert httpx.get(runtime.console_url + "config.rest.json").json() == {"restUrl": runtime.rest_url}
     page = httpx.get(runtime.console_url)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "connect-src 'self' http://127.0.0.1:" in page.headers["content-security-policy"]

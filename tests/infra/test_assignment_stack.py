@@ -144,11 +144,11 @@ def test_the_console_files_and_a_config_with_this_stacks_websocket_url_are_deplo
     assert target(p["DestinationBucketName"]) == site_id
     assert p["Prune"] is True and "DistributionId" not in p
     assert p["SystemMetadata"]["cache-control"] == "max-age=300"
-    # the web/ folder as an asset: the page, its modules and stylesheet, and no stale config.json
+    # the web/ folder as an asset: the page, its modules and stylesheet, and no stale config file
     web_zip, _config_zip = p["SourceObjectKeys"]
     staged = synth.outdir / f"asset.{web_zip.removesuffix('.zip')}"
     assert {"index.html", "app.js", "agent.js", "style.css"} <= {f.name for f in staged.iterdir()}
-    assert not (staged / "config.json").exists()
+    assert not (staged / "config.json").exists() and not (staged / "config.rest.json").exists()
     # config.json is generated with the WebSocket URL of this stack's API and stage (no cross-stack import)
     [api_id] = resources(template, "AWS::ApiGatewayV2::Api")
     [marker] = p["SourceMarkers"][1].values()

@@ -37,6 +37,8 @@ REVIEWED = [
     r"AwsSolutions-CFR[124]",
     r"AwsSolutions-IAM5\[Action::s3:(GetBucket|GetObject|List|Abort|DeleteObject)\*\]",
     r"AwsSolutions-IAM5\[Resource::arn:aws:s3:::cdk-\w+-assets-<AWS::AccountId>-[\w-]+/\*\]",
+    # the ingestion stack's BucketDeployment of config.rest.json: objects of the console bucket, by name
+    r"AwsSolutions-IAM5\[Resource::arn:aws:s3:::leadflow-\w+-console-<AWS::AccountId>-[\w-]+/\*\]",
 ]
 
 
