@@ -52,7 +52,7 @@ bench: setup
 	$(PY) bench/rules_bench.py
 	$(PY) bench/enrich_bench.py
 	$(PY) bench/notify_bench.py --both
-	$(PY) bench/assignment_bench.py --agents 5 --emails 200 --timeout 180
+	$(PY) bench/assignment_bench.py --agents 50 --emails 1000 --timeout 180
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet

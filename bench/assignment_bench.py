@@ -22,19 +22,19 @@ the engine. Received times are spread so that the line has a defined order.
     .venv/bin/python bench/assignment_bench.py [--agents 5] [--emails 200] [--think-ms 0] [--timeout 180]
 
 `--think-ms` is how long an agent reads an email before its disposition (0: at once). With agents
-answering at once the run is a closed loop at full load: on this 2-core machine the local AWS (one
-moto process; each disposition is a GetItem, a Query, a three-item TransactWriteItems, a timer and
-a PutEvents, 50 to 60 ms of its CPU, most of it moto's update-expression validation) serves 9 to 13
-dispositions a second, so with 50 agents each disposition waits behind the others' and
-`dispatch_ms` is mostly that queue (about agents / throughput), not the engine's own latency. With
-a think time the load is what people make, and `dispatch_ms` is the engine's latency while the
-local AWS keeps up.
+answering at once the run is a closed loop at full load: the local AWS (one moto process; each
+disposition is a GetItem, a Query, a three-item TransactWriteItems, a timer and a PutEvents, about
+20 ms of its CPU, half of it moto's update-expression validation and its index Query, which reads
+every item of the table) serves 25 to 50 dispositions a second on this 2-core machine, so with 50
+agents each disposition waits behind the others' and `dispatch_ms` is mostly that queue (about
+agents / throughput), not the engine's own latency. With a think time the load is what people
+make, and `dispatch_ms` is the engine's latency while the local AWS keeps up.
 
-Measured on a shared 2-core machine (other work running), requests per assignment / dispatch p50, p99:
-- 5 x 200: 5.3 / 0.3-0.45 s, 1.1-1.8 s (it was 14.7 / 1.2 s, 5.4 s)
-- 50 x 1,000: 5.9 / 3.2 s, 10.6 s (it did not finish: 31 of 500 assigned in 240 s at 50 x 500)
-- 50 x 5,000 with --timeout 280: 2,584 assigned (8.9 a second), 5.8 / 4.9 s, 15.5 s
-- 50 x 1,000 --think-ms 5000: 5.5 / 62 ms, 7.4 s (the agents answer in waves, which queue)
+Measured on a shared 2-core machine (other work running); requests per assignment, dispatch p50 / p99:
+- 5 x 200: 5.25, 75 / 146 ms, 54 dispositions/s (before this change: 14.7, 1.2 / 5.4 s, 3/s)
+- 50 x 1,000: 5.8, 1.06 / 2.7 s, 39/s (before: did not finish)
+- 50 x 5,000: 5.3, 1.8 / 3.4 s, 26/s, 195 s in all (before: did not finish)
+- 50 x 1,000 --think-ms 3000: 5.6, 51 / 771 ms (the agents answer in waves, which queue)
 The exit status is 1 when not every email was dispositioned within `--timeout` (the figures are
 then of what was done).
 """
@@ -312,8 +312,8 @@ def read_pending_since(runtime: LocalRuntime, tag: str) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    # the issue's size is --agents 50 --emails 5000: about 10 minutes here with agents answering
-    # at once (see the docstring); `make bench` runs a smaller one
+    # the issue's size is --agents 50 --emails 5000: about 3.5 minutes here with agents answering
+    # at once (see the docstring); `make bench` runs 50 x 1,000
     parser.add_argument("--agents", type=int, default=5)
     parser.add_argument("--emails", type=int, default=200)
     parser.add_argument("--think-ms", type=float, default=0.0, help="an agent reads each email this long first")
