@@ -186,6 +186,7 @@ class Agent:
         self.record = record
         self.think_s = think_s
         self.free_at = 0.0
+        self.current: str | None = None
 
     async def work(self, done: asyncio.Event) -> None:
         ws = self.session.ws
@@ -213,7 +214,13 @@ class Agent:
                 self.record(kind, message.get("email_id"), now, self.free_at)
             if assignment is not None:
                 email_id = assignment["email"]["email_id"]
-                self.record("received", email_id, now, self.free_at)
+                if email_id == self.current:
+                    # the same assignment told twice (a push and a status reply crossing): a client
+                    # shows its current email once and answers it once
+                    self.record("announced_again", email_id, now, self.free_at, agent=self)
+                    continue
+                self.current = email_id
+                self.record("received", email_id, now, self.free_at, agent=self)
                 if self.think_s:
                     await asyncio.sleep(self.think_s)  # reading the email
                 self.free_at = time.time()
@@ -230,12 +237,20 @@ async def run(
     problems: collections.Counter[str] = collections.Counter()
     done = asyncio.Event()
 
-    def record(kind: str, email_id: str | None, at: float, free_at: float) -> None:
-        if kind == "received" and email_id:
+    receivers: dict[str, Agent] = {}
+    notes: collections.Counter[str] = collections.Counter()
+
+    def record(kind: str, email_id: str | None, at: float, free_at: float, agent: Agent | None = None) -> None:
+        if kind == "announced_again":
+            notes["same_assignment_announced_twice"] += 1
+        elif kind == "received" and email_id:
             if email_id in received:
-                problems["received_twice"] += 1
+                # the same agent again only after a take-back; another agent: a double assignment
+                problems["received_again" if receivers.get(email_id) is agent else "received_by_two_agents"] += 1
             else:
                 received[email_id] = (at, free_at)
+                if agent is not None:
+                    receivers[email_id] = agent
         elif kind == "dispositioned" and email_id:
             dispositioned.add(email_id)
             if len(dispositioned) >= emails:
@@ -287,6 +302,7 @@ async def run(
         "dispatch_ms": summary(dispatch),
         "aws_requests": counter.report(assignments),
         "problems": dict(problems),
+        "notes": dict(notes),
     }
 
 
