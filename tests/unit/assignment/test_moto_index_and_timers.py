@@ -27,7 +27,10 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # in-process moto: not the local runtime's server, which a session of end-to-end tests leaves
+    # in AWS_ENDPOINT_URL while it runs (clients would go there, past the mock)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         yield
 
