@@ -341,7 +341,8 @@ def main() -> int:
         parser.error("bounds: 0-600000 ms of think time")
     counter = RequestCounter()
     counter.wrap_invoker()
-    with LocalRuntime("dev") as runtime:
+    # the functions' EMF metric lines (Powertools prints them) go to stderr: stdout is this JSON only
+    with contextlib.redirect_stdout(sys.stderr), LocalRuntime("dev") as runtime:
         paused = sorted(key for key in runtime.mappings if key not in ASSIGNMENT_QUEUES)
         for key in paused:
             runtime.mappings[key].stop()

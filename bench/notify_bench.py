@@ -16,6 +16,7 @@ for Slack and answers every tenth request 429 with `Retry-After`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -173,7 +174,9 @@ def main() -> int:
     parser.add_argument("--both", action="store_true", help="per-lead, then digest in a child process")
     parser.add_argument("--without-sync", action="store_true", help="no downstream endpoint (diagnostics)")
     args = parser.parse_args()
-    result = run(args)
+    # the functions' EMF metric lines (Powertools prints them) go to stderr: stdout is this JSON only
+    with contextlib.redirect_stdout(sys.stderr):
+        result = run(args)
     if args.both and not args.digest:
         import subprocess
 
