@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from leadflow.client import LeadflowClient
 from leadflow.config import load_stage
 from leadflow.local.runtime import LocalRuntime
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 #: the stage's assignment timeout in end-to-end tests (120 s in cdk.json)
 ASSIGNMENT_TIMEOUT_S = 2
@@ -46,3 +48,13 @@ def no_handler_errors(runtime: LocalRuntime) -> Iterator[None]:
     yield
     new = runtime.errors[before:]
     assert not new, f"handlers raised: {new!r}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

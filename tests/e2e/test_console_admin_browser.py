@@ -20,41 +20,19 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
 
 from leadflow.client import ApiError, LeadflowClient
 from leadflow.local.fake_llm import FakeLlm
 from leadflow.local.runtime import LocalRuntime
 from shared.llm import ChatClient
+from tests.e2e.browser import screenshot
 from tests.e2e.test_phone_e2e import contact_event
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-#: Playwright adds --headless and a fresh, empty user-data-dir of its own to every launch
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Pages:
@@ -118,8 +96,7 @@ def _tag() -> str:
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-admin-{name}.png"), full_page=True)
+    screenshot(page, f"console-admin-{name}")
 
 
 def sign_in(page: Page, runtime: LocalRuntime, token: str, view: str = "") -> None:
