@@ -136,33 +136,18 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
         range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
         **filter_kwargs: Any,
     ) -> Any:
-        found = None
+        table: Any = self
         if index_name and not filter_kwargs and not (range_key_conditions and len(range_key_conditions) > 1):
             found = _index_matches(self, index_name, hash_key, hash_key_conditions)
-        if found is None:
-            return original(
-                self,
-                hash_key,
-                range_comparison,
-                range_objs,
-                limit,
-                exclusive_start_key,
-                scan_index_forward,
-                projection_expressions,
-                index_name,
-                consistent_read,
-                filter_expression,
-                hash_key_conditions=hash_key_conditions,
-                range_key_conditions=range_key_conditions,
-                **filter_kwargs,
-            )
-        first_only = limit and not range_comparison and not exclusive_start_key and scan_index_forward is not False
-        if first_only:
-            found = heapq.nsmallest(int(limit) + 1, found)
-        else:
-            found.sort()
+            if found is not None:
+                forward = scan_index_forward is not False
+                if limit and not range_comparison and not exclusive_start_key and forward:  # the first few only
+                    found = heapq.nsmallest(int(limit) + 1, found)
+                else:
+                    found.sort()
+                table = _Matches(self, [item for _, _, item in found])
         return original(
-            _Matches(self, [item for _, _, item in found]),
+            table,
             hash_key,
             range_comparison,
             range_objs,
@@ -175,6 +160,7 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
             filter_expression,
             hash_key_conditions=hash_key_conditions,
             range_key_conditions=range_key_conditions,
+            **filter_kwargs,
         )
 
     return query
@@ -334,7 +320,7 @@ def _replace(owner: Any, name: str, value: Any) -> None:
 
 
 def patch() -> None:
-    """Install (once). Importing this module installs it: `moto_main` imports it on one line."""
+    """Install (once; `moto_main` does, beside the other patches)."""
     if _REPLACED:
         return
     _replace(Table, "query", _fast_query(Table.query))
@@ -358,6 +344,3 @@ def unpatch() -> None:
     while _REPLACED:
         owner, name, value = _REPLACED.pop()
         setattr(owner, name, value)
-
-
-patch()

@@ -17,8 +17,7 @@ from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.serving import WSGIRequestHandler
 
-import leadflow.local.moto_index_and_timers  # noqa: F401  (patches moto on import: index Query, delayed SQS messages)
-from leadflow.local import moto_speedups, moto_transactions
+from leadflow.local import moto_index_and_timers, moto_speedups, moto_transactions
 
 _dynamodb = threading.Lock()
 _CONDITIONAL = frozenset(
@@ -38,8 +37,10 @@ def _call(self: DomainDispatcherApplication, environ: dict[str, Any], start_resp
 DomainDispatcherApplication.__call__ = _call  # type: ignore[method-assign]
 # and TransactWriteItems without a deep copy of each table it touches (safe under the lock above)
 moto_transactions.patch()
-# and three hot paths (item size, event templates) without their repeated work
+# and moto's hot paths without their repeated work: request parsing, item sizes and EventBridge
+# (moto_speedups); index Query, response items, update expressions and delayed SQS messages
 moto_speedups.patch()
+moto_index_and_timers.patch()
 
 if __name__ == "__main__":
     # keep-alive: werkzeug's default HTTP/1.0 closes every connection, so each request would

@@ -75,7 +75,6 @@ def _structures_with_fast_attribute_values(original: Any) -> Any:
             return _attribute_value(value, self._blob_parser)
         return original(self, shape, value)
 
-    _parse_structure._leadflow = True  # type: ignore[attr-defined]
     return _parse_structure
 
 
@@ -163,10 +162,10 @@ def _list_of_moto_modules() -> tuple[str, ...]:
 
 
 def patch() -> None:
-    dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
-    events_utils.EventTemplateParser.parse = staticmethod(_parse_template)  # type: ignore[method-assign]
     if getattr(events_models.EventsBackend.put_events, "_leadflow", False):
         return
+    dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
+    events_utils.EventTemplateParser.parse = staticmethod(_parse_template)  # type: ignore[method-assign]
     moto_backends.list_of_moto_modules = _list_of_moto_modules  # type: ignore[assignment]
     parser = moto_parse.BaseJSONParser
     parser._parse_structure = _structures_with_fast_attribute_values(parser._parse_structure)  # type: ignore[method-assign]

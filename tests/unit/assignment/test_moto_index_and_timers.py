@@ -20,9 +20,6 @@ from moto import mock_aws
 
 from leadflow.local import moto_index_and_timers
 
-# importing the module patched moto for this process: keep moto's own outside these tests
-moto_index_and_timers.unpatch()
-
 REGION = "us-east-1"
 
 
