@@ -36,10 +36,29 @@ from functools import lru_cache
 from typing import Any
 
 from moto.core import serialize
+from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb import responses as dynamodb_responses
+from moto.dynamodb.comparisons import OpDefault
+from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.table import Table
-from moto.dynamodb.parsing import validators
-from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+from moto.dynamodb.parsing import executors, validators
+from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+    ExpressionAttribute,
+    ExpressionAttributeName,
+    ExpressionAttributeValue,
+    Node,
+    UpdateExpressionAddAction,
+    UpdateExpressionAddClause,
+    UpdateExpressionDeleteAction,
+    UpdateExpressionDeleteClause,
+    UpdateExpressionPath,
+    UpdateExpressionRemoveAction,
+    UpdateExpressionRemoveClause,
+    UpdateExpressionSetAction,
+    UpdateExpressionSetClause,
+    UpdateExpressionValue,
+)
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.sqs import models as sqs_models
 
@@ -119,6 +138,57 @@ def _index_matches(
     return matches
 
 
+class _Wired(dict[str, Any]):
+    """An item's attributes already in DynamoDB's JSON (`_wire`): responses pass it on as it is."""
+
+
+class _Answer:
+    """An item of a query's answer, as the response reads it (its `attrs`)."""
+
+    __slots__ = ("attrs",)
+
+    def __init__(self, attrs: _Wired) -> None:
+        self.attrs = attrs
+
+
+def _projects_all(table: Table, index_name: str) -> bool:
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    return index is not None and (index.projection or {}).get("ProjectionType", "ALL") == "ALL"
+
+
+def _first_few(table: Table, items: list[Item], limit: int, index_name: str) -> tuple[list[Any], int, Any]:
+    """moto's query loop for the first `limit` of an index's items in order, with no filter and every
+    attribute projected: the same items, count and `LastEvaluatedKey`, each item written straight to
+    DynamoDB's JSON instead of deep-copied, converted to plain types and then serialized."""
+    results: list[Item] = []
+    size = 0
+    last_key = None
+    for item in items:
+        item_size = item.size()
+        if len(results) == limit or size + item_size > table_module.RESULT_SIZE_LIMIT:
+            last_key = table._get_last_evaluated_key(results[-1], index_name)
+            break
+        results.append(item)
+        size += item_size
+    try:
+        answers = [_Answer(_Wired({k: _WiredValue(_wire(v)) for k, v in i.attrs.items()})) for i in results]
+    except _NotPlain:  # a binary value: moto's way, from its own copies
+        answers = [_Answer(i.attrs) for i in copy.deepcopy(results)]  # type: ignore[arg-type]
+    return answers, len(results), last_key
+
+
+def _passing_wired(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """moto's conversion of a response to plain types, which leaves items already in wire form alone."""
+
+    def dynamo_to_dict(obj: Any) -> Any:
+        items = obj.get("Items") if type(obj) is dict else None
+        if items and all(type(i) is _Wired for i in items):
+            return {k: v if k == "Items" else original(v) for k, v in obj.items()}
+        return original(obj)
+
+    return dynamo_to_dict
+
+
 def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
     def query(
         self: Table,
@@ -143,6 +213,9 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
                 forward = scan_index_forward is not False
                 if limit and not range_comparison and not exclusive_start_key and forward:  # the first few only
                     found = heapq.nsmallest(int(limit) + 1, found)
+                    unfiltered = filter_expression is None or type(filter_expression) is OpDefault
+                    if unfiltered and not projection_expressions and _projects_all(self, index_name):
+                        return _first_few(self, [item for _, _, item in found], int(limit), index_name)
                 else:
                     found.sort()
                 table = _Matches(self, [item for _, _, item in found])
@@ -197,8 +270,15 @@ def _wire(value: Any) -> dict[str, Any]:
     raise _NotPlain(kind)
 
 
+class _WiredValue(dict[str, Any]):
+    """An attribute value `_wire` wrote: the serializer takes it as it is."""
+
+
 def _direct_attribute_values(original: Callable[..., Any]) -> Callable[..., Any]:
     def _serialize_type_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if type(value) is _WiredValue:
+            serialized[self.get_serialized_name(shape, key)] = value
+            return
         if key and shape.name == "AttributeValue":
             try:
                 wired = _wire(value)
@@ -239,6 +319,174 @@ def _copy(value: Any, memo: Any = None) -> Any:
             return copy.deepcopy(value)
         return pickle.loads(pickled)  # noqa: S301 (bytes this function just made)
     return copy.deepcopy(value, memo)
+
+
+# ---------------------------------------------------------------------- DynamoDB: plain updates, applied directly
+
+_ACTIONS = {
+    UpdateExpressionSetAction: "SET",
+    UpdateExpressionRemoveAction: "REMOVE",
+    UpdateExpressionAddAction: "ADD",
+    UpdateExpressionDeleteAction: "DELETE",
+}
+_CLAUSES = (
+    UpdateExpressionSetClause,
+    UpdateExpressionRemoveClause,
+    UpdateExpressionAddClause,
+    UpdateExpressionDeleteClause,
+)
+#: (action, path, value placeholder): the path a top-level name (`a` or `#a`), the value one placeholder
+Step = tuple[str, str, str | None]
+
+
+def _top_level_name(path: Any) -> str | None:
+    if not isinstance(path, UpdateExpressionPath) or len(path.children) != 1:
+        return None
+    (part,) = path.children
+    if isinstance(part, ExpressionAttribute):
+        return str(part.get_attribute_name())
+    if isinstance(part, ExpressionAttributeName):
+        return str(part.get_attribute_name_placeholder())
+    return None
+
+
+def _placeholder(node: Any) -> str | None:
+    if isinstance(node, UpdateExpressionValue) and len(node.children) == 1:
+        node = node.children[0]
+    if isinstance(node, ExpressionAttributeValue):
+        return str(node.get_value_name())
+    return None
+
+
+def _plain_steps(ast: Node) -> tuple[Step, ...] | None:
+    """The actions of an update expression made only of `SET name = :v`, `REMOVE name`, `ADD name :v`
+    and `DELETE name :v` on top-level attributes, each clause once; None for anything else (nested
+    paths, functions, arithmetic), which moto's validator and executor handle."""
+    if any(len(ast.find_clauses([clause])) > 1 for clause in _CLAUSES):
+        return None
+    steps: list[Step] = []
+    for action in ast.find_clauses(list(_ACTIONS)):
+        kind = _ACTIONS[type(action)]
+        name = _top_level_name(action.children[0])
+        value = _placeholder(action.children[1]) if len(action.children) > 1 else None
+        if name is None or (kind == "REMOVE") != (value is None) or len(action.children) > 2:
+            return None
+        steps.append((kind, name, value))
+    return tuple(steps) if steps else None
+
+
+@lru_cache(maxsize=_PARSED_MAX)
+def _plain_steps_of(expression: Node) -> tuple[Step, ...] | None:
+    return _plain_steps(expression)
+
+
+class _Plain:
+    """A validated plain update: (action, attribute, value) steps, in place of moto's validated tree."""
+
+    def __init__(self, steps: list[tuple[str, str, DynamoType | None]]) -> None:
+        self.steps = steps
+
+    def normalize(self) -> None:
+        """Nothing to order: the paths are distinct top-level names."""
+
+
+def _resolve(
+    steps: tuple[Step, ...], names: dict[str, str] | None, values: dict[str, Any] | None, item: Item, table: Table
+) -> _Plain | None:
+    """The steps with names and values filled in, or None when moto could object to anything (a missing
+    name or value, two actions on one attribute, a key attribute, a type an index would refuse, an ADD or
+    DELETE on a value of another type): moto's own validator then says what, exactly as before."""
+    names, values = names or {}, values or {}
+    keys, indexed = set(table.table_key_attrs), {d["AttributeName"]: d["AttributeType"] for d in table.attr}
+    resolved: list[tuple[str, str, DynamoType | None]] = []
+    seen: set[str] = set()
+    for kind, path, placeholder in steps:
+        name = names.get(path) if path.startswith("#") else path
+        if name is None or name in seen or name in keys or path in keys:
+            return None
+        seen.add(name)
+        if placeholder is None:
+            resolved.append((kind, name, None))
+            continue
+        raw = values.get(placeholder)
+        if not isinstance(raw, dict) or len(raw) != 1:
+            return None
+        value = DynamoType(raw)
+        current = item.attrs.get(name)
+        if kind == "SET":
+            wanted = indexed.get(name, indexed.get(path))
+            if (wanted is not None and wanted != value.type) or (
+                (name in indexed or path in indexed) and value.type in ("S", "B") and not value.value
+            ):
+                return None
+        elif kind == "ADD":
+            if not (value.type == "N" or (value.is_set() and value.value)):
+                return None
+            if current is not None and current.type != value.type:
+                return None
+        elif not value.is_set() or (current is not None and current.type != value.type):  # DELETE
+            return None
+        resolved.append((kind, name, value))
+    return _Plain(resolved)
+
+
+def _apply(plain: _Plain, item: Item) -> None:
+    """moto's executors' results for plain steps (sets keep their order, with additions at the end)."""
+    attrs = item.attrs
+    for kind, name, value in plain.steps:
+        current = attrs.get(name)
+        if kind == "REMOVE":
+            attrs.pop(name, None)
+        elif kind == "SET":
+            attrs[name] = value
+        elif kind == "ADD":
+            assert value is not None
+            if value.type == "N":
+                attrs[name] = (current or DynamoType({"N": "0"})) + value
+            else:
+                members = list(current.value) if current is not None else []
+                members += [v for v in value.value if v not in members]
+                attrs[name] = DynamoType({value.type: members})
+        elif current is not None:  # DELETE: an emptied set is removed (DynamoDB has no empty sets)
+            assert value is not None
+            left = [v for v in current.value if v not in value.value]
+            if left:
+                attrs[name] = DynamoType({current.type: left})
+            else:
+                del attrs[name]
+
+
+class _PlainFirstValidator(validators.UpdateExpressionValidator):
+    """moto's validator, which first tries the expression as plain steps (no tree copy, no traversals)."""
+
+    def __init__(
+        self,
+        expression: Node,
+        expression_attribute_names: dict[str, str] | None,
+        expression_attribute_values: dict[str, Any] | None,
+        item: Item,
+        table: Table,
+    ) -> None:
+        self._args = (expression, expression_attribute_names, expression_attribute_values, item, table)
+
+    def validate(self) -> Any:
+        expression, names, values, item, table = self._args
+        steps = _plain_steps_of(expression)
+        plain = _resolve(steps, names, values, item, table) if steps else None
+        if plain is not None:
+            return plain
+        return _OWN_VALIDATOR(expression, names, values, item=item, table=table).validate()
+
+
+class _PlainFirstExecutor(executors.UpdateExpressionExecutor):
+    def execute(self, node: Node | None = None) -> None:
+        if isinstance(self.update_ast, _Plain):
+            _apply(self.update_ast, self.item)
+        else:
+            super().execute(node)
+
+
+_OWN_VALIDATOR = validators.UpdateExpressionValidator
 
 
 # ---------------------------------------------------------------------- SQS: queues of delayed messages
@@ -324,8 +572,11 @@ def patch() -> None:
     if _REPLACED:
         return
     _replace(Table, "query", _fast_query(Table.query))
+    _replace(dynamodb_responses, "dynamo_to_dict", _passing_wired(dynamodb_responses.dynamo_to_dict))
     _replace(UpdateExpressionParser, "make", _parsing_once(UpdateExpressionParser.make))
     _replace(validators, "deepcopy", _copy)
+    _replace(dynamodb_models, "UpdateExpressionValidator", _PlainFirstValidator)
+    _replace(dynamodb_models, "UpdateExpressionExecutor", _PlainFirstExecutor)
     _replace(
         serialize.BaseJSONSerializer,
         "_serialize_type_structure",

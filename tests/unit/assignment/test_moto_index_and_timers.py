@@ -68,6 +68,8 @@ def _table(ddb: Any) -> str:
             "score": {"N": str(rng.choice([1, 2, 2.5, 10, -3]))},
             "body": {"S": "x" * rng.randrange(50)},
         }
+        if i % 40 == 0:  # a few binary values, which responses write moto's way
+            item["blob"] = {"B": bytes([i % 256, 7, 0])}
         if rng.random() < 0.6:  # sparse: only waiting items are in the queue index
             item["q"] = {"S": rng.choice(["waiting", "other"])}
             item["k"] = {"S": f"2020-01-{rng.randrange(1, 9):02d}#{i % 7}"}  # ties broken by the table key
@@ -241,7 +243,24 @@ UPDATES: list[tuple[str, dict[str, Any]]] = [
     ("SET m.deep.z = m.deep.z + :one, m.k = :k", {":one": {"N": "1"}, ":k": {"S": "w"}}),
     ("SET b = b - :bad", {":bad": {"S": "not a number"}}),  # refused: the same error both ways
     ("REMOVE l[0], m.k", {}),
+    # plain steps (applied directly when patched): names, sets, numbers, removals, and what moto refuses
+    ("SET #s = :s, q = :q, k = :k REMOVE a", {":s": {"S": "busy"}, ":q": {"S": "waiting"}, ":k": {"S": "2020#1"}}),
+    ("ADD conns :c, n :one SET #s = :s", {":c": {"SS": ["c1", "c2"]}, ":one": {"N": "1"}, ":s": {"S": "on"}}),
+    ("ADD conns :c, n :half", {":c": {"SS": ["c2", "c3"]}, ":half": {"N": "0.5"}}),
+    ("DELETE conns :c", {":c": {"SS": ["c1", "c9"]}}),
+    ("DELETE conns :c REMOVE q, k", {":c": {"SS": ["c2", "c3"]}}),  # emptied: the attribute goes
+    ("DELETE conns :c", {":c": {"SS": ["c1"]}}),  # from nothing: nothing happens
+    ("SET m = :m, l = :l, f = :f", {":m": {"M": {"k": {"S": "v"}}}, ":l": {"L": [{"N": "1"}]}, ":f": {"NULL": True}}),
+    ("SET id = :x", {":x": {"S": "other"}}),  # the table's key: refused
+    ("SET q = :n", {":n": {"N": "5"}}),  # an index key of another type: refused
+    ("SET k = :e", {":e": {"S": ""}}),  # an empty index key: refused
+    ("SET a = :missing, b = :x", {":x": {"S": "1"}}),  # no such value: refused
+    ("SET a = :x REMOVE a", {":x": {"S": "1"}}),  # one attribute twice: refused
+    ("ADD n :x", {":x": {"S": "text"}}),  # adding a string: refused
+    ("ADD a :one", {":one": {"N": "1"}}),  # adding to a string: refused
+    ("DELETE n :c", {":c": {"SS": ["z"]}}),  # deleting from a number: refused
 ]
+NAMES = {"#s": "status"}
 
 
 def _apply_updates(ddb: Any) -> list[Any]:
@@ -250,6 +269,8 @@ def _apply_updates(ddb: Any) -> list[Any]:
         kwargs: dict[str, Any] = {"UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
         if values:
             kwargs["ExpressionAttributeValues"] = values
+        if "#" in expression:
+            kwargs["ExpressionAttributeNames"] = NAMES
         try:
             outcomes.append(ddb.update_item(TableName="t", Key={"id": {"S": "u"}}, **kwargs)["Attributes"])
         except ddb.exceptions.ClientError as exc:
@@ -267,21 +288,26 @@ def _apply_updates(ddb: Any) -> list[Any]:
     return outcomes
 
 
-def test_update_expressions_apply_as_moto_applies_them(aws: None) -> None:
+def test_update_expressions_apply_as_moto_applies_them(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     ddb = boto3.client("dynamodb", region_name=REGION)
     _table(ddb)
     expected = _apply_updates(ddb)
     for key in ("u", "tx"):
         ddb.delete_item(TableName="t", Key={"id": {"S": key}})
+    applied_directly: list[Any] = []
+    apply = moto_index_and_timers._apply
+    monkeypatch.setattr(moto_index_and_timers, "_apply", lambda plain, item: applied_directly.append(apply(plain, item)))
     moto_index_and_timers.patch()
     try:
         got = _apply_updates(ddb)
     finally:
         moto_index_and_timers.unpatch()
     assert got == expected
-    # the bad one refused alike, alone and in a transaction
-    assert sum(isinstance(o, dict) and "Code" in o for o in got) == 1
-    assert sum(isinstance(o, str) for o in got) == 1
+    # the bad ones refused alike, alone and in a transaction
+    assert sum(isinstance(o, dict) and "Code" in o for o in got) == 8
+    assert sum(isinstance(o, str) for o in got) == 8
+    # the plain ones (8 of them, each alone and in a transaction, some creating their item) went the direct way
+    assert len(applied_directly) >= 16
 
 
 # ---------------------------------------------------------------------- SQS
