@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32)
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=64)
 #: DynamoDB validates every request itself; botocore's client-side pass walks each attribute of
 #: every item again (a sixth of store-leads' CPU on 100-item transactions), so it is skipped there
 _UNVALIDATED = frozenset({"dynamodb"})

@@ -16,7 +16,8 @@ The local ingestion path is bound by the moto server's one Python process; profi
   shape, to find the rare blob to decode. Here AttributeValues are converted by a direct walk that
   decodes B and BS and copies everything else, which is what the shape walk yields for them.
 - Every request lists moto's package directory (a `listdir` and an `isdir` per service) to
-  route by host. Here the list is read once.
+  route by host. Here the list is read once. Likewise every request lists its handler class's
+  methods (`inspect.getmembers`) to find the action's; here once per class.
 - `put_events` parses each entry's Detail once per rule on the bus, matching or not, and each
   rule's `matches_event` copies the whole event through JSON before reading it. Here one parse of
   a Detail serves every rule during one `put_events` call, and matching reads the event as it is
@@ -33,6 +34,8 @@ from typing import Any
 
 from moto import backends as moto_backends
 from moto.core import parse as moto_parse
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import dynamo_type
 from moto.dynamodb.models.utilities import bytesize
@@ -161,9 +164,14 @@ def _list_of_moto_modules() -> tuple[str, ...]:
     return _moto_modules
 
 
+#: a handler class's methods, as moto lists them per request (classes do not change while serving)
+_method_names = lru_cache(maxsize=None)(moto_utils.method_names_from_class)
+
+
 def patch() -> None:
     if getattr(events_models.EventsBackend.put_events, "_leadflow", False):
         return
+    moto_responses.method_names_from_class = _method_names  # type: ignore[assignment]
     dynamo_type.Item.__init__ = _item_init  # type: ignore[method-assign]
     events_utils.EventTemplateParser.parse = staticmethod(_parse_template)  # type: ignore[method-assign]
     moto_backends.list_of_moto_modules = _list_of_moto_modules  # type: ignore[assignment]

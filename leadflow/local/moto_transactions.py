@@ -12,14 +12,24 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from moto.dynamodb import models as dynamodb_models
-from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.comparisons import (
+    AttributePath,
+    AttributeValue,
+    FuncAttrExists,
+    FuncAttrNotExists,
+    OpAnd,
+    OpEqual,
+    get_filter_expression,
+)
 from moto.dynamodb.exceptions import MultipleTransactionsException, TransactionCanceledException
+from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 
 _applying = threading.local()
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
@@ -52,13 +62,51 @@ def _frozen(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True)
 
 
+#: one term of a plain condition: `attribute_exists(a)`, `attribute_not_exists(#a)` or `a = :v`
+_TERM = re.compile(r"\s*(?:(attribute_exists|attribute_not_exists)\(\s*(#?\w+)\s*\)|(#?\w+)\s*=\s*(:\w+))\s*")
+_RESERVED = frozenset(ReservedKeywords.get_reserved_keywords())
+
+
+def _plain_condition(expression: str, names: dict[str, str], values: dict[str, Any]) -> Any:
+    """moto's own condition tree for a condition made only of equalities and attribute_(not_)exists
+    on top-level names, joined by AND, built without moto's lexer and parser (which cost more than
+    evaluating); None for anything else (or anything moto would refuse), which moto parses."""
+    terms = expression.split(" AND ")
+    ops: list[Any] = []
+    for term in terms:
+        match = _TERM.fullmatch(term)
+        if match is None:
+            return None
+        function, function_path, path, placeholder = match.groups()
+        raw = function_path or path
+        name = names.get(raw) if raw.startswith("#") else raw
+        if name is None or (not raw.startswith("#") and raw.upper() in _RESERVED):
+            return None
+        attribute = AttributePath([name])
+        if function == "attribute_exists":
+            ops.append(FuncAttrExists(attribute))
+        elif function == "attribute_not_exists":
+            ops.append(FuncAttrNotExists(attribute))
+        else:
+            value = values.get(placeholder)
+            if not isinstance(value, dict) or len(value) != 1:
+                return None
+            ops.append(OpEqual(attribute, AttributeValue(value)))
+    condition = ops[0]
+    for op in ops[1:]:
+        condition = OpAnd(condition, op)
+    return condition
+
+
 @lru_cache(maxsize=1024)
 def _condition(expression: str, names: str | None, values: str | None) -> Any:
     """A parsed condition (evaluating it reads the item only): most repeat, such as
     `attribute_not_exists(lead_id)` for every new lead."""
-    return get_filter_expression(
-        expression, json.loads(names) if names else None, json.loads(values) if values else None
-    )
+    parsed_names, parsed_values = json.loads(names) if names else None, json.loads(values) if values else None
+    plain = _plain_condition(expression, parsed_names or {}, parsed_values or {})
+    if plain is not None:
+        return plain
+    return get_filter_expression(expression, parsed_names, parsed_values)
 
 
 def _checked_first(original: Callable[..., None]) -> Callable[..., None]:
