@@ -37,10 +37,10 @@ from typing import Any
 
 from moto.core import serialize
 from moto.dynamodb import models as dynamodb_models
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.comparisons import OpDefault
 from moto.dynamodb.models import table as table_module
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import executors, validators
 from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]

@@ -117,3 +117,39 @@ def test_events_reach_only_matching_targets_whole(runtime: LocalRuntime) -> None
             assert body["resources"] == []
             assert isinstance(body["time"], str) and body["time"].endswith("Z")
     assert bodies(queues["c"]) == []
+
+
+def test_connections_stay_open_between_requests(runtime: LocalRuntime) -> None:
+    """One TCP connection carries request after request (werkzeug alone closes each), also after a
+    request whose body the service never read, and a HEAD answers with the object's own length."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    def _path(presigned: str) -> str:
+        parts = urlsplit(presigned)
+        return f"{parts.path}?{parts.query}"
+
+    s3 = _client(runtime, "s3")
+    bucket = f"keepalive-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x" * 1234)
+    url = urlsplit(runtime.moto.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.request("GET", "/moto-api/data.json", body=b"a body nobody reads " * 50)
+        first = connection.getresponse()
+        first.read()
+        sock = connection.sock
+        assert first.status == 200 and sock is not None
+        where = {"Bucket": bucket, "Key": "k"}
+        connection.request("HEAD", _path(s3.generate_presigned_url("head_object", Params=where)))
+        head = connection.getresponse()
+        head.read()
+        assert head.status == 200 and head.getheader("Content-Length") == "1234"
+        assert head.getheader("Connection") != "close"
+        connection.request("GET", _path(s3.generate_presigned_url("get_object", Params=where)))
+        got = connection.getresponse()
+        assert got.read() == b"x" * 1234
+        assert connection.sock is sock  # the same connection all along
+    finally:
+        connection.close()

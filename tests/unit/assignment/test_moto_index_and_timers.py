@@ -296,7 +296,9 @@ def test_update_expressions_apply_as_moto_applies_them(aws: None, monkeypatch: p
         ddb.delete_item(TableName="t", Key={"id": {"S": key}})
     applied_directly: list[Any] = []
     apply = moto_index_and_timers._apply
-    monkeypatch.setattr(moto_index_and_timers, "_apply", lambda plain, item: applied_directly.append(apply(plain, item)))
+    monkeypatch.setattr(
+        moto_index_and_timers, "_apply", lambda plain, item: applied_directly.append(apply(plain, item))
+    )
     moto_index_and_timers.patch()
     try:
         got = _apply_updates(ddb)
