@@ -46,6 +46,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import random
 import statistics
 import sys
 import threading
@@ -181,10 +182,11 @@ def publish(runtime: LocalRuntime, details: list[dict[str, Any]]) -> None:
 
 
 class Agent:
-    def __init__(self, url: str, token: str, record: Any, think_s: float = 0.0) -> None:
+    def __init__(self, url: str, token: str, record: Any, think_s: float = 0.0, seed: int = 0) -> None:
         self.session = AgentSession(url, token)
         self.record = record
         self.think_s = think_s
+        self.rng = random.Random(seed)
         self.free_at = 0.0
         self.current: str | None = None
 
@@ -222,13 +224,21 @@ class Agent:
                 self.current = email_id
                 self.record("received", email_id, now, self.free_at, agent=self)
                 if self.think_s:
-                    await asyncio.sleep(self.think_s)  # reading the email
+                    # reading the email: between half and one and a half times the mean, so that agents
+                    # do not answer in step (a fixed time makes them act in waves)
+                    await asyncio.sleep(self.think_s * self.rng.uniform(0.5, 1.5))
                 self.free_at = time.time()
                 await self.session.send("disposition", email_id=email_id, disposition="Neutral Reply")
 
 
 async def run(
-    runtime: LocalRuntime, counter: RequestCounter, agents: int, emails: int, timeout_s: float, think_ms: float = 0
+    runtime: LocalRuntime,
+    counter: RequestCounter,
+    agents: int,
+    emails: int,
+    timeout_s: float,
+    think_ms: float = 0,
+    seed: int = 1,
 ) -> dict[str, Any]:
     tag = f"bench{int(time.time())}"
     tokens = [runtime.create_token("agent", f"{tag}-agent-{i}") for i in range(agents)]
@@ -258,7 +268,9 @@ async def run(
         else:
             problems[kind] += 1
 
-    crew = [Agent(runtime.websocket_url or "", t, record, think_ms / 1000) for t in tokens]
+    crew = [
+        Agent(runtime.websocket_url or "", t, record, think_ms / 1000, seed * 1000 + i) for i, t in enumerate(tokens)
+    ]
     for agent in crew:
         await agent.session.__aenter__()
     counter.on = True
@@ -292,6 +304,7 @@ async def run(
         "agents": agents,
         "emails": emails,
         "think_ms": think_ms,
+        "seed": seed,
         "assigned": assignments,
         "dispositioned": len(dispositioned),
         "completed": len(dispositioned) >= emails,
@@ -332,7 +345,10 @@ def main() -> int:
     # at once (see the docstring); `make bench` runs 50 x 1,000
     parser.add_argument("--agents", type=int, default=5)
     parser.add_argument("--emails", type=int, default=200)
-    parser.add_argument("--think-ms", type=float, default=0.0, help="an agent reads each email this long first")
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0, help="an agent reads each email for a random 0.5-1.5 times this first"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seeds the agents' reading times")
     parser.add_argument("--timeout", type=float, default=180.0, help="stop waiting after this many seconds")
     args = parser.parse_args()
     if not (1 <= args.agents <= 500 and 1 <= args.emails <= 50_000 and 1 <= args.timeout <= 1800):
@@ -347,7 +363,7 @@ def main() -> int:
         for key in paused:
             runtime.mappings[key].stop()
         counter.install()
-        result = asyncio.run(run(runtime, counter, args.agents, args.emails, args.timeout, args.think_ms))
+        result = asyncio.run(run(runtime, counter, args.agents, args.emails, args.timeout, args.think_ms, args.seed))
         result["stage_timeout_s"] = runtime.config.assignment_timeout_s
         result["paused_consumers"] = paused
     print(json.dumps(result))

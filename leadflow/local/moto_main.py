@@ -57,6 +57,9 @@ class KeepAliveHandler(MotoRequestHandler):
     """
 
     protocol_version = "HTTP/1.1"
+    # the head and the body of an answer are two writes: with Nagle's algorithm on, the body waits for
+    # the client's ACK of the head, which a kept-alive client delays by up to 40 ms (delayed ACK)
+    disable_nagle_algorithm = True
 
     def run_wsgi(self) -> None:
         length = self.headers.get("Content-Length")
