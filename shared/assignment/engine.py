@@ -2,7 +2,8 @@
 
 It runs when emails become Pending (intake), when an agent turns online, when an agent is freed
 by a disposition, and when an assignment expires; nothing polls and nothing is re-queued. Each
-pairing is one transaction (see `AssignmentRepository.assign`) whose conditions settle every race:
+pairing's two changes are committed together (see `AssignmentRepository.try_assign_pairs`; a run
+commits the pairs it makes at once in one transaction) under conditions that settle every race:
 a cancelled one names what was no longer as read (the email, the agent or both), and the engine
 goes on with the other candidates it already read; it reads again only when those run out, a
 bounded number of times. Every run continues until no email waits or no agent is free, so the last
@@ -37,6 +38,7 @@ from shared.assignment.repository import (
     AssignmentRepository,
     DisposeOutcome,
     NextEmail,
+    Pair,
     idle_key,
 )
 from shared.assignment.timers import Timer, Timers
@@ -86,8 +88,9 @@ class AssignmentEngine:
     timeout_s: int
     publish: Publish | None = None
     now: Callable[[], datetime] = utc_now
-    #: agents read per round of `run` (and as many emails, plus spares)
-    batch: int = 10
+    #: agents read per round of `run` (and as many emails, plus spares), paired in one transaction
+    #: (at most 50: two items a pair, 100 items a transaction)
+    batch: int = 25
     #: candidates a disposition tries for the agent's next email before it frees the agent instead
     next_tries: int = 3
     #: lost transactions tolerated in one run before it stops; each is another pick's commit, so the
@@ -107,10 +110,11 @@ class AssignmentEngine:
         """Pair waiting emails with free agents until one side runs out.
 
         A round reads up to `batch` free agents (longest idle first) and as many of the oldest
-        waiting emails plus spares, and pairs them in order, each pair in its own transaction. A
-        lost pair says which side was taken: a taken email is replaced by the next spare for the
-        same agent, a taken agent leaves its email to the next agent. Timers go in one batch for
-        the round's winners, then the pushes.
+        waiting emails plus spares, and pairs them in order, all the round's pairs in one
+        transaction (each pair's conditions as if alone). A cancelled transaction names the lost
+        pairs and which side of each was taken: that side leaves the round, a taken email is
+        replaced by the next spare, and the rest pair up again in order. Timers go in one batch
+        for the round's winners, then the pushes.
         """
         done: list[Assignment] = []
         conflicts = 0
@@ -135,37 +139,53 @@ class AssignmentEngine:
                         continue
                     break
                 now, expires = self._window()
-                # in order: the oldest email to the longest idle agent; a lost pair says which side
-                # was taken: the other side stays at the head of its line for the next pair
+                # in order: the oldest email to the longest idle agent, the round's pairs in one
+                # transaction; a lost pair says which side was taken: that side leaves the line and
+                # the rest pair up again, in order, for the next transaction
                 while agents and conflicts <= self.max_conflicts:
-                    if not emails:
-                        emails = email_claims.claim(spares, emails_read)
+                    if len(emails) < len(agents):
+                        more = email_claims.claim(spares, emails_read, len(agents) - len(emails))
+                        spares = [e for e in spares if all(e is not m for m in more)]
+                        emails += more
                         if not emails:
                             break
-                        spares = spares[next(i for i, e in enumerate(spares) if e is emails[0]) + 1 :]
-                    agent, email = agents[0], emails[0]
-                    attempt = new_attempt()
-                    conflict = self.repo.try_assign(
-                        email["email_id"], agent["user_id"], attempt, now, expires, email.get("lead_id")
-                    )
-                    if conflict is None:
-                        agent_claims.settle(agents.pop(0), committed=True)
-                        email_claims.settle(emails.pop(0), committed=True)
-                        won.append(
-                            (Assignment(email, agent["user_id"], attempt, now, expires), agent.get("connections") or [])
-                        )
+                    count = min(len(agents), len(emails))
+                    pairs = [
+                        Pair(email["email_id"], agent["user_id"], new_attempt(), email.get("lead_id"))
+                        for agent, email in zip(agents[:count], emails[:count], strict=True)
+                    ]
+                    outcome = self.repo.try_assign_pairs(pairs, now, expires)
+                    lost = [(i, c) for i, c in enumerate(outcome) if c is not None]
+                    if not lost:
+                        for agent, email, pair in zip(agents[:count], emails[:count], pairs, strict=True):
+                            agent_claims.settle(agent, committed=True)
+                            email_claims.settle(email, committed=True)
+                            won.append(
+                                (
+                                    Assignment(email, agent["user_id"], pair.attempt, now, expires),
+                                    agent.get("connections") or [],
+                                )
+                            )
+                        del agents[:count], emails[:count]
                         continue
-                    conflicts += 1
-                    logger.debug(
-                        "assignment lost a race",
-                        email_id=email["email_id"],
-                        email_taken=conflict.email_taken,
-                        agent_taken=conflict.agent_taken,
-                    )
-                    if conflict.agent_taken:
-                        agent_claims.settle(agents.pop(0), committed=False)
-                    if conflict.email_taken:
-                        email_claims.settle(emails.pop(0), committed=False)
+                    conflicts += len(lost)
+                    gone_agents: set[int] = set()
+                    gone_emails: set[int] = set()
+                    for i, conflict in lost:
+                        logger.debug(
+                            "assignment lost a race",
+                            email_id=pairs[i].email_id,
+                            email_taken=conflict.email_taken,
+                            agent_taken=conflict.agent_taken,
+                        )
+                        if conflict.agent_taken:
+                            agent_claims.settle(agents[i], committed=False)
+                            gone_agents.add(i)
+                        if conflict.email_taken:
+                            email_claims.settle(emails[i], committed=False)
+                            gone_emails.add(i)
+                    agents = [a for i, a in enumerate(agents) if i not in gone_agents]
+                    emails = [e for i, e in enumerate(emails) if i not in gone_emails]
                 agent_claims.release_all()
             if agent_claims.released_skipped and not won:
                 conflicts += 1

@@ -59,6 +59,16 @@ class AssignConflict:
 
 
 @dataclass(frozen=True)
+class Pair:
+    """One assignment to make: the email to the agent, under this attempt."""
+
+    email_id: str
+    user_id: str
+    attempt: str
+    lead_id: str | None = None
+
+
+@dataclass(frozen=True)
 class NextEmail:
     email_id: str
     attempt: str
@@ -234,10 +244,39 @@ class AssignmentRepository:
         self, email_id: str, user_id: str, attempt: str, now: str, expires_at: str, lead_id: str | None = None
     ) -> AssignConflict | None:
         """As `assign`; None when committed, else which side was no longer as read."""
-        user_update = {
+        return self.try_assign_pairs([Pair(email_id, user_id, attempt, lead_id)], now, expires_at)[0]
+
+    def try_assign_pairs(self, pairs: Sequence[Pair], now: str, expires_at: str) -> list[AssignConflict | None]:
+        """Several assignments in one transaction (up to 50 pairs: 100 items), each pair as `assign`.
+
+        All or none commit. The answer has one entry per pair: None when committed, or when the
+        transaction was cancelled for other pairs only (the pair can go again as it is); else
+        which side of the pair was no longer as read.
+        """
+        if not 0 < len(pairs) <= TRANSACT_MAX_ITEMS // 2:
+            raise ValueError(f"1 to {TRANSACT_MAX_ITEMS // 2} pairs per transaction; got {len(pairs)}")
+        items: list[dict[str, Any]] = []
+        for pair in pairs:
+            items.append(self._assign_email_update(pair.email_id, pair.user_id, pair.attempt, now, expires_at))
+            items.append(self._assign_user_update(pair, now))
+        reasons = self._transact(items)
+        if reasons is None:
+            return [None] * len(pairs)
+        codes = [*reasons, *["Unknown"] * len(items)][: len(items)]
+        if all(code == "None" for code in codes):  # cancelled for a reason of no item: assume all changed
+            return [AssignConflict(email_taken=True, agent_taken=True) for _ in pairs]
+        answer: list[AssignConflict | None] = []
+        for i in range(len(pairs)):
+            email_code, agent_code = codes[2 * i], codes[2 * i + 1]
+            taken = email_code != "None" or agent_code != "None"
+            answer.append(AssignConflict(email_code != "None", agent_code != "None") if taken else None)
+        return answer
+
+    def _assign_user_update(self, pair: Pair, now: str) -> dict[str, Any]:
+        return {
             "Update": {
                 "TableName": self.users_table,
-                "Key": to_attr({"user_id": user_id}),
+                "Key": to_attr({"user_id": pair.user_id}),
                 "UpdateExpression": "SET #s = :busy, current_email_id = :e, current_attempt = :a, "
                 "current_lead_id = :l, current_assigned_at = :now, last_assigned_at = :now REMOVE available, idle_key",
                 "ConditionExpression": "#s = :online AND attribute_not_exists(current_email_id)",
@@ -246,21 +285,14 @@ class AssignmentRepository:
                     {
                         ":busy": UserStatus.BUSY.value,
                         ":online": UserStatus.ONLINE.value,
-                        ":e": email_id,
-                        ":a": attempt,
-                        ":l": lead_id or "",
+                        ":e": pair.email_id,
+                        ":a": pair.attempt,
+                        ":l": pair.lead_id or "",
                         ":now": now,
                     }
                 ),
             }
         }
-        reasons = self._transact([self._assign_email_update(email_id, user_id, attempt, now, expires_at), user_update])
-        if reasons is None:
-            return None
-        email_code, agent_code = [*reasons, "Unknown", "Unknown"][:2]
-        if email_code == agent_code == "None":  # cancelled for a reason of neither item: assume both changed
-            return AssignConflict(email_taken=True, agent_taken=True)
-        return AssignConflict(email_taken=email_code != "None", agent_taken=agent_code != "None")
 
     def dispose(
         self,
