@@ -108,6 +108,9 @@ class KeepAliveHandler(MotoRequestHandler):
         self.wfile.flush()
 
 
+import gc as _gc
+_gc.set_threshold(100_000, 50, 100)
+
 if __name__ == "__main__":
     server.MotoRequestHandler = KeepAliveHandler  # type: ignore[misc]
     # no line per request on a stderr nobody reads (the runtime discards it)
