@@ -26,11 +26,13 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
-import heapq
+import json
 import pickle
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -92,11 +94,83 @@ def _sort_value(value: DynamoType | None) -> Any:
     return value.value if value.type == "S" else value.cast_value  # a string's cast_value is itself
 
 
+Order = tuple[Any, Any, Any]
+Key = tuple[DynamoType, DynamoType | None]
+
+
+class _Partition:
+    """One partition of an index (its items with the wanted hash value), in moto's query order."""
+
+    def __init__(self, member: Callable[[Item], Order | None]) -> None:
+        self.member = member
+        self.orders: list[Order] = []  # sorted
+        self.keys: dict[Order, Key] = {}
+        self.order_of: dict[Key, Order] = {}
+
+    def put(self, key: Key, item: Item | None) -> None:
+        old = self.order_of.pop(key, None)
+        if old is not None:
+            del self.orders[bisect.bisect_left(self.orders, old)]
+            del self.keys[old]
+        order = self.member(item) if item is not None else None
+        if order is not None:
+            bisect.insort(self.orders, order)
+            self.keys[order] = key
+            self.order_of[key] = order
+
+
+class _Indexes:
+    """A table's index partitions that queries asked for, kept current from the keys written since.
+
+    Every write marks its item's key (`_mark`: after moto's `Table.put_item`, `Table.delete_item` and
+    `DynamoDBBackend.update_item`, the only places that add, remove or change a table's items; the
+    transaction, batch and PartiQL paths all go through them); a query first looks at the marked
+    items again, then reads its partition's head in order: no pass over the whole table."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.partitions: dict[tuple[str, str, str], _Partition] = {}
+        self.dirty: set[Key] = set()
+
+
+_indexes_lock = threading.Lock()
+#: by table object: a table moto replaces (a restore, a recreation) starts afresh
+_by_table: weakref.WeakKeyDictionary[Table, _Indexes] = weakref.WeakKeyDictionary()
+
+
+def _indexes(table: Table) -> _Indexes:
+    with _indexes_lock:
+        found = _by_table.get(table)
+        if found is None:
+            found = _by_table[table] = _Indexes()
+    return found
+
+
+def _mark(table: Table, hash_key: Any, range_key: Any) -> None:
+    if not isinstance(hash_key, DynamoType):
+        return
+    state = _indexes(table)
+    with state.lock:
+        if state.partitions:
+            state.dirty.add((hash_key, range_key if isinstance(range_key, DynamoType) else None))
+
+
+def _current(table: Table, key: Key) -> Item | None:
+    try:
+        return table.get_item(key[0], key[1])
+    except Exception:  # a key of the wrong shape for the table: nothing of it is stored
+        return None
+
+
 def _index_matches(
-    table: Table, index_name: str, hash_key: DynamoType | None, hash_conditions: list[tuple[str, DynamoType]] | None
-) -> list[tuple[Any, ...]] | None:
-    """The items of the index's partition, each as (its order, tie-breaker, item), or None for moto's
-    own query. The order is moto's: the index's sort key, then the table's hash and range keys."""
+    table: Table,
+    index_name: str,
+    hash_key: DynamoType | None,
+    hash_conditions: list[tuple[str, DynamoType]] | None,
+    first: int | None = None,
+) -> list[Item] | None:
+    """The items of the index's partition in moto's order (the index's sort key, then the table's
+    hash and range keys), the `first` few or all, or None for moto's own query."""
     index = next((i for i in table.all_indexes() if i.name == index_name), None)
     if index is None:
         return None
@@ -114,28 +188,80 @@ def _index_matches(
     table_hash, table_range = table.hash_key_attr, table.range_key_attr
     # strings (every key of this project) compare as they are; other types as moto compares them
     plain, value = wanted.type == "S", wanted.value
-    # a copy of the table's items (one C-level step), so a concurrent put cannot change it under us
-    stored: Any = table.items
-    if table.range_key_attr:
-        items: list[Item] = [i for group in list(stored.values()) for i in list(group.values())]
-    else:
-        items = list(stored.values())
-    matches: list[tuple[Any, ...]] = []
-    for seq, item in enumerate(items):
+
+    def member(item: Item) -> Order | None:
         attrs = item.attrs
         found = attrs.get(attr)
         if found is None or not (found.value == value and found.type == "S" if plain else found == wanted):
-            continue
+            return None
         sort = attrs.get(range_attr) if range_attr is not None else None
         if range_attr is not None and not sort:
-            continue
-        order = (
+            return None
+        return (
             _sort_value(sort),
             _sort_value(attrs.get(table_hash)),
             _sort_value(attrs.get(table_range)) if table_range else None,
         )
-        matches.append((order, seq, item))
-    return matches
+
+    state = _indexes(table)
+    name = (index_name, wanted.type, json.dumps(wanted.value, sort_keys=True, default=str))
+    with state.lock:
+        dirty, state.dirty = state.dirty, set()
+        for key in dirty:
+            item = _current(table, key)
+            for partition in state.partitions.values():
+                partition.put(key, item)
+        partition = state.partitions.get(name)
+        if partition is None:
+            partition = state.partitions[name] = _Partition(member)
+            stored: Any = table.items
+            if table.range_key_attr:
+                items: list[Item] = [i for group in list(stored.values()) for i in list(group.values())]
+            else:
+                items = list(stored.values())
+            for item in items:
+                partition.put((item.hash_key, item.range_key), item)
+        orders = partition.orders if first is None else partition.orders[:first]
+        keys = [partition.keys[order] for order in orders]
+    return [item for item in (_current(table, key) for key in keys) if item is not None]
+
+
+def _marking_put(original: Callable[..., Any]) -> Callable[..., Any]:
+    def put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+        item = original(self, *args, **kwargs)
+        if item is not None:
+            _mark(self, item.hash_key, item.range_key)
+        return item
+
+    return put_item
+
+
+def _marking_delete(original: Callable[..., Any]) -> Callable[..., Any]:
+    def delete_item(self: Table, hash_key: Any, range_key: Any = None) -> Any:
+        try:
+            return original(self, hash_key, range_key)
+        finally:
+            _mark(self, hash_key, range_key)
+
+    return delete_item
+
+
+def _marking_update(original: Callable[..., Any]) -> Callable[..., Any]:
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, table_name, key, *args, **kwargs)
+        finally:
+            try:
+                table = self.get_table(table_name)
+                hash_key = DynamoType(key[table.hash_key_attr]) if table.hash_key_attr in key else None
+                range_attr = table.range_key_attr
+                range_key = DynamoType(key[range_attr]) if range_attr and range_attr in key else None
+            except Exception:  # no such table, or a malformed key: nothing was written
+                hash_key = None
+            if hash_key is not None:
+                _mark(table, hash_key, range_key)
+
+    return update_item
 
 
 class _Wired(dict[str, Any]):
@@ -208,17 +334,14 @@ def _fast_query(original: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         table: Any = self
         if index_name and not filter_kwargs and not (range_key_conditions and len(range_key_conditions) > 1):
-            found = _index_matches(self, index_name, hash_key, hash_key_conditions)
+            forward = scan_index_forward is not False
+            few = bool(limit and not range_comparison and not exclusive_start_key and forward)  # the first few only
+            found = _index_matches(self, index_name, hash_key, hash_key_conditions, int(limit) + 1 if few else None)
             if found is not None:
-                forward = scan_index_forward is not False
-                if limit and not range_comparison and not exclusive_start_key and forward:  # the first few only
-                    found = heapq.nsmallest(int(limit) + 1, found)
-                    unfiltered = filter_expression is None or type(filter_expression) is OpDefault
-                    if unfiltered and not projection_expressions and _projects_all(self, index_name):
-                        return _first_few(self, [item for _, _, item in found], int(limit), index_name)
-                else:
-                    found.sort()
-                table = _Matches(self, [item for _, _, item in found])
+                unfiltered = filter_expression is None or type(filter_expression) is OpDefault
+                if few and unfiltered and not projection_expressions and _projects_all(self, index_name):
+                    return _first_few(self, found, int(limit), index_name)
+                table = _Matches(self, found)
         return original(
             table,
             hash_key,
@@ -572,6 +695,10 @@ def patch() -> None:
     if _REPLACED:
         return
     _replace(Table, "query", _fast_query(Table.query))
+    _replace(Table, "put_item", _marking_put(Table.put_item))
+    _replace(Table, "delete_item", _marking_delete(Table.delete_item))
+    backend = dynamodb_models.DynamoDBBackend
+    _replace(backend, "update_item", _marking_update(backend.update_item))
     _replace(dynamodb_responses, "dynamo_to_dict", _passing_wired(dynamodb_responses.dynamo_to_dict))
     _replace(UpdateExpressionParser, "make", _parsing_once(UpdateExpressionParser.make))
     _replace(validators, "deepcopy", _copy)
