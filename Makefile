@@ -52,6 +52,7 @@ bench: setup
 	$(PY) bench/rules_bench.py
 	$(PY) bench/enrich_bench.py
 	$(PY) bench/notify_bench.py --both
+	$(PY) bench/assignment_bench.py --agents 50 --emails 5000 --think-ms 2000 --timeout 600
 	$(PY) bench/assignment_bench.py --agents 50 --emails 1000 --timeout 180
 
 synth: setup
