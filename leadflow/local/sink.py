@@ -83,6 +83,7 @@ class Sink:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # head and body are two writes: no wait for the ACK between
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
