@@ -86,6 +86,7 @@ class Ledger:
     releasing_now: dict[str, int] = field(default_factory=dict)
     released: set[str] = field(default_factory=set)
     first_given: list[str] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)
     violations: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,7 +105,11 @@ class Ledger:
 
     def got(self, email_id: str, agent: str, attempt: str) -> None:
         with self.lock:
-            if self._gone(attempt):  # a push that arrives after its own release: stale, not a hold
+            # given out, whatever happens to it next: the order of first assignments
+            if email_id not in self.given:
+                self.given.add(email_id)
+                self.first_given.append(email_id)
+            if self._gone(attempt):  # a push that arrives after its own release (sent, or committed): not a hold
                 return
             others = {a: who for a, who in self.holds.get(email_id, {}).items() if a != attempt and not self._gone(a)}
             if others:
@@ -113,8 +118,6 @@ class Ledger:
                 for a, who in attempts.items():
                     if who == agent and a != attempt and other_email != email_id and not self._gone(a):
                         self.violations.append(f"{agent} given {email_id} while holding {other_email}")
-            if email_id not in self.holds:
-                self.first_given.append(email_id)
             self.holds.setdefault(email_id, {})[attempt] = agent
 
 
