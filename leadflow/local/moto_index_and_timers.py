@@ -4,16 +4,20 @@
   serializer visits every member shape of every value (ten, at every level of a map or list), and
   was a quarter of the local AWS's time on the engine's reads (binary values still go moto's way).
 - Update expressions (every engine transaction names the same few) are parsed once per text, and
-  the validator's copy of the parsed tree is a pickle round trip instead of `copy.deepcopy`.
+  the validator's copy of the parsed tree is a pickle round trip instead of `copy.deepcopy`. Plain
+  ones (`SET name = :v`, `REMOVE name`, `ADD name :v`, `DELETE name :v` on top-level attributes) are
+  applied directly when nothing in them could be refused; anything else goes through moto's
+  validator and executor.
 
 - A Query on a secondary index (the engine's oldest waiting email, longest idle agent) goes through
   every item of the table, then sorts the matches with `DynamoType` comparisons (about 0.1 s at
-  5,000 waiting emails), for a request that wants the first few. Here the matches are found with
-  plain value comparisons and only the first `Limit` (+1, for `LastEvaluatedKey`) are sorted out
-  (`heapq`), in moto's order; moto's own query then runs on them for everything else (pagination,
-  size limit, filters, projection). Queries with a key condition on the sort key, an exclusive start
-  key, a descending order, legacy `QueryFilter`s or multi-attribute keys are handed the matches in
-  full (still without moto's sort); queries on the table itself are moto's own.
+  5,000 waiting emails), for a request that wants the first few. Here each partition a query asks
+  for is kept sorted in moto's order and current from the keys that writes mark (`_Indexes`), and a
+  query reads its head: the first `Limit` (+1, for `LastEvaluatedKey`), written straight to wire JSON
+  when nothing filters or projects them; moto's own query runs on them for everything else
+  (pagination, size limit, filters, projection). Queries with a key condition on the sort key, an
+  exclusive start key, a descending order, legacy `QueryFilter`s or multi-attribute keys are handed
+  the whole partition (still without moto's sort); queries on the table itself are moto's own.
 - An SQS queue holding thousands of delayed messages (one assignment timer each) costs a pass over
   all of them per `SendMessage` (moto computes every attribute of the queue, approximate counts
   included, to read `ContentBasedDeduplication`), several passes per `ReceiveMessage`, and one more
@@ -28,7 +32,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import json
 import pickle
 import threading
 import time
@@ -129,7 +132,7 @@ class _Indexes:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.partitions: dict[tuple[str, str, str], _Partition] = {}
+        self.partitions: dict[tuple[str, str, Any], _Partition] = {}
         self.dirty: set[Key] = set()
 
 
@@ -147,9 +150,9 @@ def _indexes(table: Table) -> _Indexes:
 
 
 def _mark(table: Table, hash_key: Any, range_key: Any) -> None:
-    if not isinstance(hash_key, DynamoType):
+    state = _by_table.get(table)  # a table no index query has read yet has nothing to keep current
+    if state is None or not isinstance(hash_key, DynamoType):
         return
-    state = _indexes(table)
     with state.lock:
         if state.partitions:
             state.dirty.add((hash_key, range_key if isinstance(range_key, DynamoType) else None))
@@ -204,7 +207,7 @@ def _index_matches(
         )
 
     state = _indexes(table)
-    name = (index_name, wanted.type, json.dumps(wanted.value, sort_keys=True, default=str))
+    name = (index_name, wanted.type, wanted.value)  # a key value: a string (or bytes)
     with state.lock:
         dirty, state.dirty = state.dirty, set()
         for key in dirty:
@@ -278,8 +281,7 @@ class _Answer:
 
 
 def _projects_all(table: Table, index_name: str) -> bool:
-    index = next((i for i in table.all_indexes() if i.name == index_name), None)
-    return index is not None and (index.projection or {}).get("ProjectionType", "ALL") == "ALL"
+    return (table.get_index(index_name).projection or {}).get("ProjectionType", "ALL") == "ALL"
 
 
 def _first_few(table: Table, items: list[Item], limit: int, index_name: str) -> tuple[list[Any], int, Any]:
@@ -481,6 +483,7 @@ def _placeholder(node: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_PARSED_MAX)  # by tree: the parser above gives one tree per expression text
 def _plain_steps(ast: Node) -> tuple[Step, ...] | None:
     """The actions of an update expression made only of `SET name = :v`, `REMOVE name`, `ADD name :v`
     and `DELETE name :v` on top-level attributes, each clause once; None for anything else (nested
@@ -496,11 +499,6 @@ def _plain_steps(ast: Node) -> tuple[Step, ...] | None:
             return None
         steps.append((kind, name, value))
     return tuple(steps) if steps else None
-
-
-@lru_cache(maxsize=_PARSED_MAX)
-def _plain_steps_of(expression: Node) -> tuple[Step, ...] | None:
-    return _plain_steps(expression)
 
 
 class _Plain:
@@ -594,11 +592,11 @@ class _PlainFirstValidator(validators.UpdateExpressionValidator):
 
     def validate(self) -> Any:
         expression, names, values, item, table = self._args
-        steps = _plain_steps_of(expression)
+        steps = _plain_steps(expression)
         plain = _resolve(steps, names, values, item, table) if steps else None
         if plain is not None:
             return plain
-        return _OWN_VALIDATOR(expression, names, values, item=item, table=table).validate()
+        return validators.UpdateExpressionValidator(expression, names, values, item=item, table=table).validate()
 
 
 class _PlainFirstExecutor(executors.UpdateExpressionExecutor):
@@ -607,9 +605,6 @@ class _PlainFirstExecutor(executors.UpdateExpressionExecutor):
             _apply(self.update_ast, self.item)
         else:
             super().execute(node)
-
-
-_OWN_VALIDATOR = validators.UpdateExpressionValidator
 
 
 # ---------------------------------------------------------------------- SQS: queues of delayed messages
