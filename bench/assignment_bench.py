@@ -15,7 +15,7 @@ the engine. Received times are spread so that the line has a defined order.
 - The other domains' consumers (notices, downstream sync, forms; they react to `email.dispositioned`)
   are paused, as in the ingestion benchmark: the events are still published, and counted.
 - `aws_requests`: every AWS call the handlers made during the run (a botocore `before-call` hook
-  on `shared.aws.session()`, from which every handler client is built), per assignment and by
+  on `shared.core.aws.session()`, from which every handler client is built), per assignment and by
   operation. The local runtime's own SQS polling (Lambda's event source mappings on AWS) and the
   bench's own calls are not counted.
 
@@ -90,7 +90,7 @@ _running = threading.local()
 
 
 class RequestCounter:
-    """Counts botocore calls made through `shared.aws.session()` clients (the handlers'), by function.
+    """Counts botocore calls made through `shared.core.aws.session()` clients (the handlers'), by function.
 
     Which function made a call: the local runtime's invoker is wrapped (in this process only) to
     name the function running on the thread.
@@ -117,8 +117,8 @@ class RequestCounter:
         lambda_runtime.Invoker.__call__ = call  # type: ignore[method-assign,assignment]
 
     def install(self) -> None:
-        from shared import aws
         from shared.assignment import push
+        from shared.core import aws
 
         # clients copy the session's handlers when built: start from no clients, hook, then build
         aws.reset_clients()

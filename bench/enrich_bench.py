@@ -91,7 +91,7 @@ def main() -> None:
     paths = make_corpus()
     with FakeLlm() as fake:
         os.environ["LLM_API_KEY"] = "fake-llm-key"
-        import shared.aws
+        import shared.core.aws
         from leadflow.client import LeadflowClient
         from leadflow.config import load_stage
         from leadflow.local.runtime import LocalRuntime
@@ -104,7 +104,7 @@ def main() -> None:
                 calls[f"{model.service_model.service_name}.{model.name}"] += 1
 
         config = dataclasses.replace(load_stage("dev"), llm_base_url=fake.url, llm_model="fake")
-        shared.aws.session().events.register("before-call", hook)
+        shared.core.aws.session().events.register("before-call", hook)
         with LocalRuntime(config=config) as runtime:
             runtime.aws("sqs").meta.events.register("before-call", hook)
             client = LeadflowClient(runtime.rest_url, runtime.create_token("admin", "bench"))

@@ -87,7 +87,7 @@ def make_files() -> tuple[Path, Path, Path]:
 
 _CHILD_READER = """
 import resource, sys, time
-from shared.ingest.readers import read_rows, Row
+from shared.ingestion.files.readers import read_rows, Row
 t = time.perf_counter(); n = 0
 for item in read_rows(sys.argv[1], sys.argv[2], max_uncompressed_bytes=10**10):
     n += isinstance(item, Row)
@@ -114,7 +114,7 @@ def child(code: str, *args: str) -> dict[str, float]:
 
 
 def whole_path(xlsx: Path) -> dict[str, Any]:
-    import shared.aws
+    import shared.core.aws
     from leadflow.client import LeadflowClient
     from leadflow.local.runtime import LocalRuntime
 
@@ -135,7 +135,7 @@ def whole_path(xlsx: Path) -> dict[str, Any]:
 
         return hook
 
-    shared.aws.session().events.register("before-call", counter(handler_calls))
+    shared.core.aws.session().events.register("before-call", counter(handler_calls))
     with LocalRuntime("dev") as runtime:
         # upload -> every lead stored: the other domains' consumers of lead.enriched (notices,
         # downstream sync, assignment intake) are paused so they neither compete nor get counted

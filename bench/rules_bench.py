@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.standardize import standardize_row
+from shared.enrichment.standardize import standardize_row
 
 FIRST = ["ana", "maria", "jean-luc", "sean", "john", "élodie", "jürgen", "siobhan", "maría josé", "ludwig", "wei"]
 FIRST += ["priya", "oluwaseun", "mack", "li", "o'neil", "mary-kate", "françois", "dmitri", "aiko", "zoë", "giulia"]

@@ -2,8 +2,8 @@
 
 Not a test: it only measures. Run from the repo root: `.venv/bin/python bench/vanity_bench.py`.
 
-- index artifact bytes (the word index + the blocklist that ship in `shared/vanity/`)
-- cold load: median over fresh interpreter processes of `import shared.vanity` + `VanityIndex.load()`,
+- index artifact bytes (the word index + the blocklist that ship in `shared/phone/vanity/`)
+- cold load: median over fresh interpreter processes of `import shared.phone.vanity` + `VanityIndex.load()`,
   and the two apart (and of the whole process, interpreter start included)
 - p50 / p99 / max ms per number over seeded random NANP numbers (NXX-NXX-XXXX), after the index is loaded
 - word coverage: the share of the 7 subscriber digits that the best result turns into words, on average,
@@ -25,9 +25,9 @@ import sys
 import time
 from pathlib import Path
 
-from shared.vanity import VanityIndex, vanity_numbers
-from shared.vanity.index import ARTIFACT, BLOCKLIST
-from shared.vanity.keypad import KEYPAD_LETTERS
+from shared.phone.vanity import VanityIndex, vanity_numbers
+from shared.phone.vanity.index import ARTIFACT, BLOCKLIST
+from shared.phone.vanity.keypad import KEYPAD_LETTERS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,8 +42,8 @@ FAMOUS = {
 }
 
 _COLD = (
-    "import time; t0 = time.perf_counter(); import shared.vanity; t1 = time.perf_counter(); "
-    "shared.vanity.VanityIndex.load(); t2 = time.perf_counter(); print((t1 - t0) * 1000, (t2 - t1) * 1000)"
+    "import time; t0 = time.perf_counter(); import shared.phone.vanity; t1 = time.perf_counter(); "
+    "shared.phone.vanity.VanityIndex.load(); t2 = time.perf_counter(); print((t1 - t0) * 1000, (t2 - t1) * 1000)"
 )
 
 

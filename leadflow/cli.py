@@ -173,8 +173,8 @@ def cmd_callers(args: argparse.Namespace) -> int:
 
 def cmd_vanity(args: argparse.Namespace) -> int:
     """Computed here, with the same engine the Connect function runs."""
-    from shared.vanity.engine import spoken, vanity_numbers
-    from shared.vanity.numbers import InvalidNumber
+    from shared.phone.vanity.engine import spoken, vanity_numbers
+    from shared.phone.vanity.numbers import InvalidNumber
 
     try:
         found = vanity_numbers(args.number, args.count)
@@ -192,7 +192,7 @@ def cmd_vanity(args: argparse.Namespace) -> int:
 def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
     """The first admin token of a deployed stage, written with your AWS credentials (no API token yet)."""
     from leadflow.config import load_stage
-    from shared.auth import TokenStore, parse_role
+    from shared.core.auth import TokenStore, parse_role
 
     config = load_stage(args.stage)
     token = TokenStore(config.name("tokens")).create(role=parse_role(args.role), user=args.user, created_by="bootstrap")

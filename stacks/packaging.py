@@ -2,7 +2,7 @@
 
 A function's asset holds only what its dotted handler path needs on Lambda: `lambdas/__init__.py`,
 its own handler package and the `shared/` package, at the same relative paths as in the repo, so
-`lambdas.splitter.handler.handler` imports as it does locally. Third-party packages come from one
+`lambdas.ingestion.splitter.handler.handler` imports as it does locally. Third-party packages come from one
 layer built by `pip install --platform ...` on this machine (local bundling): there is no Docker
 engine here, and the `image` CDK insists on is never run.
 """
@@ -93,9 +93,15 @@ class Packaging:
     def stage_function(self, fn: wiring.Function) -> Path:
         """Copy exactly the files `fn` imports from the repo into a fresh folder and return it."""
         handler_dir = self.repo_root / fn.directory
-        package_init = self.repo_root / "lambdas" / "__init__.py"
+        # lambdas/__init__.py, lambdas/<domain>/__init__.py: the packages above the handler's own
+        parents = fn.directory.split("/")[:-1]
+        package_inits = [Path(*parents[: i + 1]) / "__init__.py" for i in range(len(parents))]
         shared = self.repo_root / "shared"
-        for needed in (handler_dir / "__init__.py", package_init, shared / "__init__.py"):
+        for needed in (
+            handler_dir / "__init__.py",
+            *(self.repo_root / p for p in package_inits),
+            shared / "__init__.py",
+        ):
             if not needed.is_file():
                 raise PackagingError(
                     f"function {fn.key!r} (handler {fn.handler}) cannot be packaged: {needed} is missing"
@@ -104,7 +110,8 @@ class Packaging:
         if staged.exists():
             shutil.rmtree(staged)
         shutil.copytree(handler_dir, staged / fn.directory, ignore=_IGNORED)
-        shutil.copy2(package_init, staged / "lambdas" / "__init__.py")
+        for init in package_inits:
+            shutil.copy2(self.repo_root / init, staged / init)
         shutil.copytree(shared, staged / "shared", ignore=_IGNORED)
         return staged
 

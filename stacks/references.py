@@ -21,7 +21,6 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import StageConfig
-from leadflow.local.registry import render_setting
 
 
 class References(Construct):
@@ -118,5 +117,5 @@ class References(Construct):
         if isinstance(ref, wiring.SecretArn):
             return self.secret(ref.secret).secret_arn
         if isinstance(ref, wiring.Setting):
-            return render_setting(getattr(self.config, ref.attribute))
+            return wiring.render_setting(getattr(self.config, ref.attribute))
         return ref.value

@@ -1,12 +1,12 @@
-"""Build the vanity-number word index that `shared.vanity` ships (run once; the output is committed).
+"""Build the vanity-number word index that `shared.phone.vanity` ships (run once; the output is committed).
 
 The Lambda never builds anything at run time: it only loads the two gzip'd files this script writes
-into `shared/vanity/`:
+into `shared/phone/vanity/`:
 
 - `index.json.gz`: `{"format": 1, "source": ..., "words": N, "keys": K, "index": {DIGITS: "word centizipf ..."}}`,
   one entry per keypad digit string, its words ordered by frequency (most common first, then
   alphabetically), at most `--per-key` of them. Values stay flat strings so that a cold start only pays
-  for one `json.loads` of a flat object; `shared.vanity.engine` splits a value the first time a number
+  for one `json.loads` of a flat object; `shared.phone.vanity.engine` splits a value the first time a number
   needs it.
 - `blocklist.txt.gz`: the offensive words, one a line. They are left out of the index here and checked
   again at run time (also across word boundaries), so an index injected in a test obeys them too.
@@ -49,7 +49,7 @@ from pathlib import Path
 import wordfreq
 from spellchecker import SpellChecker
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "shared" / "vanity"
+OUT_DIR = Path(__file__).resolve().parent.parent / "shared" / "phone" / "vanity"
 INDEX_NAME = "index.json.gz"
 BLOCKLIST_NAME = "blocklist.txt.gz"
 FORMAT = 1

@@ -5,7 +5,7 @@ through its own transport, retries and timeouts, with nothing mocked inside it. 
 `POST /chat/completions` (and `/v1/chat/completions`), requires `Authorization: Bearer <key>`
 with the key it was started with (401 otherwise), counts and records every request, and answers
 deterministically from the request itself. The kind of request is read from the marker that opens
-Leadflow's system prompts (`shared.llm.prompts`):
+Leadflow's system prompts (`shared.enrichment.llm.prompts`):
 
 - layout: headers mapped by keywords ("mail" -> email, "surname" -> last_name ...), then by
   sample values (addresses -> email, long digit runs -> phone); everything else null;
@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from shared.llm.prompts import CELLS_MARKER, LAYOUT_MARKER, QUERY_MARKER
+from shared.enrichment.llm.prompts import CELLS_MARKER, LAYOUT_MARKER, QUERY_MARKER
 
 DEFAULT_API_KEY = "fake-llm-key"
 _PATHS = ("/chat/completions", "/v1/chat/completions")

@@ -54,13 +54,6 @@ def local_functions(config: StageConfig) -> dict[str, LocalFunction]:
     return out
 
 
-def render_setting(value: object) -> str:
-    """A setting as environment text, the same in the cloud (stacks/references.py) and here."""
-    if value is None:
-        return ""
-    return ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
-
-
 def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dict[str, str]:
     """The environment values of one function, with local names and URLs."""
     env: dict[str, str] = {}
@@ -80,7 +73,7 @@ def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dic
         elif isinstance(ref, wiring.WebSocketEndpoint):
             env[name] = res.websocket_endpoint
         elif isinstance(ref, wiring.Setting):
-            env[name] = render_setting(getattr(config, ref.attribute))
+            env[name] = wiring.render_setting(getattr(config, ref.attribute))
         else:
             env[name] = ref.value
     return env

@@ -91,7 +91,7 @@ class LocalRuntime:
         os.environ.update(env)
         logging.getLogger("botocore").setLevel(logging.WARNING)
         # the handlers' logger may have been built before LOG_LEVEL was set (one logger per process)
-        from shared.observability import logger
+        from shared.core.observability import logger
 
         logger.setLevel(self.log_level)
         self._aws = clients(self.moto.url, region)
@@ -189,7 +189,7 @@ class LocalRuntime:
 
     def create_token(self, role: str = "admin", user: str = "dev-admin") -> str:
         """Mint a development token straight into the tokens table (how an admin is bootstrapped)."""
-        from shared.auth import TokenStore, parse_role
+        from shared.core.auth import TokenStore, parse_role
 
         return TokenStore(self.resources.tables["tokens"]).create(role=parse_role(role), user=user, created_by="local")
 

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from shared.notify.downstream import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+from shared.notification.downstream import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
 
 PATHS = ("/slack", "/downstream", "/alarms")
 

@@ -42,9 +42,9 @@ from shared.assignment.repository import (
     idle_key,
 )
 from shared.assignment.timers import Timer, Timers
-from shared.errors import BadInput
-from shared.models import EmailStatus, UserStatus, utc_now
-from shared.observability import logger, metrics
+from shared.core.errors import BadInput
+from shared.core.models import EmailStatus, UserStatus, utc_now
+from shared.core.observability import logger, metrics
 
 DISPOSITIONS = (EmailStatus.POSITIVE, EmailStatus.NEUTRAL, EmailStatus.NOT_A_LEAD)
 SETTABLE = (UserStatus.ONLINE, UserStatus.AWAY, UserStatus.OFFLINE)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED
-from shared.models import EmailStatus
+from shared.core.models import EmailStatus
 
 SUBJECT = ("subject", "subject line", "email subject", "title of message")
 BODY = ("body", "message", "email body", "message body", "text", "content", "email text")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Protocol
 
-from shared.aws import _CONFIG, error_code, session
+from shared.core.aws import _CONFIG, error_code, session
 
 GONE = "GoneException"
 _lock = threading.Lock()

@@ -4,7 +4,7 @@ Every change that involves an email and an agent together is one TransactWriteIt
 conditions state exactly what must still be true; a cancelled transaction means somebody else got
 there first, and the caller decides what to do (pick again, or refuse with a reason).
 
-Item layout (see `leadflow.wiring_assignment` for the indexes):
+Item layout (see `leadflow.wiring.assignment` for the indexes):
 - email: `email_id`, `status`, `sender`, `subject`, `body`, `received_at`, `lead` (a snapshot of the
   lead from the lead.enriched event), `queue_key` = `received_at#email_id`; `queue` only while it
   waits for an agent; `open` while Pending; `assigned_to`, `assigned_at`, `attempt`, `expires_at`
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from shared.aws import client, error_code
-from shared.dynamo import from_attr, to_attr
-from shared.models import EmailStatus, UserStatus
+from shared.core.aws import client, error_code
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.models import EmailStatus, UserStatus
 
 #: value of an email's `queue` attribute while it waits for an agent
 QUEUED = "waiting"

@@ -10,8 +10,8 @@ from shared.assignment.engine import AssignmentEngine
 from shared.assignment.push import ApiGatewayPusher
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.timers import SqsTimers
-from shared.events import publish
-from shared.settings import _Env, load
+from shared.core.events import publish
+from shared.core.settings import _Env, load
 
 EVENT_SOURCE = "leadflow.assignment"
 DISPOSITIONED = "email.dispositioned"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from shared.aws import client
+from shared.core.aws import client
 
 #: SQS's longest per-message delay
 MAX_DELAY_S = 900

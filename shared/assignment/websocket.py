@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from shared.auth import Role
-from shared.errors import Unauthorized
+from shared.core.auth import Role
+from shared.core.errors import Unauthorized
 
 #: who may hold an agent's connection
 AGENT_ROLES = (Role.AGENT, Role.ADMIN)

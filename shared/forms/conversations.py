@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.aws import client, error_code
-from shared.dynamo import from_attr, to_attr
-from shared.errors import DomainError
-from shared.models import iso_now
+from shared.core.aws import client, error_code
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.errors import DomainError
+from shared.core.models import iso_now
 
 OPEN = "conversation"
 MAX_LIST = 100

@@ -26,13 +26,13 @@ from typing import Any
 
 import httpx
 
-from shared.aws import client
-from shared.batching import encode
+from shared.core.aws import client
+from shared.core.batching import encode
+from shared.core.models import iso_now
+from shared.core.observability import logger
 from shared.forms.conversations import ConversationStore
 from shared.forms.store import Claimed, FormStore, StepState
 from shared.forms.twilio import RETRYABLE, TwilioClient, TwilioError
-from shared.models import iso_now
-from shared.observability import logger
 
 MAX_HOP_S = 900
 MAX_BACKOFF_S = 6 * 3600

@@ -16,14 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.aws import client
-from shared.enrich import lead_id_for
-from shared.errors import BadInput, DomainError
+from shared.core.aws import client
+from shared.core.errors import BadInput, DomainError
+from shared.core.models import Lead, iso_now
+from shared.core.observability import logger
+from shared.enrichment.enricher import lead_id_for
+from shared.enrichment.standardize import dedupe_key, standardize_row
 from shared.forms.conversations import ConversationStore
 from shared.forms.store import AnswerExists, FormStore, OpenLeadExists, StepState, open_key
-from shared.models import Lead, iso_now
-from shared.observability import logger
-from shared.standardize import dedupe_key, standardize_row
 
 _ID = r"^[A-Za-z0-9_.:\-]+$"
 BASE_STEPS = ("store", "marketing")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.settings import _Env
+from shared.core.settings import _Env
 
 
 class FormsEnv(_Env):

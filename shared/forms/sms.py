@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from shared.errors import Forbidden
+from shared.core.errors import Forbidden
+from shared.core.models import iso_now
+from shared.core.observability import logger
 from shared.forms.conversations import ConversationStore
 from shared.forms.signature import is_valid
 from shared.forms.store import FormStore
 from shared.forms.twilio import TwilioClient
-from shared.models import iso_now
-from shared.observability import logger
 
 
 @dataclass

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.aws import client, error_code
-from shared.dynamo import from_attr, to_attr
-from shared.errors import Conflict, NotFound
-from shared.models import iso_now
+from shared.core.aws import client, error_code
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.errors import Conflict, NotFound
+from shared.core.models import iso_now
 
 #: first answers are kept this long (a client retries within minutes, a queue within days)
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import NotFound
+from shared.core.errors import NotFound
 from shared.forms.conversations import ConversationStore
 from shared.forms.store import FormStore, step_view
 

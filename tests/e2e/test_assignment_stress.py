@@ -32,8 +32,8 @@ from shared.assignment.engine import AssignmentEngine
 from shared.assignment.intake import iso
 from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome
 from shared.assignment.timers import Timer
-from shared.models import EmailStatus, UserStatus
-from shared.observability import metrics
+from shared.core.models import EmailStatus, UserStatus
+from shared.core.observability import metrics
 
 pytestmark = pytest.mark.e2e
 

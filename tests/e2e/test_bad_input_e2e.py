@@ -12,7 +12,7 @@ import pytest
 from leadflow.client import LeadflowClient
 from leadflow.config import REPO_ROOT
 
-sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "ingest"))
+sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "ingestion"))
 import badfiles  # the readers' own fixtures, shared with their unit tests
 
 FAILS: list[tuple[str, Callable[[Path], Path], str]] = [

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSi
 from leadflow.client import ApiError, LeadflowClient
 from leadflow.local.fake_llm import FakeLlm
 from leadflow.local.runtime import LocalRuntime
-from shared.llm import ChatClient
+from shared.enrichment.llm import ChatClient
 from tests.e2e.browser import screenshot
 from tests.e2e.test_phone_e2e import contact_event
 
@@ -338,11 +338,11 @@ def test_ask_says_plainly_when_no_llm_is_configured_and_shows_the_query_when_one
     assert refused.value.status == 503 and refused.value.message in notice.inner_text()
     shot(page, "ask-no-llm")
     # With a provider (the local OpenAI-compatible fake) the same API answers with the query it ran
-    import shared.chat
+    import shared.enrichment.chat
 
     with FakeLlm() as fake:
         chat_client = ChatClient(fake.url, "fake-llm-key", "fake-model", timeout_s=5, max_attempts=2, backoff_s=0.01)
-        monkeypatch.setattr(shared.chat, "provider", lambda: chat_client)
+        monkeypatch.setattr(shared.enrichment.chat, "provider", lambda: chat_client)
         question.fill("leads from upload")
         question.press("Tab")
         page.keyboard.press("Enter")

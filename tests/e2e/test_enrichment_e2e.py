@@ -107,14 +107,14 @@ def test_list_filters_pages_and_prefixes(client: LeadflowClient, tmp_path: Path)
 
 
 def test_reading_never_scans(runtime: LocalRuntime, client: LeadflowClient) -> None:
-    import shared.aws
+    import shared.core.aws
 
     seen: list[str] = []
 
     def hook(model: Any, **_: Any) -> None:
         seen.append(model.name)
 
-    events = shared.aws.client("dynamodb").meta.events
+    events = shared.core.aws.client("dynamodb").meta.events
     events.register("before-call.dynamodb", hook)
     try:
         client.leads()
@@ -148,7 +148,7 @@ def test_export_neutralizes_formulas_and_opens_in_excel(client: LeadflowClient, 
 def test_large_export_comes_back_as_a_link(
     client: LeadflowClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import lambdas.leads_api.handler as leads_api
+    import lambdas.enrichment.leads_api.handler as leads_api
 
     monkeypatch.setattr(leads_api, "INLINE_EXPORT_BYTES", 100)
     response = client.http.get("/leads/export")

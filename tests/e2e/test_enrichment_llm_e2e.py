@@ -9,11 +9,11 @@ import pytest
 
 from leadflow.local.fake_llm import FakeLlm
 from leadflow.local.runtime import LocalRuntime
-from shared.chat import answer_question
-from shared.enrich import LLM_FALLBACK, Enricher
-from shared.llm import ChatClient
-from shared.llm_assist import LlmAssist
-from shared.reader import LeadReader
+from shared.enrichment.chat import answer_question
+from shared.enrichment.enricher import LLM_FALLBACK, Enricher
+from shared.enrichment.lead_reader import LeadReader
+from shared.enrichment.llm import ChatClient
+from shared.enrichment.llm.store_assist import LlmAssist
 
 
 @pytest.fixture

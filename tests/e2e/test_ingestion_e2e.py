@@ -19,7 +19,7 @@ EXPECTED = json.loads((REPO_ROOT / "samples" / "leads-sample.expected.json").rea
 
 
 def leads_of(runtime: LocalRuntime, job_id: str) -> list[dict[str, Any]]:
-    from shared.dynamo import from_attr
+    from shared.core.dynamo import from_attr
 
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
@@ -172,7 +172,7 @@ def test_json_dropped_under_raw_becomes_a_job(runtime: LocalRuntime, client: Lea
 
 
 def _jobs_by_file(runtime: LocalRuntime) -> dict[str, str]:
-    from shared.dynamo import from_attr
+    from shared.core.dynamo import from_attr
 
     items = runtime.aws("dynamodb").scan(TableName=runtime.resources.tables["jobs"])["Items"]
     return {from_attr(i)["filename"]: from_attr(i)["job_id"] for i in items if from_attr(i)["sk"] == "job"}

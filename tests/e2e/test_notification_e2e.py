@@ -20,8 +20,8 @@ from leadflow.client import LeadflowClient
 from leadflow.local.notify import LocalNotification, dlq_alarm_name, wait_for
 from leadflow.local.runtime import LocalRuntime
 from leadflow.local.sink import Fault
-from shared.notify import deliveries_for
-from shared.notify.downstream import idempotency_key
+from shared.notification import deliveries_for
+from shared.notification.downstream import idempotency_key
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ import pytest
 from leadflow.cli import main
 from leadflow.client import ApiError, LeadflowClient
 from leadflow.local.runtime import LocalRuntime
-from shared.vanity.keypad import spell_back
+from shared.phone.vanity.keypad import spell_back
 
 
 def contact_event(number: str | None, contact_id: str | None = None) -> dict[str, Any]:
@@ -55,8 +55,8 @@ def test_a_caller_gets_five_vanity_numbers_as_a_flat_map_and_becomes_a_lead(runt
     assert all(spell_back(v) == "18004685865" for v in vanity)
     assert {"speech1", "speech2", "speech3"} <= answer.keys() and "speech4" not in answer
     assert runtime.wait_idle(30)
-    from shared.dynamo import from_attr
-    from shared.enrich import lead_id_for
+    from shared.core.dynamo import from_attr
+    from shared.enrichment.enricher import lead_id_for
 
     lead_id = lead_id_for("+18004685865")  # the dedupe key of a lead known only by phone
     item = runtime.aws("dynamodb").get_item(
@@ -67,7 +67,7 @@ def test_a_caller_gets_five_vanity_numbers_as_a_flat_map_and_becomes_a_lead(runt
 
 
 def answer_contact(runtime: LocalRuntime, caller: str) -> str:
-    from shared.dynamo import from_attr
+    from shared.core.dynamo import from_attr
 
     items = runtime.aws("dynamodb").scan(TableName=runtime.resources.tables["calls"])["Items"]
     return next(from_attr(i)["contact_id"] for i in items if from_attr(i)["caller"] == caller)
@@ -88,12 +88,12 @@ def test_a_caller_seen_within_the_window_gets_the_stored_result(
 ) -> None:
     first = call(runtime, "+13125550188")
     assert first["reused"] == "false"
-    import shared.calls
+    import shared.phone.calls
 
     def must_not_compute(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("recomputed for a caller seen within the window")
 
-    monkeypatch.setattr(shared.calls, "vanity_numbers", must_not_compute)
+    monkeypatch.setattr(shared.phone.calls, "vanity_numbers", must_not_compute)
     second = call(runtime, "+1 312 555 0188")
     assert second["reused"] == "true" and second["vanity1"] == first["vanity1"]
 
@@ -130,14 +130,14 @@ def test_recent_callers_newest_first_through_the_api_and_the_cli(
 
 
 def test_recent_callers_is_a_query_never_a_scan(runtime: LocalRuntime, client: LeadflowClient) -> None:
-    import shared.aws
+    import shared.core.aws
 
     seen: list[str] = []
 
     def hook(model: Any, **_: Any) -> None:
         seen.append(model.name)
 
-    events = shared.aws.client("dynamodb").meta.events  # the handlers' own client
+    events = shared.core.aws.client("dynamodb").meta.events  # the handlers' own client
     events.register("before-call.dynamodb", hook)
     try:
         client.callers(limit=5)

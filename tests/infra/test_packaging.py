@@ -27,32 +27,34 @@ def test_a_function_gets_its_handler_package_and_shared_only(tmp_path: Path) -> 
     _write(
         repo,
         "lambdas/__init__.py",
-        "lambdas/splitter/__init__.py",
-        "lambdas/splitter/handler.py",
-        "lambdas/splitter/__pycache__/handler.cpython-312.pyc",
-        "lambdas/uploads/__init__.py",
-        "lambdas/uploads/handler.py",
+        "lambdas/ingestion/__init__.py",
+        "lambdas/ingestion/splitter/__init__.py",
+        "lambdas/ingestion/splitter/handler.py",
+        "lambdas/ingestion/splitter/__pycache__/handler.cpython-312.pyc",
+        "lambdas/ingestion/uploads/__init__.py",
+        "lambdas/ingestion/uploads/handler.py",
         "shared/__init__.py",
-        "shared/ingest/reader.py",
+        "shared/ingestion/files/reader.py",
         "shared/__pycache__/models.cpython-312.pyc",
-        "leadflow/wiring.py",
+        "leadflow/wiring/__init__.py",
     )
     # When the splitter is staged
     staged = Packaging(repo_root=repo, staging_root=tmp_path / "out").stage_function(wiring.function("splitter"))
-    # Then the asset holds its handler package, the `lambdas` package marker and `shared`, no caches
+    # Then the asset holds its handler package, the `lambdas` and domain package markers and `shared`, no caches
     assert _files(staged) == {
         "lambdas/__init__.py",
-        "lambdas/splitter/__init__.py",
-        "lambdas/splitter/handler.py",
+        "lambdas/ingestion/__init__.py",
+        "lambdas/ingestion/splitter/__init__.py",
+        "lambdas/ingestion/splitter/handler.py",
         "shared/__init__.py",
-        "shared/ingest/reader.py",
+        "shared/ingestion/files/reader.py",
     }
 
 
 def test_a_missing_handler_folder_is_a_clear_error(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    _write(repo, "lambdas/__init__.py", "shared/__init__.py")
-    with pytest.raises(PackagingError, match=r"store-leads.*lambdas/store_leads/__init__\.py is missing"):
+    _write(repo, "lambdas/__init__.py", "lambdas/enrichment/__init__.py", "shared/__init__.py")
+    with pytest.raises(PackagingError, match=r"store-leads.*lambdas/enrichment/store_leads/__init__\.py is missing"):
         Packaging(repo_root=repo, staging_root=tmp_path / "out").stage_function(wiring.function("store-leads"))
 
 

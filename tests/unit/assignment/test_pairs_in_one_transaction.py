@@ -1,6 +1,6 @@
 """A round's pairs commit in one transaction: all or none, and a cancellation names the lost pairs.
 
-Runs on in-process moto with the assignment tables' keys and indexes (as `leadflow.wiring_assignment`
+Runs on in-process moto with the assignment tables' keys and indexes (as `leadflow.wiring.assignment`
 declares them).
 """
 
@@ -13,9 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared import aws
 from shared.assignment.repository import AVAILABLE, QUEUED, AssignConflict, AssignmentRepository, Pair
-from shared.models import EmailStatus, UserStatus
+from shared.core import aws
+from shared.core.models import EmailStatus, UserStatus
 
 REGION = "us-east-1"
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shared.batching as batching
-from shared.batching import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, BatchSender, RowBatcher
+import shared.core.batching as batching
+from shared.core.batching import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, BatchSender, RowBatcher
 
 
 class FakeSqs:

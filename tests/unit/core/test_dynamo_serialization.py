@@ -10,7 +10,7 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.dynamo import from_attr, to_attr
+from shared.core.dynamo import from_attr, to_attr
 
 _boto3 = TypeSerializer()
 

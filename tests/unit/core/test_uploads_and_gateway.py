@@ -7,8 +7,8 @@ import pytest
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig, load_stage
 from leadflow.local.rest import LocalRoute, _allows
-from shared.errors import BadInput
-from shared.uploads import job_id_from_key, object_key, parse_multipart, safe_filename
+from shared.core.errors import BadInput
+from shared.ingestion.uploads import job_id_from_key, object_key, parse_multipart, safe_filename
 
 
 def test_safe_filename_keeps_the_name_and_drops_paths() -> None:

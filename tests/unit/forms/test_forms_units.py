@@ -8,12 +8,12 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from shared.enrich import Enricher, lead_id_for
-from shared.errors import BadInput
+from shared.core.errors import BadInput
+from shared.enrichment.enricher import Enricher, lead_id_for
+from shared.enrichment.standardize import dedupe_key
 from shared.forms.forwarding import MAX_BACKOFF_S, backoff_s
 from shared.forms.intake import FormSubmission, lead_from
 from shared.forms.twilio import TwilioClient, TwilioError
-from shared.standardize import dedupe_key
 
 FORM = {
     "first_name": "ana",

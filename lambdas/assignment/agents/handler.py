@@ -1,0 +1,44 @@
+"""GET /agents: every agent with status, open connections, current email and last assignment (admin)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.assignment.repository import AssignmentRepository
+from shared.assignment.settings import UsersEnv
+from shared.core.api import make_resolver, require_role
+from shared.core.auth import Role
+from shared.core.observability import logger
+from shared.core.settings import load
+
+app = make_resolver()
+
+
+@cache
+def repository() -> AssignmentRepository:
+    return AssignmentRepository(users_table=load(UsersEnv).USERS_TABLE, emails_table="")
+
+
+@app.get("/agents")
+def agents() -> dict[str, Any]:
+    require_role(app, Role.ADMIN)
+    return {
+        "agents": [
+            {
+                "user_id": a["user_id"],
+                "status": a.get("status"),
+                "connections": len(a.get("connections") or []),
+                "current_email_id": a.get("current_email_id"),
+                "last_assigned_at": a.get("last_assigned_at"),
+            }
+            for a in repository().list_agents()
+        ]
+    }
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

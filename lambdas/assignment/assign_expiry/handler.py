@@ -1,0 +1,48 @@
+"""Assignment timers from SQS (delayed by the stage's timeout): take back what is still held, then assign.
+
+Most timers outlive their assignment (the agent answered in time): one consistent read of the batch's
+emails tells which still hold theirs, and only those go to a take-back transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.assignment.settings import engine
+from shared.assignment.timers import Timer
+from shared.core.observability import logger, metrics
+
+
+def _timers(event: dict[str, Any]) -> list[Timer]:
+    timers = []
+    for record in event.get("Records") or []:
+        try:
+            timers.append(Timer.parse(record.get("body") or ""))
+        except (ValueError, KeyError, TypeError):
+            continue  # reported as a failure of its record below
+    return timers
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    expired = 0
+    live = set(engine().still_held(_timers(event)))
+
+    def record_handler(record: SQSRecord) -> None:
+        nonlocal expired
+        timer = Timer.parse(record.body)
+        if timer in live and engine().expire(timer):
+            expired += 1
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=BatchProcessor(event_type=EventType.SQS), context=context
+    )
+    if expired:
+        engine().run()
+    return response

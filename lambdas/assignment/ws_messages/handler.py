@@ -1,0 +1,51 @@
+"""WebSocket messages: `setStatus`, `disposition`, `ping` (and anything else, answered with an error).
+
+Every answer goes back to the caller as the route response; a bad request gets a clear error and
+the socket stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.assignment.settings import engine
+from shared.assignment.websocket import caller, error, reply
+from shared.core.errors import BadInput
+from shared.core.models import iso_now
+from shared.core.observability import logger, metrics
+
+ACTIONS = ("setStatus", "disposition", "ping")
+
+
+def _answer(route: str, body: dict[str, Any], user: str, connection_id: str) -> dict[str, Any]:
+    if route == "ping":
+        return {"type": "pong", "at": iso_now()}
+    if route == "setStatus":
+        return engine(with_events=True).set_status(user, str(body.get("status") or ""), connection_id)
+    if route == "disposition":
+        email_id = body.get("email_id")
+        if not isinstance(email_id, str) or not email_id:
+            raise BadInput("a disposition needs the email_id it is for")
+        return engine(with_events=True).dispose(user, email_id, str(body.get("disposition") or ""), connection_id)
+    action = body.get("action")
+    raise BadInput(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    who = caller(event)
+    try:
+        body = json.loads(event.get("body") or "")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return reply(error(f"send a JSON object with an action: {', '.join(ACTIONS)}"))
+    try:
+        return reply(_answer(who.route_key, body, who.user, who.connection_id))
+    except BadInput as exc:
+        logger.info("bad message", agent=who.user, reason=exc.message)
+        return reply(error(exc.message, action=body.get("action")))

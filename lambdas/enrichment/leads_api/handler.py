@@ -1,0 +1,88 @@
+"""GET /leads, GET /leads/{id}, GET /leads/export and POST /chat: reading and asking about leads."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.api import make_resolver, require_role
+from shared.core.auth import Role
+from shared.core.aws import client
+from shared.core.errors import BadInput
+from shared.core.observability import logger
+from shared.core.settings import LeadsApiEnv, load
+from shared.enrichment.chat import answer_question
+from shared.enrichment.lead_reader import LeadReader, parse_filters, to_csv
+from shared.notification.deliveries import deliveries_for
+
+#: an export larger than this goes to S3 and comes back as a presigned link (Lambda answers ≤ 6 MB)
+INLINE_EXPORT_BYTES = 1024 * 1024
+MAX_EXPORT_LEADS = 200_000
+EXPORT_LINK_S = 3600
+
+app = make_resolver()
+
+
+@cache
+def reader() -> LeadReader:
+    return LeadReader(load(LeadsApiEnv).LEADS_TABLE)
+
+
+def _params() -> dict[str, str]:
+    return dict(app.current_event.query_string_parameters or {})
+
+
+@app.get("/leads")
+def list_leads() -> dict[str, Any]:
+    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    params = _params()
+    return reader().page(parse_filters(params), params.get("cursor") or None)
+
+
+@app.get("/leads/export")
+def export_leads() -> Response[Any]:
+    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    filters = parse_filters(_params())
+    body, count = to_csv(reader().all(filters, MAX_EXPORT_LEADS))
+    if len(body) <= INLINE_EXPORT_BYTES:
+        headers = {"Content-Disposition": 'attachment; filename="leads.csv"', "X-Lead-Count": str(count)}
+        return Response(200, "text/csv; charset=utf-8", body.decode("utf-8"), headers=headers)
+    key = f"exports/{uuid.uuid4().hex}/leads.csv"
+    bucket = load(LeadsApiEnv).DATA_BUCKET
+    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv; charset=utf-8")
+    url = client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=EXPORT_LINK_S
+    )
+    logger.info("large export written to S3", key=key, leads=count, size_bytes=len(body))
+    return Response(200, content_types.APPLICATION_JSON, {"url": url, "count": count, "expires_in": EXPORT_LINK_S})
+
+
+@app.get("/leads/<lead_id>")
+def show_lead(lead_id: str) -> dict[str, Any]:
+    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    lead = reader().get(lead_id).to_item()
+    lead["deliveries"] = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
+    return lead
+
+
+@app.post("/chat")
+def chat() -> Response[Any]:
+    require_role(app, Role.ADMIN)
+    try:
+        data = app.current_event.json_body or {}
+    except ValueError:
+        data = None
+    question = data.get("question") if isinstance(data, dict) else None
+    if not isinstance(question, str) or not question.strip():
+        raise BadInput('the body must be JSON with a question: {"question": "leads from the website this week"}')
+    status, body = answer_question(question.strip(), reader())
+    return Response(status, content_types.APPLICATION_JSON, body)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,45 @@
+"""Lead batches from SQS -> standardized, deduplicated, stored leads; failures reported one by one."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.observability import logger, metrics
+from shared.core.settings import StoreLeadsEnv, load
+from shared.enrichment.enricher import Enricher
+from shared.enrichment.llm.store_assist import assist_from_env
+from shared.enrichment.storing import LeadStore
+from shared.ingestion.jobs import JobRepository
+
+
+@cache
+def jobs() -> JobRepository:
+    return JobRepository(load(StoreLeadsEnv).JOBS_TABLE)
+
+
+@cache
+def enricher() -> Enricher:
+    # one per execution environment: its layout cache and LLM client live as long as it does
+    env = load(StoreLeadsEnv)
+    return Enricher(leads_table=env.LEADS_TABLE, default_region=env.DEFAULT_COUNTRY, assist=assist_from_env())
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # one store (and its job-status cache) and one processor per invocation: cheap, and safe
+    # when the local runtime runs several invocations of this function at once
+    env = load(StoreLeadsEnv)
+    store = LeadStore(jobs=jobs(), enricher=enricher(), event_bus=env.EVENT_BUS, data_bucket=env.DATA_BUCKET)
+
+    def record_handler(record: SQSRecord) -> None:
+        store.store_batch(record.body)
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

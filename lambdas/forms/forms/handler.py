@@ -1,0 +1,108 @@
+"""POST /leads (web forms), PUT /locations/{dealer}/{location}, GET /leads/{id}/messages, GET /admin/inflight."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.core.api import error_response, make_resolver, require_role
+from shared.core.auth import Role
+from shared.core.errors import BadInput
+from shared.core.observability import logger
+from shared.core.settings import load
+from shared.enrichment.standardize import standardize_row
+from shared.forms import views
+from shared.forms.conversations import ConversationStore
+from shared.forms.intake import FormIntake, FormSubmission
+from shared.forms.settings import FormsEnv
+from shared.forms.store import FormStore, OpenLeadExists
+
+app = make_resolver()
+MAX_KEY_LENGTH = 255
+
+
+@cache
+def intake() -> FormIntake:
+    env = load(FormsEnv)
+    return FormIntake(
+        store=FormStore(env.FORM_LEADS_TABLE),
+        conversations=ConversationStore(env.CONVERSATIONS_TABLE, env.pool),
+        forwards_queue_url=env.FORM_FORWARDS_QUEUE_URL,
+        default_region=env.DEFAULT_COUNTRY,
+    )
+
+
+def _json() -> dict[str, Any]:
+    try:
+        data = app.current_event.json_body
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise BadInput("the body must be a JSON object")
+    return data
+
+
+@app.post("/leads")
+def submit() -> Response[Any]:
+    who = require_role(app, Role.INTEGRATION, Role.ADMIN)
+    try:
+        submission = FormSubmission.model_validate(_json())
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return error_response(400, "the form submission is not valid", problems=problems)
+    key = app.current_event.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        raise BadInput(f"the Idempotency-Key is longer than {MAX_KEY_LENGTH} characters")
+    replace = (app.current_event.query_string_parameters or {}).get("replace", "").lower() == "true"
+    # keys are the caller's own: two integrations choosing the same key do not meet
+    scoped = f"{who.user}#{key}" if key else None
+    try:
+        status, body = intake().submit(submission, replace=replace, idempotency_key=scoped)
+    except OpenLeadExists as exc:
+        return error_response(409, exc.message, open_lead_id=exc.open_lead_id, hint="send replace=true to replace it")
+    return Response(status, content_types.APPLICATION_JSON, body)
+
+
+@app.put("/locations/<dealer_id>/<location_id>")
+def set_location(dealer_id: str, location_id: str) -> Response[Any]:
+    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    phone = _json().get("phone")
+    if not isinstance(phone, str) or not phone.strip():
+        raise BadInput('the body must be JSON with the location\'s phone: {"phone": "+12125550100"}')
+    e164 = to_e164_or_none(phone, load(FormsEnv).DEFAULT_COUNTRY)
+    if e164 is None:
+        raise BadInput(f"{phone!r} is not a phone number")
+    saved = intake().store.set_location_phone(dealer_id, location_id, e164)
+    return Response(200, content_types.APPLICATION_JSON, saved)
+
+
+@app.get("/leads/<lead_id>/messages")
+def messages(lead_id: str) -> dict[str, Any]:
+    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    return views.thread(intake().store, intake().conversations, lead_id)
+
+
+@app.post("/leads/<lead_id>/close")
+def close(lead_id: str) -> dict[str, Any]:
+    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    return views.close(intake().store, intake().conversations, lead_id)
+
+
+@app.get("/admin/inflight")
+def inflight() -> dict[str, Any]:
+    require_role(app, Role.ADMIN)
+    return views.inflight(intake().store, intake().conversations)
+
+
+def to_e164_or_none(phone: str, region: str) -> str | None:
+    """The same reading of a phone number as a lead's (so a location's number matches its texts)."""
+    return standardize_row({"Phone": phone}, default_region=region).fields.get("phone")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

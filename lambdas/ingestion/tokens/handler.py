@@ -1,0 +1,43 @@
+"""POST /tokens: an admin creates a token for a role and a user; it is shown once."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.api import make_resolver, require_role
+from shared.core.auth import Role, TokenStore, parse_role
+from shared.core.errors import BadInput
+from shared.core.observability import logger
+from shared.core.settings import TokensEnv, load
+
+app = make_resolver()
+
+
+@cache
+def store() -> TokenStore:
+    return TokenStore(load(TokensEnv).TOKENS_TABLE)
+
+
+@app.post("/tokens")
+def create() -> Response[Any]:
+    who = require_role(app, Role.ADMIN)
+    try:
+        data = app.current_event.json_body or {}
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("role"), str):
+        raise BadInput('the body must be JSON with a role: {"role": "agent", "user": "ana"}')
+    role = parse_role(data["role"])
+    user = str(data.get("user") or f"{role.value}-user")
+    token = store().create(role=role, user=user, created_by=who.user)
+    logger.info("token created", role=role.value, user=user, by=who.user)
+    return Response(201, content_types.APPLICATION_JSON, {"token": token, "role": role.value, "user": user})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,29 @@
+"""GET /deliveries?lead_id=... (admin): a lead's notices and syncs, per channel, with their state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.api import make_resolver, require_role
+from shared.core.auth import Role
+from shared.core.errors import BadInput
+from shared.core.observability import logger
+from shared.notification import deliveries_for
+
+app = make_resolver()
+
+
+@app.get("/deliveries")
+def deliveries() -> dict[str, Any]:
+    require_role(app, Role.ADMIN)
+    lead_id = app.current_event.get_query_string_value("lead_id")
+    if not lead_id:
+        raise BadInput("give the lead: /deliveries?lead_id=...")
+    return {"lead_id": lead_id, "deliveries": deliveries_for(lead_id)}
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

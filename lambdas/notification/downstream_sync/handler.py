@@ -1,0 +1,44 @@
+"""Leads from the downstream-sync queue -> the downstream CRM, signed, idempotent, retried with backoff."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.observability import logger, metrics
+from shared.notification.deliveries import DeliveryStore
+from shared.notification.downstream import DownstreamSync
+from shared.notification.secrets import secret_json
+from shared.notification.settings import downstream_env
+
+
+@cache
+def sync() -> DownstreamSync:
+    env = downstream_env()
+    return DownstreamSync(
+        store=DeliveryStore(env.DELIVERIES_TABLE, lease_s=env.DOWNSTREAM_LEASE_S),
+        endpoint=lambda: secret_json(env.DOWNSTREAM_SECRET_ARN),
+        queue_url=env.DOWNSTREAM_QUEUE_URL,
+        base_s=env.DOWNSTREAM_BACKOFF_BASE_S,
+        max_s=env.DOWNSTREAM_BACKOFF_MAX_S,
+        max_attempts=env.DOWNSTREAM_MAX_ATTEMPTS,
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    forwarder = sync()
+
+    def record_handler(record: SQSRecord) -> None:
+        forwarder.handle(record.body)
+
+    # records one after another: the sync is durable, not urgent, and each record already posts its
+    # leads in parallel; the notify function's latency-bound work gets the shared resources first
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,56 @@
+"""Notices from the notifications queue -> Slack (SES when Slack fails), bursts -> one digest."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.core.observability import logger, metrics
+from shared.notification.batch import ParallelBatchProcessor
+from shared.notification.burst import BurstGate
+from shared.notification.deliveries import DeliveryStore
+from shared.notification.email import SesMailer
+from shared.notification.notifier import Notifier
+from shared.notification.secrets import secret_json
+from shared.notification.service import NotifyService
+from shared.notification.settings import notify_env
+from shared.notification.slack import SlackClient
+
+
+@cache
+def service() -> NotifyService:
+    env = notify_env()
+    notifier = Notifier(
+        DeliveryStore(env.DELIVERIES_TABLE, lease_s=env.NOTIFY_LEASE_S),
+        SlackClient(env.SLACK_TIMEOUT_S),
+        SesMailer(env.NOTIFY_SENDER, env.NOTIFY_RECIPIENTS),
+        webhook_url=lambda: str(secret_json(env.SLACK_SECRET_ARN).get("url") or ""),
+    )
+    gate = BurstGate(
+        env.DELIVERIES_TABLE,
+        threshold=env.NOTIFY_BURST_THRESHOLD,
+        window_s=env.NOTIFY_BURST_WINDOW_S,
+        queue_url=env.NOTIFICATIONS_QUEUE_URL,
+    )
+    return NotifyService(notifier, gate, env.NOTIFY_LIST_URL)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    svc = service()
+
+    def remaining_s() -> float:
+        return context.get_remaining_time_in_millis() / 1000
+
+    def record_handler(record: SQSRecord) -> None:
+        svc.handle(record.body, remaining_s=remaining_s)
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=ParallelBatchProcessor(), context=context
+    )

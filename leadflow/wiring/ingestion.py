@@ -1,0 +1,126 @@
+"""Ingestion: the REST API's authorizer and tokens, uploads (direct and presigned), jobs, the splitter."""
+
+from __future__ import annotations
+
+from leadflow.wiring.model import (
+    POWERTOOLS_ENV,
+    Bucket,
+    BucketName,
+    Bus,
+    EventRule,
+    Function,
+    Grant,
+    Queue,
+    QueueNotification,
+    QueueUrl,
+    RestAuthorizer,
+    Route,
+    Secret,
+    Setting,
+    SqsSource,
+    Table,
+    TableName,
+    Topic,
+)
+
+QUEUES: tuple[Queue, ...] = (Queue("upload-events", "ingestion"),)
+
+TABLES: tuple[Table, ...] = (
+    # a job record (sk "job") and its rejected rows (sk "rej#...") share a partition
+    Table("jobs", "ingestion", pk="job_id", sk="sk", ttl_attribute="expires_at"),
+    Table("tokens", "ingestion", pk="token_hash"),
+)
+
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket(
+        "uploads",
+        "ingestion",
+        notifications=(QueueNotification("upload-events", ("uploads/", "raw/")),),
+        cors_post=True,
+    ),
+)
+
+TOPICS: tuple[Topic, ...] = ()
+
+SECRETS: tuple[Secret, ...] = ()
+
+BUSES: tuple[Bus, ...] = ()
+
+RULES: tuple[EventRule, ...] = ()
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        "authorizer",
+        "ingestion",
+        "lambdas.ingestion.authorizer.handler.handler",
+        "Checks bearer tokens (stored hashed) and passes the role and user on",
+        env={**POWERTOOLS_ENV, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(RestAuthorizer(),),
+        grants=(Grant("table", "tokens", "read"),),
+        timeout_s=5,
+        memory_mb=256,
+    ),
+    Function(
+        "uploads",
+        "ingestion",
+        "lambdas.ingestion.uploads.handler.handler",
+        "Takes a direct upload or hands out a presigned POST; creates the job",
+        env={
+            **POWERTOOLS_ENV,
+            "JOBS_TABLE": TableName("jobs"),
+            "UPLOADS_BUCKET": BucketName("uploads"),
+            "MAX_DIRECT_UPLOAD_BYTES": Setting("max_direct_upload_bytes"),
+            "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
+        },
+        triggers=(Route("POST", "/uploads"), Route("POST", "/uploads/presign")),
+        grants=(
+            Grant("table", "jobs", "read_write"),
+            Grant("bucket", "uploads", "write", prefix="uploads/*"),
+        ),
+        timeout_s=29,
+    ),
+    Function(
+        "jobs",
+        "ingestion",
+        "lambdas.ingestion.jobs.handler.handler",
+        "Lists the newest jobs, shows a job with its rejected rows, or cancels it",
+        env={**POWERTOOLS_ENV, "JOBS_TABLE": TableName("jobs")},
+        triggers=(Route("GET", "/jobs"), Route("GET", "/jobs/{job_id}"), Route("DELETE", "/jobs/{job_id}")),
+        grants=(Grant("table", "jobs", "read_write"),),
+        memory_mb=256,
+    ),
+    Function(
+        "tokens",
+        "ingestion",
+        "lambdas.ingestion.tokens.handler.handler",
+        "Creates API tokens (admin only); the token is shown once and stored hashed",
+        env={**POWERTOOLS_ENV, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(Route("POST", "/tokens"),),
+        grants=(Grant("table", "tokens", "write"),),
+        memory_mb=256,
+    ),
+    Function(
+        "splitter",
+        "ingestion",
+        "lambdas.ingestion.splitter.handler.handler",
+        "Reads an uploaded file (every worksheet) and sends its rows in byte-sized batches",
+        env={
+            **POWERTOOLS_ENV,
+            "JOBS_TABLE": TableName("jobs"),
+            "UPLOADS_BUCKET": BucketName("uploads"),
+            "LEAD_BATCHES_QUEUE_URL": QueueUrl("lead-batches"),
+            "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
+            "MAX_UNCOMPRESSED_BYTES": Setting("max_uncompressed_bytes"),
+            "BATCH_MESSAGE_BYTES": Setting("batch_message_bytes"),
+        },
+        triggers=(SqsSource("upload-events", batch_size=1),),
+        grants=(
+            Grant("table", "jobs", "read_write"),
+            Grant("bucket", "uploads", "read"),
+            Grant("queue", "upload-events", "consume"),
+            Grant("queue", "lead-batches", "send"),
+        ),
+        timeout_s=900,
+        memory_mb=1769,
+    ),
+)

@@ -1,0 +1,1 @@
+"""The common parts every domain uses: models, AWS access, API helpers, auth, errors, settings, observability."""

@@ -1,0 +1,66 @@
+"""API tokens: created once, shown once, stored as a SHA-256 hash with a role and a user."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.core.aws import client
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.errors import BadInput
+from shared.core.models import iso_now
+
+TOKEN_PREFIX = "lf_"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    INTEGRATION = "integration"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: str
+    role: Role
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise BadInput(f"unknown role {value!r}; use one of {', '.join(r.value for r in Role)}") from None
+
+
+class TokenStore:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def create(self, *, role: Role, user: str, created_by: str | None = None) -> str:
+        """Make a new random token and store only its hash. The caller shows it once."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        item = {
+            "token_hash": hash_token(token),
+            "role": role.value,
+            "user": user,
+            "created_at": iso_now(),
+            "created_by": created_by,
+        }
+        client("dynamodb").put_item(TableName=self.table, Item=to_attr(item))
+        return token
+
+    def lookup(self, token: str) -> Principal | None:
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        response = client("dynamodb").get_item(TableName=self.table, Key=to_attr({"token_hash": hash_token(token)}))
+        item = response.get("Item")
+        if not item:
+            return None
+        data = from_attr(item)
+        return Principal(user=data["user"], role=Role(data["role"]))

@@ -1,0 +1,42 @@
+"""Announcing what happened on the EventBridge bus: PutEvents, ten entries a call, within its size limit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shared.core.aws import client
+
+PUT_EVENTS_MAX_ENTRIES = 10
+#: PutEvents' limit for one call, all entries together
+PUT_EVENTS_MAX_BYTES = 256 * 1024
+
+
+def publish(bus: str, source: str, detail_type: str, details: Iterable[Mapping[str, Any]]) -> int:
+    """Publish one event per detail; returns the number of PutEvents calls."""
+    calls = 0
+    entries: list[dict[str, str]] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal calls, entries, size
+        if not entries:
+            return
+        calls += 1
+        response = client("events").put_events(Entries=entries)
+        if response.get("FailedEntryCount"):
+            failed = [e for e in response.get("Entries", []) if e.get("ErrorCode")]
+            raise RuntimeError(f"EventBridge refused {len(failed)} events: {failed[0].get('ErrorMessage')}")
+        entries, size = [], 0
+
+    for detail in details:
+        body = json.dumps(detail, separators=(",", ":"), ensure_ascii=False)
+        entry = {"EventBusName": bus, "Source": source, "DetailType": detail_type, "Detail": body}
+        entry_size = len(body.encode()) + len(source) + len(detail_type)
+        if entries and (len(entries) >= PUT_EVENTS_MAX_ENTRIES or size + entry_size > PUT_EVENTS_MAX_BYTES):
+            flush()
+        entries.append(entry)
+        size += entry_size
+    flush()
+    return calls

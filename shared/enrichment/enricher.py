@@ -1,0 +1,323 @@
+"""The enrichment step: a batch of raw rows becomes standardized, deduplicated, stored leads.
+
+Per batch message:
+1. each row is standardized by rules (`shared.enrichment.standardize`); an LLM helps only where the rules
+   cannot (a header layout mapped with low confidence, a cell the rules could not parse) and only
+   with values grounded in the row;
+2. rows are keyed by their dedupe key (email, else phone, else name and company); the lead id is
+   derived from that key, so one person is one item whichever file or job they came from;
+3. duplicates inside the batch are merged in memory, then merged with what is stored (one
+   BatchGetItem per 100 keys), and written with TransactWriteItems (100 a call) whose conditions
+   (not there yet / same version) make concurrent merges safe: a lost race is re-read and retried;
+4. the batch's leads go to S3 as JSON Lines under `enriched/{job}/` and are announced on the bus.
+
+Merging fills empty fields, keeps the first-seen source and records every source. Replaying the
+same batch changes nothing: a lead remembers the batch that created it, so a redelivered batch
+counts its own leads as stored, not as duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from shared.core.aws import client, error_code
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.models import Lead, iso_now
+from shared.enrichment.standardize import (
+    CONFIDENT,
+    HeaderMapping,
+    Standardized,
+    dedupe_key,
+    map_headers,
+    standardize_row,
+)
+
+#: the problem noted on a lead whose unreadable cells the LLM could not be asked about
+LLM_FALLBACK = "the LLM provider could not be reached; the rules' result was kept"
+BATCH_GET_MAX = 100
+TRANSACT_MAX = 100
+MERGE_ATTEMPTS = 5
+#: fields a later sighting may fill when the stored lead has them empty
+MERGEABLE = ("first_name", "last_name", "email", "phone", "company", "title", "country")
+#: index helper attributes on the stored item (kept out of the Lead model)
+INDEX_KIND = "lead"
+
+
+def lead_id_for(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class Assist(Protocol):
+    """What the LLM may do for the rules (`enrichment.llm.store_assist`); each answer is validated and grounded."""
+
+    @property
+    def calls(self) -> int: ...
+
+    def layout(
+        self, job_id: str, headers: Sequence[str], samples: Sequence[Mapping[str, str]], rules: HeaderMapping
+    ) -> HeaderMapping:
+        """The mapping to use for a layout the rules mapped with low confidence (the rules' on failure)."""
+        ...
+
+    def cells(
+        self, rows: Sequence[tuple[str, Mapping[str, str], HeaderMapping, Standardized]]
+    ) -> dict[str, dict[str, str]]:
+        """Grounded values by row key and field for the cells the rules left unparsed ({} on failure)."""
+        ...
+
+    @property
+    def fell_back(self) -> set[str]:
+        """Row keys of the last `cells` call the model could not answer (the rules' result stands)."""
+        ...
+
+
+@dataclass
+class RowResult:
+    worksheet: str | None
+    row: int
+    standardized: Standardized
+    llm_fields: tuple[str, ...] = ()
+
+
+@dataclass
+class EnrichOutcome:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    leads: list[dict[str, Any]] = field(default_factory=list)
+    #: every accepted row, duplicates included, with its own cells: several messages from one
+    #: sender are one lead but several rows (the assignment domain makes an email of each)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejections: list[tuple[str | None, int, str]] = field(default_factory=list)
+
+
+def item_for(lead: Lead) -> dict[str, Any]:
+    """The stored item: the lead plus the keys its reader indexes use."""
+    item = lead.to_item()
+    item["kind"] = INDEX_KIND
+    name = " ".join(p for p in (lead.first_name, lead.last_name) if p).lower()
+    if name:
+        item["name_key"] = name
+    if lead.company:
+        item["company_key"] = lead.company.lower()
+    if lead.email:
+        item["email_key"] = lead.email.lower()
+    return item
+
+
+def lead_from_item(item: Mapping[str, Any]) -> Lead:
+    return Lead.model_validate({k: v for k, v in item.items() if k in Lead.model_fields or k == "_worksheet"})
+
+
+@dataclass
+class Enricher:
+    leads_table: str
+    default_region: str = "US"
+    assist: Assist | None = None
+    now: Callable[[], str] = iso_now
+
+    # ------------------------------------------------------------------ rules (+ LLM where needed)
+
+    def _mapping(self, job_id: str, headers: tuple[str, ...], samples: list[Mapping[str, str]]) -> HeaderMapping:
+        mapping = map_headers(headers)  # cached per layout
+        if mapping.confidence < CONFIDENT and self.assist is not None:
+            mapping = self.assist.layout(job_id, headers, samples, mapping)
+        return mapping
+
+    def standardize(self, job_id: str, rows: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+        by_layout: dict[tuple[str, ...], list[Mapping[str, str]]] = {}
+        for row in rows:
+            by_layout.setdefault(tuple(row["v"]), []).append(row["v"])
+        mappings = {headers: self._mapping(job_id, headers, samples[:3]) for headers, samples in by_layout.items()}
+        results = []
+        for row in rows:
+            std = standardize_row(row["v"], default_region=self.default_region, mapping=mappings[tuple(row["v"])])
+            results.append(RowResult(row.get("w"), int(row["r"]), std))
+        if self.assist is not None:
+            self._ask_about_cells(results, rows, mappings)
+        return results
+
+    def _ask_about_cells(
+        self,
+        results: list[RowResult],
+        rows: Sequence[Mapping[str, Any]],
+        mappings: Mapping[tuple[str, ...], HeaderMapping],
+    ) -> None:
+        """One batched request for the cells the rules could not parse; answers go back through the rules."""
+        assert self.assist is not None
+        asking = [
+            (str(i), row["v"], mappings[tuple(row["v"])], result.standardized)
+            for i, (result, row) in enumerate(zip(results, rows, strict=True))
+            if result.standardized.unparsed
+        ]
+        if not asking:
+            return
+        answers = self.assist.cells(asking)
+        for key, values, mapping, std in asking:
+            if key in self.assist.fell_back:
+                i = int(key)
+                flagged = Standardized(
+                    std.fields, std.attributes, (*std.problems, LLM_FALLBACK), std.rejected, std.unparsed
+                )
+                results[i] = RowResult(results[i].worksheet, results[i].row, flagged)
+            found = answers.get(key)
+            if not found:
+                continue
+            # the model's values replace their cells and run through the same normalizers
+            fields = dict(mapping.fields)
+            patched = dict(values)
+            for name, value in found.items():
+                header = next((h for h, f in fields.items() if f == name), None)
+                if header is None:
+                    header = f"_llm_{name}"
+                    fields[header] = name
+                patched[header] = value
+            remapped = HeaderMapping(fields=fields, unmapped=mapping.unmapped, confidence=mapping.confidence)
+            std = standardize_row(patched, default_region=self.default_region, mapping=remapped)
+            i = int(key)
+            results[i] = RowResult(results[i].worksheet, results[i].row, std, llm_fields=tuple(found))
+
+    # ------------------------------------------------------------------ dedupe and storage
+
+    def enrich(
+        self, *, job_id: str | None, batch_id: str, source: str, file: str | None, rows: Sequence[Mapping[str, Any]]
+    ) -> EnrichOutcome:
+        outcome = EnrichOutcome()
+        results = self.standardize(job_id or batch_id, rows)
+        origin = f"{job_id or '-'}/{batch_id}"
+        sighting = f"{source}:{job_id}" if job_id else f"{source}:{batch_id}"
+        incoming: dict[str, Lead] = {}
+        for result in results:
+            std = result.standardized
+            if std.rejected:
+                outcome.rejected += 1
+                outcome.rejections.append((result.worksheet, result.row, std.rejected))
+                continue
+            key = dedupe_key(std.fields)
+            if key is None:
+                outcome.rejected += 1
+                outcome.rejections.append((result.worksheet, result.row, "nothing to tell this person apart"))
+                continue
+            lead = Lead.model_validate(
+                {
+                    **std.fields,
+                    "lead_id": lead_id_for(key),
+                    "dedupe_key": key,
+                    "source": source,
+                    "sources": [sighting],
+                    "job_id": job_id,
+                    "file": file,
+                    "_worksheet": result.worksheet,
+                    "row": result.row,
+                    "attributes": std.attributes,
+                    "problems": list(std.problems),
+                    "llm_fields": list(result.llm_fields),
+                    "first_batch": origin,
+                    "created_at": self.now(),
+                }
+            )
+            outcome.rows.append(
+                {
+                    "lead_id": lead.lead_id,
+                    "_worksheet": result.worksheet,
+                    "row": result.row,
+                    "attributes": std.attributes,
+                }
+            )
+            if lead.lead_id in incoming:
+                outcome.duplicates += 1
+                incoming[lead.lead_id] = merge(incoming[lead.lead_id], lead)
+            else:
+                incoming[lead.lead_id] = lead
+        merged = self._store(incoming, origin, outcome)
+        outcome.leads = [m.to_item() for m in merged]
+        return outcome
+
+    def _store(self, incoming: dict[str, Lead], origin: str, outcome: EnrichOutcome) -> list[Lead]:
+        pending = dict(incoming)
+        written: list[Lead] = []
+        for _attempt in range(MERGE_ATTEMPTS):
+            if not pending:
+                break
+            stored = self._get(list(pending))
+            retry: dict[str, Lead] = {}
+            ids = list(pending)
+            for start in range(0, len(ids), TRANSACT_MAX):
+                chunk = ids[start : start + TRANSACT_MAX]
+                plan: list[tuple[Lead, dict[str, Any] | None]] = []
+                for lead_id in chunk:
+                    existing = stored.get(lead_id)
+                    new = pending[lead_id]
+                    plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
+                if self._transact(plan):
+                    for lead, existing in plan:
+                        written.append(lead)
+                        created_here = existing is None or existing.get("first_batch") == origin
+                        if created_here:
+                            outcome.stored += 1
+                        else:
+                            outcome.duplicates += 1
+                else:  # someone else wrote one of these leads meanwhile: re-read and merge again
+                    retry.update({lead_id: pending[lead_id] for lead_id in chunk})
+            pending = retry
+        if pending:
+            raise RuntimeError(f"{len(pending)} leads kept conflicting with concurrent writers")
+        return written
+
+    def _get(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(lead_ids), BATCH_GET_MAX):
+            keys = [to_attr({"lead_id": i}) for i in lead_ids[start : start + BATCH_GET_MAX]]
+            request: dict[str, Any] = {self.leads_table: {"Keys": keys, "ConsistentRead": True}}
+            attempt = 0
+            while request:
+                response = client("dynamodb").batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.leads_table, []):
+                    plain = from_attr(item)
+                    found[plain["lead_id"]] = plain
+                request = response.get("UnprocessedKeys") or {}
+                attempt += 1
+                if request:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+        return found
+
+    def _transact(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        items = []
+        for lead, existing in plan:
+            item = item_for(lead)
+            if existing is None:
+                item["version"] = 1
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
+            else:
+                item["version"] = int(existing.get("version", 0)) + 1
+                condition = {
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
+                }
+            items.append({"Put": {"TableName": self.leads_table, "Item": to_attr(item), **condition}})
+        try:
+            client("dynamodb").transact_write_items(TransactItems=items)
+        except Exception as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+
+def merge(stored: Lead, new: Lead) -> Lead:
+    """Fill what `stored` lacks from `new`; keep the first-seen source; record every source."""
+    update: dict[str, Any] = {f: getattr(new, f) for f in MERGEABLE if not getattr(stored, f) and getattr(new, f)}
+    sources = list(dict.fromkeys([*stored.sources, *new.sources]))
+    attributes = {**new.attributes, **stored.attributes}
+    problems = list(dict.fromkeys([*stored.problems, *new.problems]))
+    update.update(sources=sources, attributes=attributes, problems=problems, updated_at=new.created_at)
+    return stored.model_copy(update=update)
+
+
+def jsonl(leads: Sequence[Mapping[str, Any]]) -> bytes:
+    return "".join(json.dumps(lead, ensure_ascii=False, separators=(",", ":")) + "\n" for lead in leads).encode()

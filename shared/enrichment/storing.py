@@ -1,0 +1,138 @@
+"""The store step around the enricher: job bookkeeping, rejected rows, `enriched/` in S3, the bus.
+
+Order matters for at-least-once delivery: leads and rejections are written, the batch is written
+to S3 and announced, and only then counted on its job. A crash anywhere before the count
+redelivers the batch, which rewrites the same items and announces them again (consumers are
+idempotent); the count happens once because of the batch id.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared.core.aws import client
+from shared.core.dynamo import batch_put
+from shared.core.events import publish
+from shared.core.models import JobStatus, Rejection
+from shared.core.observability import logger, metrics
+from shared.enrichment.enricher import LLM_FALLBACK, Enricher, EnrichOutcome, jsonl
+from shared.ingestion.jobs import JobRepository
+
+#: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
+EVENT_DETAIL_BYTES = 200 * 1024
+ENRICHED_PREFIX = "enriched/"
+
+
+@dataclass
+class BatchOutcome:
+    job_id: str | None
+    batch_id: str
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    skipped: str | None = None
+
+
+@dataclass
+class LeadStore:
+    jobs: JobRepository
+    enricher: Enricher
+    event_bus: str
+    data_bucket: str
+    #: job status seen in this invocation, so ten messages of one job cost one read
+    _status_cache: dict[str, JobStatus | None] = field(default_factory=dict)
+
+    def _status(self, job_id: str) -> JobStatus | None:
+        if job_id not in self._status_cache:
+            self._status_cache[job_id] = self.jobs.status(job_id)
+        return self._status_cache[job_id]
+
+    def store_batch(self, body: str) -> BatchOutcome:
+        message: dict[str, Any] = json.loads(body)
+        job_id, batch_id = message.get("job_id"), message["batch_id"]
+        outcome = BatchOutcome(job_id, batch_id)
+        # a batch without a job (a phone call) has nothing to cancel and nothing to count
+        status = self._status(job_id) if job_id else JobStatus.PROCESSING
+        if status in (JobStatus.CANCELLED, JobStatus.FAILED, None):
+            outcome.skipped = status.value if status else "unknown job"
+            logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
+            return outcome
+        source = str(message.get("source") or "upload")
+        calls_before = self.enricher.assist.calls if self.enricher.assist else 0
+        result = self.enricher.enrich(
+            job_id=job_id, batch_id=batch_id, source=source, file=message.get("file"), rows=message["rows"]
+        )
+        llm_calls = (self.enricher.assist.calls if self.enricher.assist else 0) - calls_before
+        if llm_calls:
+            # the notification domain's LLM fallback-rate alarm watches these two
+            fallbacks = sum(LLM_FALLBACK in lead.get("problems", []) for lead in result.leads)
+            metrics.add_metric(name="LlmRequests", unit=MetricUnit.Count, value=llm_calls)
+            metrics.add_metric(name="LlmFallbacks", unit=MetricUnit.Count, value=fallbacks)
+        outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
+        if job_id and result.rejections:
+            rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
+            batch_put((self.jobs.table, self.jobs.rejection_item(job_id, rej)) for rej in rejections)
+        elif result.rejections:
+            logger.info("rows without a job rejected", batch_id=batch_id, reasons=[r[2] for r in result.rejections])
+        self._write_enriched(job_id or "no-job", batch_id, result)
+        self._announce(job_id, source, result.leads, result.rows)
+        if not job_id:
+            return outcome
+        counted = self.jobs.record_batch(
+            job_id,
+            batch_id,
+            stored=result.stored,
+            rejected=result.rejected,
+            duplicates=result.duplicates,
+            llm_calls=llm_calls,
+        )
+        if counted is None:
+            outcome.skipped = "already counted"
+        logger.info(
+            "batch stored",
+            job_id=job_id,
+            batch_id=batch_id,
+            stored=result.stored,
+            duplicates=result.duplicates,
+            rejected=result.rejected,
+            llm_calls=llm_calls,
+            recount=counted is None,
+        )
+        return outcome
+
+    def _write_enriched(self, folder: str, batch_id: str, result: EnrichOutcome) -> None:
+        """The system of record for analytics: one JSON Lines object per batch (same key on a replay)."""
+        if result.leads:
+            client("s3").put_object(
+                Bucket=self.data_bucket,
+                Key=f"{ENRICHED_PREFIX}{folder}/{batch_id}.jsonl",
+                Body=jsonl(result.leads),
+                ContentType="application/x-ndjson",
+            )
+
+    def _announce(
+        self, job_id: str | None, source: str, leads: list[dict[str, Any]], rows: list[dict[str, Any]]
+    ) -> None:
+        """lead.enriched events: the batch's leads, each with the rows it was seen in, chunked by size."""
+        if not leads:
+            return
+        rows_of: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            rows_of.setdefault(row["lead_id"], []).append(row)
+        chunks: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = [([], [])]
+        size = 0
+        for lead in leads:
+            its_rows = rows_of.get(lead["lead_id"], [])
+            lead_size = len(json.dumps(lead)) + len(json.dumps(its_rows))
+            if chunks[-1][0] and size + lead_size > EVENT_DETAIL_BYTES:
+                chunks.append(([], []))
+                size = 0
+            chunks[-1][0].append(lead)
+            chunks[-1][1].extend(its_rows)
+            size += lead_size
+        details = [{"job_id": job_id, "source": source, "leads": c, "rows": r} for c, r in chunks]
+        publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)

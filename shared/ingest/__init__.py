@@ -1,4 +1,0 @@
-"""Readers that turn an uploaded lead file (CSV, Excel, ODS or JSON) into rows.
-
-The public entry point is :func:`shared.ingest.readers.read_rows`.
-"""

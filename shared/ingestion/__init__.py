@@ -1,0 +1,1 @@
+"""Ingestion: uploads, jobs, reading files (every worksheet) and splitting rows into batches."""

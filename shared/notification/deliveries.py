@@ -1,0 +1,303 @@
+"""Delivery records: one per (lead, notice, channel), written around every outbound call.
+
+The protocol that keeps a redelivered event from posting twice:
+
+1. `claim` before the call: a conditional update that succeeds only when nobody holds the record
+   (absent, or a definite failure to retry). It writes `state=sending`, a fresh `attempt_id` and a
+   lease.
+2. The call.
+3. `finish` after the call, conditional on the same `attempt_id`: `sent`, `failed` (definitely not
+   delivered: may be claimed again) or `uncertain` (a timeout: it may have arrived).
+
+A crash between 1 and 3 leaves `sending` with a lease. Within the lease another invocation is told
+`in_flight` (try later). After it, the caller decides: people-facing channels treat it as
+`uncertain` and never post again on that channel (at most once); the downstream sync takes the
+record over and re-sends with the same idempotency key (the receiver deduplicates).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from shared.core.aws import client, error_code
+from shared.core.dynamo import from_attr, to_attr
+
+BATCH_GET_MAX = 100
+#: BatchGetItem calls of one read go out together
+_readers = ThreadPoolExecutor(4)
+#: claims and outcomes per TransactWriteItems call (the API allows 100; a cancelled call is redone item by item)
+TRANSACT_MAX = 25
+
+
+class State(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    DIGESTED = "digested"
+    GAVE_UP = "gave_up"
+
+
+class Claim(StrEnum):
+    CLAIMED = "claimed"  # yours: make the call, then `finish`
+    DONE = "done"  # already sent (or digested): nothing to do
+    IN_FLIGHT = "in_flight"  # another invocation holds a live lease: try again later
+    ABANDONED = "abandoned"  # a lease expired with no outcome: the call may or may not have happened
+    UNCERTAIN = "uncertain"  # an earlier call's outcome is unknown
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    outcome: Claim
+    attempt_id: str
+    record: dict[str, Any]
+
+    @property
+    def attempts(self) -> int:
+        return int(self.record.get("attempts", 0))
+
+
+def delivery_key(notice: str, channel: str) -> str:
+    return f"{notice}#{channel}"
+
+
+class DeliveryStore:
+    def __init__(self, table: str, *, lease_s: int = 40) -> None:
+        self.table = table
+        self.lease_s = lease_s
+
+    def _key(self, pk: str, sk: str) -> dict[str, Any]:
+        return {"lead_id": {"S": pk}, "delivery": {"S": sk}}
+
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Records by (pk, sk), strongly consistent, 100 keys a call, the calls at the same time."""
+        unique = list(dict.fromkeys(keys))
+        chunks = [unique[start : start + BATCH_GET_MAX] for start in range(0, len(unique), BATCH_GET_MAX)]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        results = _readers.map(self._get_chunk, chunks) if len(chunks) > 1 else map(self._get_chunk, chunks)
+        for records in results:
+            for record in records:
+                found[(record["lead_id"], record["delivery"])] = record
+        return found
+
+    def _get_chunk(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {self.table: {"Keys": [self._key(pk, sk) for pk, sk in keys], "ConsistentRead": True}}
+        records: list[dict[str, Any]] = []
+        for _ in range(8):
+            response = client("dynamodb").batch_get_item(RequestItems=request)
+            records.extend(from_attr(item) for item in response.get("Responses", {}).get(self.table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05)
+        return records
+
+    def _claim_update(self, pk: str, sk: str, attempt_id: str, now: float, takeover: bool) -> dict[str, Any]:
+        condition = "attribute_not_exists(lead_id) OR #s = :failed"
+        if takeover:
+            condition += " OR (#s = :sending AND lease_until < :now)"
+        return {
+            "TableName": self.table,
+            "Key": self._key(pk, sk),
+            "UpdateExpression": (
+                "SET #s = :sending, attempt_id = :a, lease_until = :lease, updated_at = :now, "
+                "first_at = if_not_exists(first_at, :now) ADD attempts :one"
+            ),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": {
+                ":sending": {"S": State.SENDING},
+                ":failed": {"S": State.FAILED},
+                ":a": {"S": attempt_id},
+                ":lease": {"N": str(round(now + self.lease_s, 3))},
+                ":now": {"N": str(round(now, 3))},
+                ":one": {"N": "1"},
+            },
+        }
+
+    def claim_many(
+        self, pks: list[str], sk: str, *, now: float | None = None, takeover: bool = False
+    ) -> dict[str, ClaimResult]:
+        """`claim` for many records, 25 to a TransactWriteItems call. When one of a call's conditions
+        fails the whole call is cancelled, and its records are claimed one by one instead."""
+        now = time.time() if now is None else now
+        results: dict[str, ClaimResult] = {}
+        unique = list(dict.fromkeys(pks))
+        for start in range(0, len(unique), TRANSACT_MAX):
+            chunk = unique[start : start + TRANSACT_MAX]
+            attempts = {pk: uuid.uuid4().hex for pk in chunk}
+            items = [{"Update": self._claim_update(pk, sk, attempts[pk], now, takeover)} for pk in chunk]
+            try:
+                client("dynamodb").transact_write_items(TransactItems=items)
+            except Exception as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                for pk in chunk:
+                    results[pk] = self.claim(pk, sk, now=now, takeover=takeover)
+                continue
+            for pk in chunk:
+                results[pk] = ClaimResult(Claim.CLAIMED, attempts[pk], {"state": State.SENDING})
+        return results
+
+    def claim(self, pk: str, sk: str, *, now: float | None = None, takeover: bool = False) -> ClaimResult:
+        """Take the record for one call. `takeover=True` lets an expired lease be taken over."""
+        now = time.time() if now is None else now
+        attempt_id = uuid.uuid4().hex
+        try:
+            response = client("dynamodb").update_item(
+                **self._claim_update(pk, sk, attempt_id, now, takeover),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except Exception as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            old = getattr(exc, "response", {}).get("Item")
+            record = from_attr(old) if old else self.get(pk, sk) or {}
+            return ClaimResult(self._held(record, now), "", record)
+        return ClaimResult(Claim.CLAIMED, attempt_id, from_attr(response["Attributes"]))
+
+    @staticmethod
+    def _held(record: dict[str, Any], now: float) -> Claim:
+        state = record.get("state")
+        if state in (State.SENT, State.DIGESTED, State.GAVE_UP):
+            return Claim.DONE
+        if state == State.UNCERTAIN:
+            return Claim.UNCERTAIN
+        if state == State.SENDING and float(record.get("lease_until", 0)) >= now:
+            return Claim.IN_FLIGHT
+        return Claim.ABANDONED
+
+    def _finish_update(self, pk: str, sk: str, attempt_id: str, state: State, fields: dict[str, Any]) -> dict[str, Any]:
+        names = {"#s": "state"}
+        values: dict[str, Any] = {
+            ":s": {"S": state},
+            ":a": {"S": attempt_id},
+            ":now": {"N": str(round(time.time(), 3))},
+        }
+        sets = ["#s = :s", "updated_at = :now"]
+        for i, (name, value) in enumerate(sorted(fields.items())):
+            if value is None:
+                continue
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = to_attr({"v": value})["v"]
+            sets.append(f"#f{i} = :f{i}")
+        return {
+            "TableName": self.table,
+            "Key": self._key(pk, sk),
+            "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE lease_until",
+            "ConditionExpression": "attempt_id = :a",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def finish_many(self, sk: str, outcomes: list[tuple[str, str, State, dict[str, Any]]]) -> None:
+        """`finish` for many (pk, attempt id, state, fields), 25 to a TransactWriteItems call."""
+        for start in range(0, len(outcomes), TRANSACT_MAX):
+            chunk = outcomes[start : start + TRANSACT_MAX]
+            items = [{"Update": self._finish_update(pk, sk, a, st, f)} for pk, a, st, f in chunk]
+            try:
+                client("dynamodb").transact_write_items(TransactItems=items)
+            except Exception as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                for pk, attempt_id, state, fields in chunk:
+                    self.finish(pk, sk, attempt_id, state, **fields)
+
+    def finish(self, pk: str, sk: str, attempt_id: str, state: State, **fields: Any) -> bool:
+        """Record the call's outcome; False when another invocation took the record over meanwhile."""
+        try:
+            client("dynamodb").update_item(**self._finish_update(pk, sk, attempt_id, state, fields))
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark(self, pk: str, sk: str, state: State, *, only_if: State | None = None, **fields: Any) -> bool:
+        """Set a state without a claim (e.g. `uncertain` on an abandoned claim)."""
+        names = {"#s": "state"}
+        values: dict[str, Any] = {":s": {"S": state}, ":now": {"N": str(round(time.time(), 3))}}
+        sets = ["#s = :s", "updated_at = :now"]
+        for i, (name, value) in enumerate(sorted(fields.items())):
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = to_attr({"v": value})["v"]
+            sets.append(f"#f{i} = :f{i}")
+        kwargs: dict[str, Any] = {}
+        if only_if is not None:
+            kwargs["ConditionExpression"] = "#s = :only"
+            values[":only"] = {"S": only_if}
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key=self._key(pk, sk),
+                UpdateExpression="SET " + ", ".join(sets),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                **kwargs,
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = client("dynamodb").get_item(TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True).get("Item")
+        return from_attr(item) if item else None
+
+    def for_lead(self, lead_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "lead_id = :id",
+            "ExpressionAttributeValues": {":id": {"S": lead_id}},
+        }
+        while True:
+            page = client("dynamodb").query(**kwargs)
+            items.extend(from_attr(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def public(record: dict[str, Any]) -> dict[str, Any]:
+    """A delivery record as the API shows it."""
+    notice, _, channel = str(record["delivery"]).rpartition("#")
+
+    def iso(epoch: Any) -> str | None:
+        if epoch is None:
+            return None
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(epoch)))
+
+    out: dict[str, Any] = {
+        "notice": notice,
+        "channel": channel,
+        "state": record.get("state"),
+        "attempts": int(record.get("attempts", 0)),
+        "first_at": iso(record.get("first_at")),
+        "updated_at": iso(record.get("updated_at")),
+    }
+    for name in ("detail", "digest", "status", "next_attempt_at"):
+        if record.get(name) is not None:
+            out[name] = iso(record[name]) if name == "next_attempt_at" else record[name]
+    return out
+
+
+def deliveries_for(lead_id: str, *, table: str | None = None) -> list[dict[str, Any]]:
+    """A lead's deliveries (Slack, email, digest, downstream), oldest first, for `GET /leads/{id}`.
+
+    The table defaults to `DELIVERIES_TABLE` from the environment; a function that calls this needs
+    read access to the notification domain's deliveries table.
+    """
+    if table is None:
+        from shared.notification.settings import deliveries_env
+
+        table = deliveries_env().DELIVERIES_TABLE
+    records = DeliveryStore(table).for_lead(lead_id)
+    return sorted((public(r) for r in records), key=lambda d: (d["first_at"] or d["updated_at"] or "", d["notice"]))

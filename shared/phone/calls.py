@@ -1,0 +1,161 @@
+"""Phone leads: a call from Amazon Connect gets the caller's best vanity numbers, stored with the call.
+
+A call is stored once per ContactId (a retried invocation returns the stored answer). A caller seen
+within the window gets the vanity numbers found last time without recomputing. The caller also
+becomes a lead: one message on the lead-batches queue, the same path an uploaded row takes.
+What Connect receives is a flat map of strings, because a contact flow rejects nested values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import phonenumbers
+
+from shared.core.aws import client, error_code
+from shared.core.batching import encode
+from shared.core.dynamo import from_attr, to_attr
+from shared.core.models import utc_now
+from shared.core.observability import logger
+from shared.phone.vanity.engine import spoken, vanity_numbers
+from shared.phone.vanity.numbers import InvalidNumber
+
+VANITY_COUNT = 5
+SPOKEN_COUNT = 3
+CALL_KIND = "call"
+RETENTION_S = 365 * 24 * 3600
+MAX_LIST = 50
+
+
+class NoCallerNumber(ValueError):
+    """The number is withheld or cannot be read as a phone number."""
+
+
+def to_e164(raw: str | None, default_region: str) -> str:
+    text = (raw or "").strip()
+    if not text or text.lower() in {"anonymous", "private", "restricted", "unknown", "withheld"}:
+        raise NoCallerNumber("the caller's number is withheld")
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise NoCallerNumber(f"the caller's number {text!r} cannot be read: {exc}") from None
+    if not phonenumbers.is_possible_number(number):
+        raise NoCallerNumber(f"the caller's number {text!r} is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def connect_answer(e164: str, vanity: list[str], speech: list[str], *, reused: bool) -> dict[str, str]:
+    """The flat map of strings a contact flow can read as $.External.<key>."""
+    answer = {"status": "ok", "caller": e164, "count": str(len(vanity)), "reused": str(reused).lower()}
+    answer.update({f"vanity{i}": v for i, v in enumerate(vanity, start=1)})
+    answer.update({f"speech{i}": s for i, s in enumerate(speech[:SPOKEN_COUNT], start=1)})
+    return answer
+
+
+def graceful_answer(reason: str) -> dict[str, str]:
+    return {
+        "status": "no_number",
+        "count": "0",
+        "message": "We could not read your phone number, so we have no vanity numbers for you this time.",
+        "reason": reason,
+    }
+
+
+@dataclass
+class CallService:
+    calls_table: str
+    lead_queue_url: str
+    default_region: str
+    window: timedelta
+
+    def handle(self, contact_id: str, raw_number: str | None, *, now: datetime | None = None) -> dict[str, str]:
+        now = now or utc_now()
+        try:
+            e164 = to_e164(raw_number, self.default_region)
+        except NoCallerNumber as exc:
+            logger.info("no usable caller number", contact_id=contact_id, reason=str(exc))
+            return graceful_answer(str(exc))
+        stored = self._call(contact_id)
+        if stored:  # the same contact again: Connect or Lambda retried the invocation
+            return connect_answer(e164, stored["vanity"], stored["speech"], reused=True)
+        previous = self._recent_call_of(e164, now)
+        if previous:
+            vanity, speech, reused = previous["vanity"], previous["speech"], True
+        else:
+            try:
+                found = vanity_numbers(e164, VANITY_COUNT)
+            except InvalidNumber as exc:
+                return graceful_answer(str(exc))
+            vanity, speech, reused = [v.text for v in found], [spoken(v) for v in found], False
+        item = {
+            "contact_id": contact_id,
+            "caller": e164,
+            "kind": CALL_KIND,
+            "called_at": now.isoformat(timespec="milliseconds"),
+            "vanity": vanity,
+            "speech": speech,
+            "reused": reused,
+            "expires_at": int(time.time()) + RETENTION_S,
+        }
+        if self._put_once(item):
+            self._send_lead(contact_id, e164)
+        logger.info("call answered", contact_id=contact_id, reused=reused)
+        return connect_answer(e164, vanity, speech, reused=reused)
+
+    def _call(self, contact_id: str) -> dict[str, Any] | None:
+        response = client("dynamodb").get_item(
+            TableName=self.calls_table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True
+        )
+        return from_attr(response["Item"]) if "Item" in response else None
+
+    def _recent_call_of(self, e164: str, now: datetime) -> dict[str, Any] | None:
+        since = (now - self.window).isoformat(timespec="milliseconds")
+        response = client("dynamodb").query(
+            TableName=self.calls_table,
+            IndexName="by_caller",
+            KeyConditionExpression="caller = :c AND called_at >= :since",
+            ExpressionAttributeValues=to_attr({":c": e164, ":since": since}),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return from_attr(items[0]) if items else None
+
+    def _put_once(self, item: dict[str, Any]) -> bool:
+        try:
+            client("dynamodb").put_item(
+                TableName=self.calls_table, Item=to_attr(item), ConditionExpression="attribute_not_exists(contact_id)"
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _send_lead(self, contact_id: str, e164: str) -> None:
+        # a job-less batch of one row: the store step gives it a lead id derived from the contact
+        body = {
+            "job_id": None,
+            "batch_id": f"call-{contact_id}",
+            "source": "phone",
+            "file": None,
+            "rows": [{"w": None, "r": 1, "v": {"Phone": e164, "Contact Id": contact_id}}],
+        }
+        client("sqs").send_message(QueueUrl=self.lead_queue_url, MessageBody=encode(body))
+
+
+def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:
+    """The last callers, newest first: one Query on the time-ordered index."""
+    response = client("dynamodb").query(
+        TableName=calls_table,
+        IndexName="recent",
+        KeyConditionExpression="kind = :k",
+        ExpressionAttributeValues=to_attr({":k": CALL_KIND}),
+        ScanIndexForward=False,
+        Limit=max(1, min(limit, MAX_LIST)),
+    )
+    calls = [from_attr(i) for i in response.get("Items", [])]
+    return [{k: c.get(k) for k in ("caller", "called_at", "contact_id", "vanity", "reused")} for c in calls]
