@@ -7,8 +7,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.core.aws import client
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput
 from shared.core.models import iso_now
 
@@ -52,13 +51,13 @@ class TokenStore:
             "created_at": iso_now(),
             "created_by": created_by,
         }
-        client("dynamodb").put_item(TableName=self.table, Item=to_attr(item))
+        call("put_item", TableName=self.table, Item=to_attr(item))
         return token
 
     def lookup(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        response = client("dynamodb").get_item(TableName=self.table, Key=to_attr({"token_hash": hash_token(token)}))
+        response = call("get_item", TableName=self.table, Key=to_attr({"token_hash": hash_token(token)}))
         item = response.get("Item")
         if not item:
             return None

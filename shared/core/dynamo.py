@@ -1,4 +1,13 @@
-"""DynamoDB helpers: typed (de)serialization and BatchWriteItem in full calls of 25.
+"""The one way to reach DynamoDB: calls whose errors arrive as domain errors, typed
+(de)serialization, and BatchWriteItem in full calls of 25.
+
+`call` is where DynamoDB's error codes become the domain's errors, once for every repository:
+- a failed `ConditionExpression` -> `ConditionFailed` (a `Conflict`);
+- a cancelled transaction -> `TransactionCancelled`, with each item's reason, so the caller can
+  tell which condition failed (and whether another transaction only got in the way);
+- throttling after botocore's own retries -> `Throttled`;
+- a missing table or index -> `NotFound`.
+Anything else is raised as botocore raised it.
 
 One BatchWriteItem call may span tables, so a batch of leads and the rejected rows of the same
 batch travel together.
@@ -13,9 +22,73 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from shared.core.aws import client
+from shared.core.aws import client, error_code
+from shared.core.errors import Conflict, DomainError, NotFound
 
 BATCH_WRITE_MAX = 25
+
+#: a transaction item's reason when its own condition failed (CancellationReasons[i].Code)
+CONDITION_FAILED = "ConditionalCheckFailed"
+_THROTTLING = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+
+
+class ConditionFailed(Conflict):
+    """A write's condition did not hold (the item exists already, changed meanwhile, ...).
+
+    `item` is the item as it was, when the call asked for it (`ReturnValuesOnConditionCheckFailure`)."""
+
+    def __init__(self, message: str, item: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+
+
+class TransactionCancelled(Conflict):
+    """A TransactWriteItems call was cancelled; `reasons[i]` is item i's code ("None" when it was fine)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("the transaction was cancelled: " + ", ".join(reasons))
+        self.reasons = reasons
+
+    def failed(self, code: str = CONDITION_FAILED) -> set[int]:
+        """The positions of the items that failed with `code` (their own condition, by default)."""
+        return {i for i, reason in enumerate(self.reasons) if reason == code}
+
+
+class Throttled(DomainError):
+    """DynamoDB kept refusing for capacity after the SDK's retries; the caller may try again later."""
+
+    status_code = 503
+
+
+def translate(exc: Exception) -> Exception:
+    """The domain error for a DynamoDB error, or `exc` itself when the domain has no name for it."""
+    code = error_code(exc)
+    if code == "ConditionalCheckFailedException":
+        old = getattr(exc, "response", {}).get("Item")
+        return ConditionFailed("the condition on the write did not hold", from_attr(old) if old else None)
+    if code == "TransactionCanceledException":
+        reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+        return TransactionCancelled([str(r.get("Code") or "None") for r in reasons])
+    if code in _THROTTLING:
+        return Throttled("DynamoDB is throttling requests; try again shortly")
+    if code == "ResourceNotFoundException":
+        return NotFound("the table or index does not exist")
+    return exc
+
+
+def call(operation: str, **params: Any) -> dict[str, Any]:
+    """One DynamoDB API call (`put_item`, `update_item`, `transact_write_items`, ...) with its errors
+    translated (`translate`)."""
+    try:
+        response: dict[str, Any] = getattr(client("dynamodb"), operation)(**params)
+    except Exception as exc:
+        mapped = translate(exc)
+        if mapped is exc:
+            raise
+        raise mapped from exc
+    return response
+
+
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -80,7 +153,7 @@ def batch_put(puts: Iterable[tuple[str, Mapping[str, Any]]], *, max_attempts: in
         attempt = 0
         while request:
             calls += 1
-            response = client("dynamodb").batch_write_item(RequestItems=request)
+            response = call("batch_write_item", RequestItems=request)
             request = response.get("UnprocessedItems") or {}
             if request:
                 attempt += 1

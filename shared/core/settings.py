@@ -37,6 +37,8 @@ class SplitterEnv(JobsEnv):
 
 class LlmEnv(_Env):
     DEFAULT_COUNTRY: str = "US"
+    #: local and dev only; a deployed stage keeps the key in Secrets Manager (LLM_SECRET_ARN)
+    LLM_API_KEY: str = ""
     LLM_BASE_URL: str = ""
     LLM_MODEL: str = ""
     LLM_SECRET_ARN: str = ""

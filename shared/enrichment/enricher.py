@@ -25,8 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import Lead, iso_now
 from shared.enrichment.standardize import (
     CONFIDENT,
@@ -276,7 +275,7 @@ class Enricher:
             request: dict[str, Any] = {self.leads_table: {"Keys": keys, "ConsistentRead": True}}
             attempt = 0
             while request:
-                response = client("dynamodb").batch_get_item(RequestItems=request)
+                response = call("batch_get_item", RequestItems=request)
                 for item in response.get("Responses", {}).get(self.leads_table, []):
                     plain = from_attr(item)
                     found[plain["lead_id"]] = plain
@@ -301,11 +300,10 @@ class Enricher:
                 }
             items.append({"Put": {"TableName": self.leads_table, "Item": to_attr(item), **condition}})
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except Exception as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                return False
-            raise
+            call("transact_write_items", TransactItems=items)
+        except TransactionCancelled:
+            return False
+
         return True
 
 

@@ -18,8 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from shared.core.aws import client
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput, NotFound
 from shared.core.models import Lead
 from shared.enrichment.enricher import INDEX_KIND, lead_from_item
@@ -179,7 +178,7 @@ class LeadReader:
         self.table = table
 
     def get(self, lead_id: str) -> Lead:
-        response = client("dynamodb").get_item(TableName=self.table, Key=to_attr({"lead_id": lead_id}))
+        response = call("get_item", TableName=self.table, Key=to_attr({"lead_id": lead_id}))
         if "Item" not in response:
             raise NotFound(f"lead {lead_id} not found")
         return lead_from_item(from_attr(response["Item"]))
@@ -203,7 +202,7 @@ class LeadReader:
         for _ in range(MAX_READS_PER_PAGE):
             # without a filter every item read is returned; with one, read full pages
             args["Limit"] = MAX_PAGE if condition else f.limit - len(leads)
-            response = client("dynamodb").query(**args)
+            response = call("query", **args)
             items = response.get("Items", [])
             more = response.get("LastEvaluatedKey")
             for n, item in enumerate(items, start=1):

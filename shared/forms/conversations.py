@@ -10,13 +10,13 @@ pool number is given to a conversation only when neither party already uses it e
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import DomainError
 from shared.core.models import iso_now
 
@@ -56,7 +56,7 @@ class ConversationStore:
     pool: Sequence[str]
 
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
-        response = client("dynamodb").get_item(TableName=self.table, Key=to_attr(key), ConsistentRead=True)
+        response = call("get_item", TableName=self.table, Key=to_attr(key), ConsistentRead=True)
         return from_attr(response["Item"]) if "Item" in response else None
 
     def meta(self, cid: str) -> dict[str, Any] | None:
@@ -103,12 +103,9 @@ class ConversationStore:
                     }
                 )
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except Exception as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
-                reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                call("transact_write_items", TransactItems=items)
+            except TransactionCancelled as exc:
+                if 0 in exc.failed():
                     opened = self.meta(cid)  # opened by a concurrent request
                     if opened:
                         return opened
@@ -117,7 +114,8 @@ class ConversationStore:
         raise PoolExhausted()
 
     def add_lead(self, cid: str, form_lead_id: str) -> None:
-        client("dynamodb").update_item(
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_meta_key(cid)),
             UpdateExpression="ADD leads :l SET #o = :open, updated_at = :now",
@@ -130,23 +128,23 @@ class ConversationStore:
 
     def remove_lead(self, cid: str, form_lead_id: str) -> None:
         """A closed lead leaves its conversation; with no open lead left, the conversation is no longer open."""
-        client("dynamodb").update_item(
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_meta_key(cid)),
             UpdateExpression="DELETE leads :l SET updated_at = :now",
             ExpressionAttributeValues={":l": {"SS": [form_lead_id]}, **to_attr({":now": iso_now()})},
         )
-        try:
-            client("dynamodb").update_item(
+        # the conversation still has an open lead: it stays open
+        with contextlib.suppress(ConditionFailed):
+            call(
+                "update_item",
                 TableName=self.table,
                 Key=to_attr(_meta_key(cid)),
                 UpdateExpression="REMOVE #o",
                 ConditionExpression="attribute_not_exists(leads)",
                 ExpressionAttributeNames={"#o": "open"},
             )
-        except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
 
     def route(self, pool_number: str, party_phone: str) -> Route | None:
         item = self._get(_route_key(pool_number, party_phone))
@@ -159,12 +157,8 @@ class ConversationStore:
         at = str(message["at"])
         item = {**marker_key, **message, "msg_sk": f"msg#{at}#{sid}"}
         try:
-            client("dynamodb").put_item(
-                TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+            call("put_item", TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(pk)")
+        except ConditionFailed:
             stored = self._get(marker_key)
             assert stored is not None
             return stored
@@ -172,7 +166,8 @@ class ConversationStore:
         return item
 
     def mark_relayed(self, cid: str, sid: str, relayed_sid: str) -> None:
-        client("dynamodb").update_item(
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr({"pk": f"conv#{cid}", "sk": f"sid#{sid}"}),
             UpdateExpression="SET relayed_sid = :r",
@@ -184,8 +179,9 @@ class ConversationStore:
 
     def _put_message(self, cid: str, message: dict[str, Any]) -> None:
         item = {"pk": f"conv#{cid}", "sk": f"msg#{message['at']}#{message['sid']}", **message}
-        client("dynamodb").put_item(TableName=self.table, Item=to_attr(item))
-        client("dynamodb").update_item(
+        call("put_item", TableName=self.table, Item=to_attr(item))
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_meta_key(cid)),
             UpdateExpression="SET last_message_at = :at, updated_at = :at",
@@ -193,7 +189,8 @@ class ConversationStore:
         )
 
     def messages(self, cid: str) -> list[dict[str, Any]]:
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             KeyConditionExpression="pk = :p AND begins_with(sk, :m)",
             ExpressionAttributeValues=to_attr({":p": f"conv#{cid}", ":m": "msg#"}),
@@ -203,7 +200,8 @@ class ConversationStore:
         return [{k: v for k, v in from_attr(i).items() if k in fields} for i in response.get("Items", [])]
 
     def open_conversations(self, limit: int = MAX_LIST) -> list[dict[str, Any]]:
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             IndexName="open",
             KeyConditionExpression="#o = :o",

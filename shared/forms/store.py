@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import Conflict, NotFound
 from shared.core.models import iso_now
 
@@ -89,7 +88,7 @@ class FormStore:
     # ------------------------------------------------------------------ reads
 
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
-        response = client("dynamodb").get_item(TableName=self.table, Key=to_attr(key), ConsistentRead=True)
+        response = call("get_item", TableName=self.table, Key=to_attr(key), ConsistentRead=True)
         return from_attr(response["Item"]) if "Item" in response else None
 
     def answer(self, idempotency_key: str) -> StoredAnswer | None:
@@ -113,7 +112,8 @@ class FormStore:
 
     def form_leads_of(self, lead_id: str) -> list[dict[str, Any]]:
         """A stored Lead's form leads, newest first (one Query on `by_lead`)."""
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             IndexName="by_lead",
             KeyConditionExpression="lead_id = :l",
@@ -125,7 +125,8 @@ class FormStore:
 
     def inflight(self, limit: int = MAX_LIST) -> list[dict[str, Any]]:
         """Form leads with an unfinished forward step, oldest change first (the sparse `inflight` index)."""
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             IndexName="inflight",
             KeyConditionExpression="inflight = :f",
@@ -145,7 +146,7 @@ class FormStore:
             "phone": phone,
             "updated_at": iso_now(),
         }
-        client("dynamodb").put_item(TableName=self.table, Item=to_attr(item))
+        call("put_item", TableName=self.table, Item=to_attr(item))
         return {k: item[k] for k in ("dealer_id", "location_id", "phone", "updated_at")}
 
     def create(
@@ -223,12 +224,9 @@ class FormStore:
         )
         kinds.append("record")
         try:
-            client("dynamodb").transact_write_items(TransactItems=items)
-        except Exception as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-            failed = {kinds[i] for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"}
+            call("transact_write_items", TransactItems=items)
+        except TransactionCancelled as exc:
+            failed = {kinds[i] for i in exc.failed()}
             if "answer" in failed:
                 raise AnswerExists() from None
             if failed & {"open", "close"}:
@@ -247,7 +245,8 @@ class FormStore:
             raise Conflict(f"form lead {form_lead_id} is not open (it is {record.get('status')})")
         now = iso_now()
         try:
-            client("dynamodb").transact_write_items(
+            call(
+                "transact_write_items",
                 TransactItems=[
                     {
                         "Update": {
@@ -267,16 +266,15 @@ class FormStore:
                             "ExpressionAttributeValues": to_attr({":id": form_lead_id}),
                         }
                     },
-                ]
+                ],
             )
-        except Exception as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
+        except TransactionCancelled:
             raise Conflict(f"form lead {form_lead_id} was closed meanwhile") from None
         return {**record, "status": "closed", "closed_at": now, "updated_at": now}
 
     def set_conversation(self, form_lead_id: str, conversation_id: str, pool_number: str) -> None:
-        client("dynamodb").update_item(
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_form_key(form_lead_id)),
             UpdateExpression="SET conversation_id = :c, pool_number = :p",
@@ -285,7 +283,8 @@ class FormStore:
 
     def note_message(self, form_lead_id: str, *, text: str, party: str, at: str) -> None:
         """The lead's tracking: its last message and who sent it."""
-        client("dynamodb").update_item(
+        call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_form_key(form_lead_id)),
             UpdateExpression="SET last_message = :m, last_message_at = :at, last_message_from = :p, "
@@ -300,7 +299,8 @@ class FormStore:
         """Take a step for this invocation: pending or retrying, or sending under a lease that ran out."""
         names = {"#st": f"{step}_state", "#cl": f"{step}_claimed_until"}
         try:
-            client("dynamodb").update_item(
+            call(
+                "update_item",
                 TableName=self.table,
                 Key=to_attr(_form_key(form_lead_id)),
                 UpdateExpression="SET #st = :sending, #cl = :until, updated_at = :at",
@@ -318,9 +318,7 @@ class FormStore:
                     }
                 ),
             )
-        except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
             record = self.form_lead(form_lead_id)
             if record is None:
                 return Claimed.MISSING
@@ -352,7 +350,8 @@ class FormStore:
             else:
                 sets.append(f"#{extra} = :{extra}")
                 values[f":{extra}"] = value
-        response = client("dynamodb").update_item(
+        response = call(
+            "update_item",
             TableName=self.table,
             Key=to_attr(_form_key(form_lead_id)),
             UpdateExpression=f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
@@ -362,7 +361,8 @@ class FormStore:
         )
         record = from_attr(response["Attributes"])
         if all(StepState(record.get(f"{s}_state", "pending")).is_final for s in steps) and "inflight" in record:
-            client("dynamodb").update_item(
+            call(
+                "update_item",
                 TableName=self.table,
                 Key=to_attr(_form_key(form_lead_id)),
                 UpdateExpression="REMOVE inflight SET forwarded_at = :now",

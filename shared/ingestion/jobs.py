@@ -14,8 +14,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import batch_put, from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, batch_put, call, from_attr, to_attr
 from shared.core.errors import Conflict, JobCancelled, NotFound
 from shared.core.models import Job, JobStatus, Rejection, iso_now
 
@@ -41,14 +40,15 @@ class JobRepository:
 
     def get(self, job_id: str, *, with_rejections: bool = True) -> Job:
         if not with_rejections:
-            response = client("dynamodb").get_item(
-                TableName=self.table, Key=to_attr({"job_id": job_id, "sk": JOB_SK}), ConsistentRead=True
+            response = call(
+                "get_item", TableName=self.table, Key=to_attr({"job_id": job_id, "sk": JOB_SK}), ConsistentRead=True
             )
             if "Item" not in response:
                 raise NotFound(f"job {job_id} not found")
             return self._job(from_attr(response["Item"]), [])
         # the job item sorts before its rejections ("job" < "rej#"), so one Query returns both
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             KeyConditionExpression="job_id = :j",
             ExpressionAttributeValues=to_attr({":j": job_id}),
@@ -68,7 +68,8 @@ class JobRepository:
 
     def recent(self, limit: int = 20) -> list[Job]:
         """The newest jobs first (without their rejections): one Query on the pointers, one BatchGetItem."""
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.table,
             KeyConditionExpression="job_id = :r",
             ExpressionAttributeValues=to_attr({":r": RECENT_PK}),
@@ -81,7 +82,7 @@ class JobRepository:
         for _ in range(8):
             if not keys:
                 break
-            got = client("dynamodb").batch_get_item(RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
+            got = call("batch_get_item", RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
             for item in got.get("Responses", {}).get(self.table, []):
                 plain = from_attr(item)
                 found[plain["job_id"]] = plain
@@ -90,7 +91,8 @@ class JobRepository:
         return [self._job(found[j], []) for j in ids if j in found]
 
     def status(self, job_id: str) -> JobStatus | None:
-        response = client("dynamodb").get_item(
+        response = call(
+            "get_item",
             TableName=self.table,
             Key=to_attr({"job_id": job_id, "sk": JOB_SK}),
             ProjectionExpression="#s",
@@ -112,16 +114,15 @@ class JobRepository:
         expires_at = int(time.time()) + RETENTION_S
         item.update(sk=JOB_SK, expires_at=expires_at)
         try:
-            client("dynamodb").put_item(
-                TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(job_id)"
+            call(
+                "put_item", TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(job_id)"
             )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
+
         # the job's place in the list of recent jobs, once the job exists
         pointer = {"job_id": RECENT_PK, "sk": f"{job.created_at}#{job.job_id}", "ref": job.job_id}
-        client("dynamodb").put_item(TableName=self.table, Item=to_attr({**pointer, "expires_at": expires_at}))
+        call("put_item", TableName=self.table, Item=to_attr({**pointer, "expires_at": expires_at}))
         return True
 
     def _update(
@@ -148,11 +149,9 @@ class JobRepository:
         if any(k in text for k in used):
             args["ExpressionAttributeNames"] = {k: v for k, v in used.items() if k in text}
         try:
-            return from_attr(client("dynamodb").update_item(**args)["Attributes"])
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise
+            return from_attr(call("update_item", **args)["Attributes"])
+        except ConditionFailed:
+            return None
 
     def mark_uploaded(self, job_id: str, object_key: str, size_bytes: int) -> None:
         self._update(

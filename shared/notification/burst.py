@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr
+from shared.core.aws import client
+from shared.core.dynamo import ConditionFailed, call, from_attr
 
 #: counters outlive their window long enough to be looked at, then expire
 COUNTER_TTL_S = 7 * 24 * 3600
@@ -57,7 +57,8 @@ class BurstGate:
         start = math.floor(now / self.window_s) * self.window_s
         if count <= 0:
             return Admission(start, 0)
-        response = client("dynamodb").update_item(
+        response = call(
+            "update_item",
             TableName=self.table,
             Key=self._key(start),
             UpdateExpression="ADD leads :n, #src :n SET expires_at = if_not_exists(expires_at, :exp)",
@@ -74,29 +75,27 @@ class BurstGate:
 
     def _schedule(self, start: float, now: float) -> None:
         try:
-            client("dynamodb").update_item(
+            call(
+                "update_item",
                 TableName=self.table,
                 Key=self._key(start),
                 UpdateExpression="SET digest_scheduled = :t",
                 ConditionExpression="attribute_not_exists(digest_scheduled)",
                 ExpressionAttributeValues={":t": {"BOOL": True}},
             )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return  # another invocation scheduled it
-            raise
+        except ConditionFailed:
+            return  # another invocation scheduled it
+
         delay = min(900, max(0, math.ceil(start + self.window_s - now)) + 1)
         body = {"kind": DIGEST_KIND, "window_start": start, "window_s": self.window_s}
         try:
             client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
         except Exception:
-            client("dynamodb").update_item(
-                TableName=self.table, Key=self._key(start), UpdateExpression="REMOVE digest_scheduled"
-            )
+            call("update_item", TableName=self.table, Key=self._key(start), UpdateExpression="REMOVE digest_scheduled")
             raise
 
     def window(self, start: float) -> Window:
-        item = client("dynamodb").get_item(TableName=self.table, Key=self._key(start), ConsistentRead=True).get("Item")
+        item = call("get_item", TableName=self.table, Key=self._key(start), ConsistentRead=True).get("Item")
         record = from_attr(item) if item else {}
         sources = {k[len(SOURCE_PREFIX) :]: int(v) for k, v in record.items() if k.startswith(SOURCE_PREFIX)}
         return Window(start, int(record.get("leads", 0)), sources)

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 
 BATCH_GET_MAX = 100
 #: BatchGetItem calls of one read go out together
@@ -89,7 +88,7 @@ class DeliveryStore:
         request: dict[str, Any] = {self.table: {"Keys": [self._key(pk, sk) for pk, sk in keys], "ConsistentRead": True}}
         records: list[dict[str, Any]] = []
         for _ in range(8):
-            response = client("dynamodb").batch_get_item(RequestItems=request)
+            response = call("batch_get_item", RequestItems=request)
             records.extend(from_attr(item) for item in response.get("Responses", {}).get(self.table, []))
             request = response.get("UnprocessedKeys") or {}
             if not request:
@@ -133,10 +132,8 @@ class DeliveryStore:
             attempts = {pk: uuid.uuid4().hex for pk in chunk}
             items = [{"Update": self._claim_update(pk, sk, attempts[pk], now, takeover)} for pk in chunk]
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except Exception as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
+                call("transact_write_items", TransactItems=items)
+            except TransactionCancelled:
                 for pk in chunk:
                     results[pk] = self.claim(pk, sk, now=now, takeover=takeover)
                 continue
@@ -149,16 +146,14 @@ class DeliveryStore:
         now = time.time() if now is None else now
         attempt_id = uuid.uuid4().hex
         try:
-            response = client("dynamodb").update_item(
+            response = call(
+                "update_item",
                 **self._claim_update(pk, sk, attempt_id, now, takeover),
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except Exception as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            old = getattr(exc, "response", {}).get("Item")
-            record = from_attr(old) if old else self.get(pk, sk) or {}
+        except ConditionFailed as exc:
+            record = exc.item if exc.item is not None else self.get(pk, sk) or {}
             return ClaimResult(self._held(record, now), "", record)
         return ClaimResult(Claim.CLAIMED, attempt_id, from_attr(response["Attributes"]))
 
@@ -202,21 +197,18 @@ class DeliveryStore:
             chunk = outcomes[start : start + TRANSACT_MAX]
             items = [{"Update": self._finish_update(pk, sk, a, st, f)} for pk, a, st, f in chunk]
             try:
-                client("dynamodb").transact_write_items(TransactItems=items)
-            except Exception as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
+                call("transact_write_items", TransactItems=items)
+            except TransactionCancelled:
                 for pk, attempt_id, state, fields in chunk:
                     self.finish(pk, sk, attempt_id, state, **fields)
 
     def finish(self, pk: str, sk: str, attempt_id: str, state: State, **fields: Any) -> bool:
         """Record the call's outcome; False when another invocation took the record over meanwhile."""
         try:
-            client("dynamodb").update_item(**self._finish_update(pk, sk, attempt_id, state, fields))
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+            call("update_item", **self._finish_update(pk, sk, attempt_id, state, fields))
+        except ConditionFailed:
+            return False
+
         return True
 
     def mark(self, pk: str, sk: str, state: State, *, only_if: State | None = None, **fields: Any) -> bool:
@@ -233,7 +225,8 @@ class DeliveryStore:
             kwargs["ConditionExpression"] = "#s = :only"
             values[":only"] = {"S": only_if}
         try:
-            client("dynamodb").update_item(
+            call(
+                "update_item",
                 TableName=self.table,
                 Key=self._key(pk, sk),
                 UpdateExpression="SET " + ", ".join(sets),
@@ -241,14 +234,13 @@ class DeliveryStore:
                 ExpressionAttributeValues=values,
                 **kwargs,
             )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
+
         return True
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = client("dynamodb").get_item(TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True).get("Item")
+        item = call("get_item", TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True).get("Item")
         return from_attr(item) if item else None
 
     def for_lead(self, lead_id: str) -> list[dict[str, Any]]:
@@ -259,7 +251,7 @@ class DeliveryStore:
             "ExpressionAttributeValues": {":id": {"S": lead_id}},
         }
         while True:
-            page = client("dynamodb").query(**kwargs)
+            page = call("query", **kwargs)
             items.extend(from_attr(i) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return items
@@ -296,8 +288,9 @@ def deliveries_for(lead_id: str, *, table: str | None = None) -> list[dict[str, 
     read access to the notification domain's deliveries table.
     """
     if table is None:
-        from shared.notification.settings import deliveries_env
+        from shared.core.settings import load
+        from shared.notification.settings import DeliveriesEnv
 
-        table = deliveries_env().DELIVERIES_TABLE
+        table = load(DeliveriesEnv).DELIVERIES_TABLE
     records = DeliveryStore(table).for_lead(lead_id)
     return sorted((public(r) for r in records), key=lambda d: (d["first_at"] or d["updated_at"] or "", d["notice"]))

@@ -1,16 +1,13 @@
-"""The notification functions' environment, validated once per execution environment."""
+"""The notification functions' environment (read with `shared.core.settings.load`, once per execution environment)."""
 
 from __future__ import annotations
 
-import os
-from functools import cache
+from pydantic import field_validator
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from shared.core.settings import _Env
 
 
-class DeliveriesEnv(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
+class DeliveriesEnv(_Env):
     DELIVERIES_TABLE: str
     STAGE: str = "dev"
 
@@ -47,18 +44,3 @@ class DownstreamEnv(DeliveriesEnv):
     DOWNSTREAM_BACKOFF_MAX_S: int
     DOWNSTREAM_MAX_ATTEMPTS: int
     DOWNSTREAM_LEASE_S: int
-
-
-@cache
-def notify_env() -> NotifyEnv:
-    return NotifyEnv.model_validate(dict(os.environ))
-
-
-@cache
-def downstream_env() -> DownstreamEnv:
-    return DownstreamEnv.model_validate(dict(os.environ))
-
-
-@cache
-def deliveries_env() -> DeliveriesEnv:
-    return DeliveriesEnv.model_validate(dict(os.environ))

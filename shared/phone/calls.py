@@ -15,9 +15,9 @@ from typing import Any
 
 import phonenumbers
 
-from shared.core.aws import client, error_code
+from shared.core.aws import client
 from shared.core.batching import encode
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
 from shared.core.models import utc_now
 from shared.core.observability import logger
 from shared.phone.vanity.engine import spoken, vanity_numbers
@@ -106,14 +106,15 @@ class CallService:
         return connect_answer(e164, vanity, speech, reused=reused)
 
     def _call(self, contact_id: str) -> dict[str, Any] | None:
-        response = client("dynamodb").get_item(
-            TableName=self.calls_table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True
+        response = call(
+            "get_item", TableName=self.calls_table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True
         )
         return from_attr(response["Item"]) if "Item" in response else None
 
     def _recent_call_of(self, e164: str, now: datetime) -> dict[str, Any] | None:
         since = (now - self.window).isoformat(timespec="milliseconds")
-        response = client("dynamodb").query(
+        response = call(
+            "query",
             TableName=self.calls_table,
             IndexName="by_caller",
             KeyConditionExpression="caller = :c AND called_at >= :since",
@@ -126,13 +127,15 @@ class CallService:
 
     def _put_once(self, item: dict[str, Any]) -> bool:
         try:
-            client("dynamodb").put_item(
-                TableName=self.calls_table, Item=to_attr(item), ConditionExpression="attribute_not_exists(contact_id)"
+            call(
+                "put_item",
+                TableName=self.calls_table,
+                Item=to_attr(item),
+                ConditionExpression="attribute_not_exists(contact_id)",
             )
-        except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
+
         return True
 
     def _send_lead(self, contact_id: str, e164: str) -> None:
@@ -149,7 +152,8 @@ class CallService:
 
 def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:
     """The last callers, newest first: one Query on the time-ordered index."""
-    response = client("dynamodb").query(
+    response = call(
+        "query",
         TableName=calls_table,
         IndexName="recent",
         KeyConditionExpression="kind = :k",

@@ -11,7 +11,7 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import UsersEnv
 from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
-from shared.core.observability import logger
+from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
 app = make_resolver()
@@ -39,6 +39,7 @@ def agents() -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

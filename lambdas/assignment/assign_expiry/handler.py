@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.settings import engine
 from shared.assignment.timers import Timer
-from shared.core.observability import logger, metrics
+from shared.core.observability import correlate, logger, metrics
 
 
 def _timers(event: dict[str, Any]) -> list[Timer]:
@@ -29,13 +29,14 @@ def _timers(event: dict[str, Any]) -> list[Timer]:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     expired = 0
     live = set(engine().still_held(_timers(event)))
 
     def record_handler(record: SQSRecord) -> None:
         nonlocal expired
+        correlate(record)
         timer = Timer.parse(record.body)
         if timer in live and engine().expire(timer):
             expired += 1

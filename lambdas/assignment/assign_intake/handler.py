@@ -13,17 +13,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.assignment.intake import emails_from_detail, iso
 from shared.assignment.settings import engine
 from shared.core.models import utc_now
-from shared.core.observability import logger, metrics
+from shared.core.observability import correlate, logger, metrics
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     created = 0
     seen = 0
 
     def record_handler(record: SQSRecord) -> None:
         nonlocal created, seen
+        correlate(record)
         detail = json.loads(record.body).get("detail") or {}
         emails = emails_from_detail(detail, iso(utc_now()))
         seen += len(emails)

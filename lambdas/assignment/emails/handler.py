@@ -14,7 +14,7 @@ from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
 from shared.core.errors import BadInput
 from shared.core.models import EmailStatus
-from shared.core.observability import logger
+from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
 MAX_LIST = 200
@@ -42,6 +42,7 @@ def emails() -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

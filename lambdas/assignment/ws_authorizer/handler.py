@@ -17,7 +17,7 @@ from shared.core.observability import logger
 from shared.core.settings import TokensEnv, load
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     token = str((event.get("queryStringParameters") or {}).get("token") or "").strip()
     if not token:

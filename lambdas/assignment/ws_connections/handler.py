@@ -12,7 +12,7 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import UsersEnv
 from shared.assignment.websocket import caller
 from shared.core.models import utc_now
-from shared.core.observability import logger
+from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
 
@@ -21,7 +21,8 @@ def repository() -> AssignmentRepository:
     return AssignmentRepository(load(UsersEnv).USERS_TABLE, emails_table="")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.connectionId")
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="requestContext.connectionId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     who = caller(event)
     now = iso(utc_now())

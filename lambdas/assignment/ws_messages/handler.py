@@ -35,7 +35,7 @@ def _answer(route: str, body: dict[str, Any], user: str, connection_id: str) -> 
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     who = caller(event)
     try:

@@ -83,6 +83,6 @@ def chat() -> Response[Any]:
     return Response(status, content_types.APPLICATION_JSON, body)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

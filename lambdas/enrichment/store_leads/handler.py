@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.observability import logger, metrics
+from shared.core.observability import correlate, logger, metrics
 from shared.core.settings import StoreLeadsEnv, load
 from shared.enrichment.enricher import Enricher
 from shared.enrichment.llm.store_assist import assist_from_env
@@ -31,7 +31,7 @@ def enricher() -> Enricher:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # one store (and its job-status cache) and one processor per invocation: cheap, and safe
     # when the local runtime runs several invocations of this function at once
@@ -39,6 +39,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     store = LeadStore(jobs=jobs(), enricher=enricher(), event_bus=env.EVENT_BUS, data_bucket=env.DATA_BUCKET)
 
     def record_handler(record: SQSRecord) -> None:
+        correlate(record)
         store.store_batch(record.body)
 
     processor = BatchProcessor(event_type=EventType.SQS)

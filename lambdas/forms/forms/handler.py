@@ -103,6 +103,6 @@ def to_e164_or_none(phone: str, region: str) -> str | None:
     return standardize_row({"Phone": phone}, default_region=region).fields.get("phone")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -10,14 +10,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.observability import logger
+from shared.core.observability import correlate, logger
+from shared.core.secrets import secret_json
 from shared.core.settings import load
 from shared.forms.conversations import ConversationStore
 from shared.forms.forwarding import Forwarder
 from shared.forms.settings import ForwardEnv
 from shared.forms.store import FormStore
 from shared.forms.twilio import TwilioClient
-from shared.notification.secrets import secret_json
 
 
 @cache
@@ -36,11 +36,12 @@ def forwarder() -> Forwarder:
     )
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     fwd = forwarder()
 
     def record_handler(record: SQSRecord) -> None:
+        correlate(record)
         fwd.handle(record.body)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.errors import Forbidden
 from shared.core.observability import logger
+from shared.core.secrets import secret_json
 from shared.core.settings import load
 from shared.forms.conversations import ConversationStore
 from shared.forms.settings import TwilioEnv
@@ -18,7 +19,6 @@ from shared.forms.signature import SIGNATURE_HEADER
 from shared.forms.sms import InboundSms
 from shared.forms.store import FormStore
 from shared.forms.twilio import TwilioClient
-from shared.notification.secrets import secret_json
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -46,7 +46,7 @@ def public_url(event: dict[str, Any]) -> str:
     return f"{proto}://{host}{path}" + (f"?{suffix}" if suffix else "")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     raw = event.get("body") or ""
     body = base64.b64decode(raw).decode() if event.get("isBase64Encoded") else str(raw)

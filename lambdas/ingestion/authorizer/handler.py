@@ -23,7 +23,7 @@ def _api_wildcard(method_arn: str) -> str:
     return f"{api}/{stage}/*"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     header = str(event.get("authorizationToken") or "")
     scheme, _, token = header.partition(" ")

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.observability import logger
+from shared.core.observability import correlate, logger
 from shared.core.settings import SplitterEnv, load
 from shared.ingestion.jobs import JobRepository
 from shared.ingestion.splitting import S3Object, Splitter
@@ -54,6 +54,7 @@ GIVE_UP_AT_RECEIVE = 3
 
 
 def record_handler(record: SQSRecord) -> None:
+    correlate(record)
     receives = int(record.attributes.approximate_receive_count or 1)
     for obj in s3_objects(json.loads(record.body)):
         logger.append_keys(object_key=obj.key)
@@ -64,7 +65,7 @@ def record_handler(record: SQSRecord) -> None:
         logger.info("object handled", job_id=result.job_id, status=result.status)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     processor = BatchProcessor(event_type=EventType.SQS)  # per invocation: see store_leads
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

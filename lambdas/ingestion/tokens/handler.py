@@ -38,6 +38,6 @@ def create() -> Response[Any]:
     return Response(201, content_types.APPLICATION_JSON, {"token": token, "role": role.value, "user": user})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -80,6 +80,6 @@ def presign() -> Response[Any]:
     return Response(202, content_types.APPLICATION_JSON, result)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -24,6 +24,6 @@ def deliveries() -> dict[str, Any]:
     return {"lead_id": lead_id, "deliveries": deliveries_for(lead_id)}
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -10,16 +10,17 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.observability import logger, metrics
+from shared.core.observability import correlate, logger, metrics
+from shared.core.secrets import secret_json
+from shared.core.settings import load
 from shared.notification.deliveries import DeliveryStore
 from shared.notification.downstream import DownstreamSync
-from shared.notification.secrets import secret_json
-from shared.notification.settings import downstream_env
+from shared.notification.settings import DownstreamEnv
 
 
 @cache
 def sync() -> DownstreamSync:
-    env = downstream_env()
+    env = load(DownstreamEnv)
     return DownstreamSync(
         store=DeliveryStore(env.DELIVERIES_TABLE, lease_s=env.DOWNSTREAM_LEASE_S),
         endpoint=lambda: secret_json(env.DOWNSTREAM_SECRET_ARN),
@@ -31,11 +32,12 @@ def sync() -> DownstreamSync:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     forwarder = sync()
 
     def record_handler(record: SQSRecord) -> None:
+        correlate(record)
         forwarder.handle(record.body)
 
     # records one after another: the sync is durable, not urgent, and each record already posts its

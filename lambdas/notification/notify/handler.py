@@ -10,21 +10,22 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.observability import logger, metrics
+from shared.core.observability import correlate, logger, metrics
+from shared.core.secrets import secret_json
+from shared.core.settings import load
 from shared.notification.batch import ParallelBatchProcessor
 from shared.notification.burst import BurstGate
 from shared.notification.deliveries import DeliveryStore
 from shared.notification.email import SesMailer
 from shared.notification.notifier import Notifier
-from shared.notification.secrets import secret_json
 from shared.notification.service import NotifyService
-from shared.notification.settings import notify_env
+from shared.notification.settings import NotifyEnv
 from shared.notification.slack import SlackClient
 
 
 @cache
 def service() -> NotifyService:
-    env = notify_env()
+    env = load(NotifyEnv)
     notifier = Notifier(
         DeliveryStore(env.DELIVERIES_TABLE, lease_s=env.NOTIFY_LEASE_S),
         SlackClient(env.SLACK_TIMEOUT_S),
@@ -41,7 +42,7 @@ def service() -> NotifyService:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     svc = service()
 
@@ -49,6 +50,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         return context.get_remaining_time_in_millis() / 1000
 
     def record_handler(record: SQSRecord) -> None:
+        correlate(record)
         svc.handle(record.body, remaining_s=remaining_s)
 
     return process_partial_response(

@@ -25,6 +25,6 @@ def callers() -> dict[str, Any]:
     return {"callers": recent_callers(load(CallsEnv).CALLS_TABLE, int(raw))}
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -51,7 +51,7 @@ def service() -> CallService:
 VanityIndex.load()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="Details.ContactData.ContactId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     try:
         contact = ConnectEvent.model_validate(event).Details.ContactData

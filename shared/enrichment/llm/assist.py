@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
 
+from shared.core.observability import logger
 from shared.enrichment.llm.client import ChatClient, LlmBadOutput, LlmError
 from shared.enrichment.llm.grounding import grounded
 from shared.enrichment.llm.prompts import CELLS_PROMPT, LAYOUT_FIELDS, LAYOUT_PROMPT
@@ -42,8 +42,6 @@ __all__ = [
     "parse_cells",
     "refused_count",
 ]
-
-logger = logging.getLogger(__name__)
 
 MAX_CELLS_PER_REQUEST = 50
 MAX_SAMPLE_ROWS = 3

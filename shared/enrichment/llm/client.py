@@ -14,8 +14,6 @@ DeepSeek is the default provider; any OpenAI-compatible endpoint works by its ba
 from __future__ import annotations
 
 import json
-import logging
-import os
 import random
 import re
 import threading
@@ -26,10 +24,12 @@ from typing import Any
 
 import httpx
 
+from shared.core.observability import logger
+from shared.core.secrets import forget, secret_text
+from shared.core.settings import LlmEnv, load
+
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 DEFAULT_MODEL = "deepseek-chat"
-
-logger = logging.getLogger(__name__)
 
 # A model sometimes wraps its JSON in a Markdown fence even in JSON mode.
 _FENCE = re.compile(r"^\s*```[A-Za-z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
@@ -216,49 +216,34 @@ def _error_message(response: httpx.Response) -> str:
 
 # --- the provider from the environment ----------------------------------------------------------------
 
-_secret_lock = threading.Lock()
-_secret_cache: dict[str, str] = {}
-_secrets_client: Any = None
-
 
 def provider_from_env(environ: Mapping[str, str] | None = None, *, secrets_client: Any = None) -> ChatClient | None:
     """The configured provider, or None when no key is configured (the system then runs rules only).
 
     `LLM_BASE_URL` and `LLM_MODEL` default to DeepSeek. The key is `LLM_API_KEY` (local and dev) or
-    the Secrets Manager secret `LLM_SECRET_ARN` (deployed), read once per execution environment.
+    the Secrets Manager secret `LLM_SECRET_ARN` (deployed), read through `shared.core.secrets`.
     """
-    env = os.environ if environ is None else environ
-    key = (env.get("LLM_API_KEY") or "").strip()
-    arn = (env.get("LLM_SECRET_ARN") or "").strip()
+    env = load(LlmEnv) if environ is None else LlmEnv.model_validate(dict(environ))
+    key = env.LLM_API_KEY.strip()
+    arn = env.LLM_SECRET_ARN.strip()
     if not key and arn:
         key = _api_key_from_secret(arn, secrets_client)
     if not key:
         return None
-    return ChatClient(
-        (env.get("LLM_BASE_URL") or "").strip() or DEFAULT_BASE_URL,
-        key,
-        (env.get("LLM_MODEL") or "").strip() or DEFAULT_MODEL,
-    )
+    return ChatClient(env.LLM_BASE_URL.strip() or DEFAULT_BASE_URL, key, env.LLM_MODEL.strip() or DEFAULT_MODEL)
 
 
 def _api_key_from_secret(arn: str, secrets_client: Any = None) -> str:
-    with _secret_lock:
-        if arn in _secret_cache:
-            return _secret_cache[arn]
     try:
-        client = secrets_client if secrets_client is not None else _default_secrets_client()
-        secret = client.get_secret_value(SecretId=arn).get("SecretString") or ""
+        secret = secret_text(arn, client=secrets_client)
     except Exception as exc:
         # An unreadable secret must not stop leads from being stored: the rules still run. Not cached,
-        # so the next cold start (or a fixed permission) tries again.
-        logger.error("llm secret unreadable, running rules only", extra={"error": type(exc).__name__})
+        # so the next call (or a fixed permission) tries again.
+        logger.error("llm secret unreadable, running rules only", error=type(exc).__name__)
         return ""
     key = _key_in_secret(secret)
     if not key:
         logger.error("llm secret holds no api key, running rules only")
-        return ""
-    with _secret_lock:
-        _secret_cache[arn] = key
     return key
 
 
@@ -275,19 +260,6 @@ def _key_in_secret(secret: str) -> str:
     return text
 
 
-def _default_secrets_client() -> Any:
-    global _secrets_client
-    with _secret_lock:
-        if _secrets_client is None:
-            import boto3  # only deployed stages need it, and only once: keep it off the import path
-
-            _secrets_client = boto3.client("secretsmanager")
-        return _secrets_client
-
-
 def forget_secrets() -> None:
-    """Drop cached secrets and the Secrets Manager client (tests, and the local runtime on endpoint changes)."""
-    global _secrets_client
-    with _secret_lock:
-        _secret_cache.clear()
-        _secrets_client = None
+    """Drop cached secrets (tests, and the local runtime on endpoint changes)."""
+    forget()

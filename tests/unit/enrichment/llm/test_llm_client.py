@@ -323,14 +323,24 @@ def test_the_secret_is_read_once_and_cached() -> None:
     assert secrets.calls == 1
 
 
-@pytest.mark.parametrize("secret", [RuntimeError("AccessDenied"), json.dumps({"other": "x"}), "", "{broken"])
-def test_an_unreadable_or_empty_secret_means_rules_only(secret: str | Exception) -> None:
+def test_an_unreadable_secret_means_rules_only_and_is_asked_again() -> None:
+    secrets = FakeSecrets(RuntimeError("AccessDenied"))
+
+    assert provider_from_env({"LLM_SECRET_ARN": "arn:2"}, secrets_client=secrets) is None
+    # A failed read is not cached: the next call asks again.
+    assert provider_from_env({"LLM_SECRET_ARN": "arn:2"}, secrets_client=secrets) is None
+    assert secrets.calls == 2
+
+
+@pytest.mark.parametrize("secret", [json.dumps({"other": "x"}), "", "{broken"])
+def test_a_secret_without_a_key_means_rules_only_until_an_operator_fills_it(secret: str) -> None:
     secrets = FakeSecrets(secret)
 
     assert provider_from_env({"LLM_SECRET_ARN": "arn:2"}, secrets_client=secrets) is None
-    # A failure is not cached: the next cold start asks again.
-    assert provider_from_env({"LLM_SECRET_ARN": "arn:2"}, secrets_client=secrets) is None
-    assert secrets.calls == 2
+    # The value read is cached for the max age like any other; once it holds a key, it is used.
+    secrets.secret = json.dumps({"api_key": "sk-filled"})
+    forget_secrets()
+    assert provider_from_env({"LLM_SECRET_ARN": "arn:2"}, secrets_client=secrets) is not None
 
 
 def test_api_key_wins_over_the_secret() -> None:
