@@ -26,7 +26,7 @@ FAILS: list[tuple[str, Callable[[Path], Path], str]] = [
     ("corrupt workbook", badfiles.truncated_xlsx, "damaged"),
     ("password-protected workbook", badfiles.password_protected_xlsx, "password"),
     ("zip bomb", lambda d: badfiles.zip_bomb_xlsx(d, megabytes=300), "limit"),
-    ("NUL bytes", badfiles.nul_bytes_csv, "nul"),
+    ("mostly NUL bytes", badfiles.mostly_nul_csv, "nul bytes throughout"),
 ]
 
 
@@ -39,6 +39,13 @@ def test_a_broken_file_fails_its_job_with_a_reason(
     assert job["status"] == "failed", (what, job)
     assert words in job["error"].lower(), job["error"]
     assert job["error"][0].isupper() and job["leads_stored"] == 0
+
+
+def test_stray_nul_bytes_reject_only_the_damaged_row(client: LeadflowClient, tmp_path: Path) -> None:
+    job = client.wait(client.upload(badfiles.nul_bytes_csv(tmp_path))["job_id"], timeout_s=60)
+    assert job["status"] == "completed", job
+    assert [(r["row"], "NUL bytes" in r["reason"]) for r in job["rejections"]] == [(4, True)]
+    assert (job["leads_stored"], job["rows_rejected"]) == (3, 1)
 
 
 def test_ragged_rows_are_listed_and_the_good_rows_stored(client: LeadflowClient, tmp_path: Path) -> None:

@@ -5,9 +5,13 @@ Memory stays flat however long the file is: the file is read through a
 
 Before any row is produced the whole file is scanned once, in 1 MiB chunks, to
 settle the encoding (UTF-8 if every byte of it is valid UTF-8, else cp1252)
-and to refuse files containing NUL bytes. So a NUL anywhere in the file is
-reported as a whole-file rejection before the first row, and decoding can
-never fail half way through. The scan costs one extra pass of decoding, which
+and to count NUL bytes, so decoding can never fail half way through. Some
+exporters leave stray NULs in otherwise good text (padding at the end of a
+value, a damaged line): such a file is read, and only the affected rows are
+touched. A value whose NULs are only padding around it is cleaned; a row with
+a NUL inside a value is rejected with its row number and the column. A file
+that is mostly NULs, or starts out binary, is still refused as a whole before
+the first row. The scan costs one extra pass of decoding, which
 is small next to CSV parsing.
 
 Encodings: a UTF-8, UTF-16 or UTF-32 byte-order mark is honoured; UTF-16
@@ -30,7 +34,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 
-from .records import FileRejected, Row, RowRejection
+from .records import FileRejected, NulInRow, Row, RowRejection
 from .sniff import binary_kind, looks_binary
 from .table import TableReader
 
@@ -70,8 +74,21 @@ def _bomless_utf16(head: bytes) -> str | None:
     return None
 
 
+#: a text export with stray NULs has a handful; more than this share of the file is binary data
+_MAX_NUL_SHARE = 0.02
+
+
 def _nul_rejection(kind: str) -> FileRejected:
-    return FileRejected(f"The file contains NUL bytes; it looks binary, not {kind} text.")
+    return FileRejected(f"The file contains NUL bytes throughout; it looks binary, not {kind} text.")
+
+
+#: below this many, NULs are stray whatever the file's size (a short file with one padded value)
+_STRAY_NULS = 64
+
+
+def _check_nul_share(nuls: int, size: int, kind: str) -> None:
+    if nuls > max(_STRAY_NULS, _MAX_NUL_SHARE * size):
+        raise _nul_rejection(kind)
 
 
 def detect_encoding(path: str | os.PathLike[str], extension: str, kind: str) -> str:
@@ -107,6 +124,7 @@ def detect_encoding(path: str | os.PathLike[str], extension: str, kind: str) -> 
 def _check_wide_text(handle: io.BufferedReader, encoding: str, kind: str) -> None:
     decoder = codecs.getincrementaldecoder(encoding)()
     first = True
+    nuls = chars = 0
     while True:
         chunk = handle.read(_SCAN_CHUNK_BYTES)
         try:
@@ -116,35 +134,40 @@ def _check_wide_text(handle: io.BufferedReader, encoding: str, kind: str) -> Non
                 f"The file starts like {encoding.upper()} text but is not valid {encoding.upper()}, "
                 "so it cannot be read."
             ) from exc
-        if "\x00" in text:
-            raise _nul_rejection(kind)
+        nuls += text.count("\x00")
+        chars += len(text)
         if first and looks_binary(text[:4096]):
             raise FileRejected(f"The file looks binary, not {kind} text.")
         first = False
         if not chunk:
+            _check_nul_share(nuls, chars, kind)
             return
 
 
 def _check_byte_text(handle: io.BufferedReader, encoding: str, kind: str) -> str:
-    """Scan for NULs and decide between UTF-8 and cp1252 (returns the codec)."""
+    """Count NULs and decide between UTF-8 and cp1252 (returns the codec)."""
     decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder(encoding)()
     first = True
+    nuls = size = 0
     while True:
         chunk = handle.read(_SCAN_CHUNK_BYTES)
-        if b"\x00" in chunk:
-            raise _nul_rejection(kind)
+        nuls += chunk.count(b"\x00")
+        size += len(chunk)
+        if first:
+            # whatever the codec turns out to be, a start full of control characters is binary
+            head = chunk[:4096].decode("cp1252", errors=LATIN1_FALLBACK)
+            if looks_binary(head):
+                raise FileRejected(f"The file looks binary, not {kind} text.")
         if decoder is not None:
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError:
                 # Not UTF-8 after all; keep scanning for NULs only.
                 decoder = None
                 encoding = "cp1252"
-            else:
-                if first and looks_binary(text[:4096]):
-                    raise FileRejected(f"The file looks binary, not {kind} text.")
         first = False
         if not chunk:
+            _check_nul_share(nuls, size, kind)
             return encoding
 
 
@@ -217,6 +240,17 @@ def _numbered_records(reader: _csv.Reader) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+def _without_stray_nuls(records: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]] | NulInRow]:
+    """Clean NUL padding around values; a NUL inside a value marks its row (see the module docstring)."""
+    for number, cells in records:
+        if not any("\x00" in cell for cell in cells):
+            yield number, cells
+            continue
+        cleaned = [cell.strip("\x00").strip() for cell in cells]
+        inside = next((i for i, cell in enumerate(cleaned) if "\x00" in cell), None)
+        yield (number, cleaned) if inside is None else NulInRow(number, inside)
+
+
 def read_delimited(path: str | os.PathLike[str], extension: str) -> Iterator[Row | RowRejection]:
     """Yield the rows of a delimited text file (see the module docstring for the rules)."""
     encoding = detect_encoding(path, extension, "CSV")
@@ -230,7 +264,7 @@ def read_delimited(path: str | os.PathLike[str], extension: str) -> Iterator[Row
         reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         table = TableReader(None)
         try:
-            yield from table.read(_numbered_records(reader))
+            yield from table.read(_without_stray_nuls(_numbered_records(reader)))
         except csv.Error as exc:
             raise FileRejected(
                 f"The file could not be read as CSV near line {reader.line_num}; "

@@ -49,6 +49,15 @@ class RowRejection:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class NulInRow:
+    """A raw row with a NUL byte inside one of its values (`column`: 0-based position), for the table
+    reader to reject by the header's name for that column."""
+
+    row: int
+    column: int
+
+
 def megabytes(size: int) -> str:
     """Size in MiB for messages: ``"250"``, ``"1.3"``, or two significant digits below 0.1."""
     value = size / (1024 * 1024)

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .records import Row, RowRejection
+from .records import NulInRow, Row, RowRejection
 
 HEADER_SAMPLE_ROWS = 20
 
@@ -173,11 +173,17 @@ class TableReader:
         self.header_found = False
         self.yielded = False
 
-    def read(self, numbered_rows: Iterable[tuple[int, list[str]]]) -> Iterator[Row | RowRejection]:
-        """Yield the data rows of ``numbered_rows`` (row number, stripped cell texts)."""
+    def read(self, numbered_rows: Iterable[tuple[int, list[str]] | NulInRow]) -> Iterator[Row | RowRejection]:
+        """Yield the data rows of ``numbered_rows`` (row number, stripped cell texts); a `NulInRow`
+        becomes that row's rejection."""
         rows = iter(numbered_rows)
         sample: list[tuple[int, list[str]]] = []
-        for number, cells in rows:
+        damaged: list[NulInRow] = []
+        for item in rows:
+            if isinstance(item, NulInRow):
+                damaged.append(item)
+                continue
+            number, cells = item
             if any(cells):
                 sample.append((number, cells))
                 if len(sample) == HEADER_SAMPLE_ROWS:
@@ -192,16 +198,34 @@ class TableReader:
         else:
             header = header_names(sample[header_index][1], self.first_column)
             data_start = header_index + 1
+        for nul in damaged:
+            yield self._nul(header, nul)
+            self.yielded = True
         for number, cells in sample[data_start:]:
             yield self._shape(header, number, cells)
             self.yielded = True
         yield from self._shape_rest(header, rows)
 
-    def _shape_rest(self, header: list[str], rows: Iterator[tuple[int, list[str]]]) -> Iterator[Row | RowRejection]:
+    def _nul(self, header: list[str], nul: NulInRow) -> RowRejection:
+        column = header[nul.column] if nul.column < len(header) else f"column {self.first_column + nul.column}"
+        return RowRejection(
+            self.worksheet,
+            nul.row,
+            f"The {column} value contains NUL bytes inside its text (a damaged export); fix or remove the row.",
+        )
+
+    def _shape_rest(
+        self, header: list[str], rows: Iterator[tuple[int, list[str]] | NulInRow]
+    ) -> Iterator[Row | RowRejection]:
         # The hot loop for big files: keep the per-row work to one dict build.
         worksheet = self.worksheet
         columns = len(header)
-        for number, cells in rows:
+        for item in rows:
+            if isinstance(item, NulInRow):
+                yield self._nul(header, item)
+                self.yielded = True
+                continue
+            number, cells = item
             if len(cells) > columns and any(cells[columns:]):
                 yield self._ragged(number, cells, columns)
                 self.yielded = True

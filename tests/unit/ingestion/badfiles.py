@@ -132,20 +132,34 @@ def binary_junk_csv(directory: Path) -> Path:
 
 
 def nul_bytes_csv(directory: Path) -> Path:
-    """Text that looks like CSV but has NUL bytes inside a row."""
+    """A text export with stray NULs, as some exporters leave them: padding after a value (row 3),
+    and one value damaged inside its text (row 4). Rows 2 and 5 are clean."""
     path = directory / "nul.csv"
-    path.write_bytes(b"Email,Name\r\nada@example.com,Ada\x00\x00Lovelace\r\n")
+    path.write_bytes(
+        b"Email,Name\r\n"
+        b"ada.lovelace@analytical.example,Ada Lovelace\r\n"
+        b"grace@example.com,Grace Hopper\x00\x00\x00\r\n"
+        b"alan@example.com,Al\x00an Turing\r\n"
+        b"edsger@example.com,Edsger Dijkstra\r\n"
+    )
     return path
 
 
 def late_nul_bytes_csv(directory: Path, good_rows: int = 60_000) -> Path:
-    """Good rows for more than a MiB, then a NUL: it must still be refused before any row."""
+    """Good rows for more than a MiB, then one damaged row: only that row is refused."""
     path = directory / "late-nul.csv"
     with path.open("wb") as handle:
         handle.write(b"Email,Name\r\n")
         for index in range(good_rows):
             handle.write(b"person%d@example.com,Person %d\r\n" % (index, index))
         handle.write(b"broken@example.com,Bro\x00ken\r\n")
+    return path
+
+
+def mostly_nul_csv(directory: Path) -> Path:
+    """A header of text, then NULs: binary data with a plausible first line, refused as a whole."""
+    path = directory / "zeros.csv"
+    path.write_bytes(b"Email,Name\r\n" + b"x@example.com,X\r\n" * 1_000 + b"\x00" * 20_000)
     return path
 
 

@@ -212,16 +212,50 @@ def test_header_only_is_rejected(tmp_path: Path) -> None:
     assert rejection(badfiles.header_only_csv(tmp_path)) == "The file has a header row but no data rows."
 
 
-def test_nul_bytes_are_rejected(tmp_path: Path) -> None:
-    reason = rejection(badfiles.nul_bytes_csv(tmp_path))
-    assert "NUL bytes" in reason
-    assert "binary" in reason
+def test_stray_nul_bytes_clean_padding_and_reject_only_the_damaged_row(tmp_path: Path) -> None:
+    results = list(read_rows(badfiles.nul_bytes_csv(tmp_path), "leads.csv"))
+
+    rows = {r.row: r.values for r in results if isinstance(r, Row)}
+    rejected = [r for r in results if isinstance(r, RowRejection)]
+    assert rows == {
+        2: {"Email": "ada.lovelace@analytical.example", "Name": "Ada Lovelace"},
+        3: {"Email": "grace@example.com", "Name": "Grace Hopper"},  # NUL padding cleaned
+        5: {"Email": "edsger@example.com", "Name": "Edsger Dijkstra"},
+    }
+    assert [(r.row, r.reason) for r in rejected] == [
+        (4, "The Name value contains NUL bytes inside its text (a damaged export); fix or remove the row.")
+    ]
 
 
-def test_nul_bytes_late_in_the_file_are_rejected_before_any_row(tmp_path: Path) -> None:
-    rows = read_rows(badfiles.late_nul_bytes_csv(tmp_path), "leads.csv")
-    with pytest.raises(FileRejected, match="NUL bytes"):
+def test_a_nul_late_in_a_long_file_rejects_that_row_only(tmp_path: Path) -> None:
+    results = read_rows(badfiles.late_nul_bytes_csv(tmp_path, good_rows=60_000), "leads.csv")
+
+    good = rejected = 0
+    for result in results:
+        if isinstance(result, Row):
+            good += 1
+        else:
+            rejected += 1
+            assert result.row == 60_002 and "NUL bytes" in result.reason
+    assert (good, rejected) == (60_000, 1)
+
+
+def test_a_file_that_is_mostly_nul_bytes_is_still_refused_before_any_row(tmp_path: Path) -> None:
+    rows = read_rows(badfiles.mostly_nul_csv(tmp_path), "leads.csv")
+    with pytest.raises(FileRejected, match="NUL bytes throughout; it looks binary"):
         next(rows)
+
+
+def test_utf16_text_with_stray_nul_characters_is_read_row_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_bytes(
+        codecs.BOM_UTF16_LE + "Email,Name\r\na@example.com,A\x00\r\nb@example.com,B\x00b\r\n".encode("utf-16-le")
+    )
+
+    results = list(read_rows(path, "leads.csv"))
+
+    assert [r.values for r in results if isinstance(r, Row)] == [{"Email": "a@example.com", "Name": "A"}]
+    assert [r.row for r in results if isinstance(r, RowRejection)] == [3]
 
 
 @pytest.mark.parametrize(
