@@ -55,6 +55,10 @@ class StageConfig:
     downstream_backoff_base_s: int = 30
     downstream_backoff_max_s: int = 7200
     downstream_max_attempts: int = 12
+    #: every outbound request (downstream CRM, marketing, Twilio) waits at most this long, and an
+    #: endpoint that hung is left alone this long (its requests back off at once meanwhile)
+    outbound_timeout_s: int = 10
+    circuit_reset_s: int = 30
     #: an OpenAI-compatible provider for what the rules cannot do; no secret means rules only
     llm_base_url: str = "https://api.deepseek.com"
     llm_model: str = "deepseek-chat"

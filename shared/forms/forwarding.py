@@ -28,6 +28,7 @@ import httpx
 
 from shared.core.aws import client
 from shared.core.batching import encode
+from shared.core.budget import CircuitOpen, call_timeout, through_circuit
 from shared.core.models import iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import ConversationStore
@@ -75,8 +76,12 @@ class Forwarder:
     lease_s: int
     clock: Callable[[], float] = time.time
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=REQUEST_TIMEOUT_S))
+    #: the cap of one outbound request (less when the function has less time left)
+    request_timeout_s: float = REQUEST_TIMEOUT_S
+    #: after the marketing endpoint hangs, how long its other steps back off at once
+    circuit_reset_s: float = 30.0
 
-    def handle(self, body: str) -> str:
+    def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> str:
         """Process one step message; returns what happened (for logs and tests)."""
         message: dict[str, Any] = json.loads(body)
         form_lead_id, step, attempt = str(message["form_lead_id"]), str(message["step"]), int(message["attempt"])
@@ -101,7 +106,7 @@ class Forwarder:
         steps = list(record.get("steps", []))
         attempts = int(record.get(f"{step}_attempts", 0)) + 1
         try:
-            result = self._perform(step, record)
+            result = self._perform(step, record, remaining_s)
         except Skip as skip:
             self.store.finish_step(form_lead_id, step, StepState.SKIPPED, steps=steps, error=str(skip))
             return "skipped"
@@ -131,13 +136,16 @@ class Forwarder:
 
     # ------------------------------------------------------------------ the steps
 
-    def _perform(self, step: str, record: dict[str, Any]) -> str:
+    def _perform(self, step: str, record: dict[str, Any], remaining_s: Callable[[], float] | None) -> str:
         if step == "store":
             return self._store(record)
+        timeout = call_timeout(self.request_timeout_s, remaining_s)
+        if timeout is None:
+            raise StepError("no time left in this invocation", retryable=True)
         if step == "marketing":
-            return self._marketing(record)
+            return self._marketing(record, timeout)
         if step in ("sms_customer", "sms_dealer"):
-            return self._text(step, record)
+            return self._text(step, record, timeout)
         raise StepError(f"unknown step {step!r}", retryable=False)
 
     def _store(self, record: dict[str, Any]) -> str:
@@ -153,7 +161,7 @@ class Forwarder:
         client("sqs").send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
         return "queued for storing"
 
-    def _marketing(self, record: dict[str, Any]) -> str:
+    def _marketing(self, record: dict[str, Any], timeout: float) -> str:
         if not self.marketing_url:
             raise Skip("no marketing endpoint configured for this stage")
         payload = {
@@ -165,10 +173,15 @@ class Forwarder:
             "dealer_id": record.get("dealer_id"),
             "location_id": record.get("location_id"),
         }
+        headers = {IDEMPOTENCY_HEADER: marketing_key(record["form_lead_id"])}
         try:
-            response = self.http.post(
-                self.marketing_url, json=payload, headers={IDEMPOTENCY_HEADER: marketing_key(record["form_lead_id"])}
+            response = through_circuit(
+                f"marketing {self.marketing_url}",
+                self.circuit_reset_s,
+                lambda: self.http.post(self.marketing_url, json=payload, headers=headers, timeout=timeout),
             )
+        except CircuitOpen as exc:
+            raise StepError(str(exc), retryable=True) from None
         except httpx.HTTPError as exc:
             raise StepError(f"marketing endpoint unreachable: {exc.__class__.__name__}", retryable=True) from None
         if response.status_code < 300:
@@ -177,7 +190,7 @@ class Forwarder:
             f"marketing endpoint answered {response.status_code}", retryable=response.status_code in RETRYABLE
         )
 
-    def _text(self, step: str, record: dict[str, Any]) -> str:
+    def _text(self, step: str, record: dict[str, Any], timeout: float) -> str:
         cid, pool_number = record.get("conversation_id"), record.get("pool_number")
         if not cid or not pool_number:
             raise Skip("the lead has no conversation")
@@ -193,7 +206,7 @@ class Forwarder:
             message = f": {record['message']}" if record.get("message") else ""
             body = f"New web lead {name} ({record['customer_phone']}){message}. Reply to this number to text them."
         try:
-            sid = self.twilio.send(from_=str(pool_number), to=to, body=body)
+            sid = self.twilio.send(from_=str(pool_number), to=to, body=body, timeout=timeout)
         except TwilioError as exc:
             raise StepError(str(exc), retryable=exc.retryable) from None
         self.conversations.record_outbound(

@@ -20,6 +20,9 @@ class FormsEnv(_Env):
 class TwilioEnv(FormsEnv):
     TWILIO_BASE_URL: str
     TWILIO_SECRET_ARN: str
+    #: outbound requests: the cap of one, and how long an endpoint that hung is left alone
+    OUTBOUND_TIMEOUT_S: float = 10
+    CIRCUIT_RESET_S: float = 30
 
 
 class ForwardEnv(TwilioEnv):

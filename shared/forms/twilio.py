@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from shared.core.budget import CircuitOpen, through_circuit
+
 REQUEST_TIMEOUT_S = 10.0
 #: answers worth another try: throttling, timeouts and Twilio's own failures
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
@@ -28,21 +30,30 @@ class TwilioClient:
     #: {"account_sid", "auth_token"}, read when needed (an operator may rotate the token)
     credentials: Callable[[], dict[str, Any]]
     http: httpx.Client | None = None
+    #: after Twilio hangs, how long the other sends fail at once (their callers back off or answer)
+    circuit_reset_s: float = 30.0
 
     def _http(self) -> httpx.Client:
         if self.http is None:
             self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
         return self.http
 
-    def send(self, *, from_: str, to: str, body: str) -> str:
-        """Send one SMS; returns Twilio's message SID."""
+    def send(self, *, from_: str, to: str, body: str, timeout: float = REQUEST_TIMEOUT_S) -> str:
+        """Send one SMS within `timeout`; returns Twilio's message SID."""
         creds = self.credentials()
         sid, token = str(creds.get("account_sid") or ""), str(creds.get("auth_token") or "")
         if not sid or not token:
             raise TwilioError("the Twilio secret has no account_sid / auth_token", retryable=False)
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
+        form = {"From": from_, "To": to, "Body": body}
         try:
-            response = self._http().post(url, data={"From": from_, "To": to, "Body": body}, auth=(sid, token))
+            response = through_circuit(
+                f"twilio {self.base_url}",
+                self.circuit_reset_s,
+                lambda: self._http().post(url, data=form, auth=(sid, token), timeout=timeout),
+            )
+        except CircuitOpen as exc:
+            raise TwilioError(str(exc), retryable=True) from None
         except httpx.HTTPError as exc:
             raise TwilioError(f"Twilio unreachable: {exc.__class__.__name__}", retryable=True) from None
         if response.status_code >= 300:

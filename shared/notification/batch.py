@@ -10,16 +10,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from shared.core.budget import BudgetedBatchProcessor
 
 _pool = ThreadPoolExecutor(10)
 
 
-class ParallelBatchProcessor(BatchProcessor):
-    def __init__(self) -> None:
+class ParallelBatchProcessor(BudgetedBatchProcessor):
+    def __init__(self, *, reserve_s: float) -> None:
         # a batch whose every notice must wait is retried, not a function error (the Errors alarm
         # is for crashes; a Slack and SES outage shows as dead letters and the fallback rate)
-        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        super().__init__(reserve_s=reserve_s, raise_on_entire_batch_failure=False)
 
     def process(self) -> list[Any]:
         return list(_pool.map(self._process_record, self.records))

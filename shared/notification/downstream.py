@@ -4,6 +4,9 @@
   timestamp lets the receiver refuse replays); the key is in Secrets Manager.
 - Idempotent: `Idempotency-Key: lead-<lead id>` is the same on every attempt, and a delivery record
   (`sync#downstream`) written around the call skips leads already accepted.
+- In time: each POST's timeout fits the function's time left, and a receiver that hangs opens its
+  circuit (`shared.core.budget`), so the other leads of the batch back off at once instead of
+  each waiting out a timeout; the batch ends before Lambda's timeout would return it whole.
 - Durable: leads that fail are re-sent to the queue as one retry message, delayed by an exponential
   backoff (base * 2^(attempt-1), capped) over hours. SQS delays a message by at most 900 s, so a
   longer wait is several hops of a message carrying `not_before`. After the last attempt the
@@ -26,6 +29,7 @@ from typing import Any
 import httpx
 
 from shared.core.aws import client
+from shared.core.budget import CircuitOpen, call_timeout, through_circuit
 from shared.core.observability import logger
 from shared.notification import metrics
 from shared.notification.deliveries import Claim, DeliveryStore, State
@@ -88,6 +92,10 @@ class DownstreamSync:
     max_s: int
     max_attempts: int
     clock: Callable[[], float] = time.time
+    #: the cap of one POST (less when the function has less time left)
+    request_timeout_s: float = REQUEST_TIMEOUT_S
+    #: after a POST hangs, how long the others fail at once (and back off) before one is tried again
+    circuit_reset_s: float = 30.0
     _http: httpx.Client | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(PARALLEL_POSTS))
@@ -99,7 +107,7 @@ class DownstreamSync:
                 self._http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
             return self._http
 
-    def handle(self, body: str) -> SyncResult:
+    def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> SyncResult:
         message: dict[str, Any] = json.loads(body)
         now = self.clock()
         if message.get("kind") == RETRY_KIND:
@@ -127,7 +135,7 @@ class DownstreamSync:
         done = sum(1 for lead in pending if claims[str(lead["lead_id"])].outcome == Claim.DONE)
         # held by another invocation: retried below, and skipped then if it was sent meanwhile
         failed = [lead for lead in pending if claims[str(lead["lead_id"])].outcome not in (Claim.CLAIMED, Claim.DONE)]
-        posted = list(self._pool.map(lambda lead: self._post(lead, target, attempt), mine))
+        posted = list(self._pool.map(lambda lead: self._post(lead, target, attempt, remaining_s), mine))
         self.store.finish_many(
             SYNC,
             [
@@ -156,8 +164,13 @@ class DownstreamSync:
         body = {"kind": RETRY_KIND, "leads": leads, "attempt": attempt, "not_before": not_before}
         client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
 
-    def _post(self, lead: dict[str, Any], target: dict[str, Any], attempt: int) -> tuple[State, dict[str, Any]]:
+    def _post(
+        self, lead: dict[str, Any], target: dict[str, Any], attempt: int, remaining_s: Callable[[], float] | None
+    ) -> tuple[State, dict[str, Any]]:
         """One signed POST: the state to record and its fields."""
+        timeout = call_timeout(self.request_timeout_s, remaining_s)
+        if timeout is None:
+            return State.FAILED, {"detail": "no time left in this invocation: retried after the backoff"}
         lead_id = str(lead["lead_id"])
         body = json.dumps({"event": "lead.enriched", "lead": lead}, separators=(",", ":"), sort_keys=True).encode()
         headers = {
@@ -166,8 +179,15 @@ class DownstreamSync:
             SIGNATURE_HEADER: sign(str(target["signing_key"]), body, int(self.clock())),
             "X-Leadflow-Attempt": str(attempt),
         }
+        url = str(target["url"])
         try:
-            response = self.http.post(str(target["url"]), content=body, headers=headers)
+            response = through_circuit(
+                f"downstream {url}",
+                self.circuit_reset_s,
+                lambda: self.http.post(url, content=body, headers=headers, timeout=timeout),
+            )
+        except CircuitOpen as exc:
+            return State.FAILED, {"detail": str(exc)[:300]}
         except httpx.HTTPError as exc:
             return State.FAILED, {"detail": f"{type(exc).__name__}: {exc}"[:300]}
         if 200 <= response.status_code < 300:

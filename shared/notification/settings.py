@@ -44,3 +44,6 @@ class DownstreamEnv(DeliveriesEnv):
     DOWNSTREAM_BACKOFF_MAX_S: int
     DOWNSTREAM_MAX_ATTEMPTS: int
     DOWNSTREAM_LEASE_S: int
+    #: outbound requests: the cap of one, and how long an endpoint that hung is left alone
+    OUTBOUND_TIMEOUT_S: float = 10
+    CIRCUIT_RESET_S: float = 30

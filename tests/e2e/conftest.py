@@ -15,13 +15,22 @@ from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 #: the stage's assignment timeout in end-to-end tests (120 s in cdk.json)
 ASSIGNMENT_TIMEOUT_S = 2
+#: outbound requests give up after 1 s (10 s in cdk.json) and a hung endpoint is left alone for 2 s
+#: (30 s), so that a hanging receiver and its recovery happen within a test
+OUTBOUND_TIMEOUT_S = 1
+CIRCUIT_RESET_S = 2
 
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
     # a short visibility timeout so that redelivery and the dead-letter queue happen within a test
     # and a 2 s assignment timeout, so that expiries happen within a test
-    config = dataclasses.replace(load_stage("dev"), assignment_timeout_s=ASSIGNMENT_TIMEOUT_S)
+    config = dataclasses.replace(
+        load_stage("dev"),
+        assignment_timeout_s=ASSIGNMENT_TIMEOUT_S,
+        outbound_timeout_s=OUTBOUND_TIMEOUT_S,
+        circuit_reset_s=CIRCUIT_RESET_S,
+    )
     rt = LocalRuntime("dev", config=config, visibility_timeout_s=2).start()
     try:
         yield rt

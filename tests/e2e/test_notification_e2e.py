@@ -7,6 +7,7 @@ scripted on the sink, and SES goes down by losing its verified sender.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -289,6 +290,44 @@ def test_downstream_failures_are_retried_after_a_backoff(
     assert posts[2].at - posts[1].at >= 2 * base - 0.5
     [sync] = [d for d in deliveries_for(new["lead_id"]) if d["channel"] == "downstream"]
     assert (sync["state"], sync["attempts"]) == ("sent", 3)
+
+
+def test_a_hanging_receiver_gets_backoff_not_the_dead_letter_queue_and_each_lead_arrives_once(
+    runtime: LocalRuntime, notification: LocalNotification
+) -> None:
+    # Given a downstream receiver that hangs (answers only after 3 s, past the 1 s request timeout)
+    # for this test's leads, and recovers 2.5 s later
+    tag = f"hang{uuid.uuid4().hex[:6]}"
+    leads = [lead(tag) for _ in range(6)]
+    keys = {idempotency_key(x["lead_id"]) for x in leads}
+    notification.sink.fail("/downstream", Fault(status=503, delay_s=3.0), times=1000, matching=f"{tag}-")
+    recovery = threading.Timer(2.5, notification.sink.clear)
+    sqs = runtime.aws("sqs")
+    dead_letters = runtime.resources.dlqs["downstream-sync"]
+    # When the six leads are announced in one event (one record of the downstream-sync queue)
+    recovery.start()
+    try:
+        announce(runtime, leads)
+        # Then every lead arrives once the receiver has recovered
+        assert wait_for(lambda: keys <= set(notification.sink.accepted_downstream()), 45), "not all leads arrived"
+    finally:
+        recovery.cancel()
+    assert runtime.wait_idle(20)
+    posts = [r for r in notification.sink.snapshot("/downstream") if r.headers.get("Idempotency-Key") in keys]
+    accepted = [k for k in notification.sink.accepted_downstream() if k in keys]
+    # nothing was sent twice: each key accepted exactly once, no duplicate seen by the receiver
+    assert sorted(accepted) == sorted(keys)
+    assert [r for r in posts if r.duplicate] == []
+    # the first round hung (the four parallel POSTs, side by side), the circuit opened, and the
+    # other two leads backed off at once instead of each waiting out a timeout
+    hung = sorted(r.at for r in posts if r.status == 503)
+    assert len(hung) == 4 and hung[-1] - hung[0] < 1.0, hung
+    for x in leads:
+        [sync] = [d for d in deliveries_for(x["lead_id"]) if d["channel"] == "downstream"]
+        assert (sync["state"], sync["attempts"] >= 2) == ("sent", True), sync
+    # and nothing went to the dead-letter queue
+    depth = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
 def test_deliveries_route_shows_a_leads_deliveries(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.settings import engine
 from shared.assignment.timers import Timer
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger, metrics
 
 
@@ -26,6 +27,10 @@ def _timers(event: dict[str, Any]) -> list[Timer]:
         except (ValueError, KeyError, TypeError):
             continue  # reported as a failure of its record below
     return timers
+
+
+#: the longest one record may take (a record is a few DynamoDB calls); with less time left the rest comes back
+RESERVE_S = 5
 
 
 @metrics.log_metrics
@@ -42,7 +47,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             expired += 1
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=BatchProcessor(event_type=EventType.SQS), context=context
+        event=event,
+        record_handler=record_handler,
+        processor=BudgetedBatchProcessor(reserve_s=RESERVE_S),
+        context=context,
     )
     if expired:
         engine().run()

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.intake import emails_from_detail, iso
 from shared.assignment.settings import engine
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.models import utc_now
 from shared.core.observability import correlate, logger, metrics
+
+#: the longest one record may take (a record is a few DynamoDB calls); with less time left the rest comes back
+RESERVE_S = 5
 
 
 @metrics.log_metrics
@@ -32,7 +36,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             created += engine().repo.create_emails(emails)
 
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=BatchProcessor(event_type=EventType.SQS), context=context
+        event=event,
+        record_handler=record_handler,
+        processor=BudgetedBatchProcessor(reserve_s=RESERVE_S),
+        context=context,
     )
     if seen:
         # also after a redelivery that created nothing: the run it would have had may never have happened

@@ -5,17 +5,22 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger, metrics
 from shared.core.settings import StoreLeadsEnv, load
 from shared.enrichment.enricher import Enricher
 from shared.enrichment.llm.store_assist import assist_from_env
 from shared.enrichment.storing import LeadStore
 from shared.ingestion.jobs import JobRepository
+
+#: the longest one record may take (it may wait on the LLM provider, with retries, before the rules take
+#: over); with less time left the rest of the batch comes back
+RESERVE_S = 90
 
 
 @cache
@@ -42,5 +47,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         correlate(record)
         store.store_batch(record.body)
 
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BudgetedBatchProcessor(reserve_s=RESERVE_S)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

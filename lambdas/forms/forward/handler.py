@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger
 from shared.core.secrets import secret_json
 from shared.core.settings import load
@@ -29,20 +30,25 @@ def forwarder() -> Forwarder:
         queue_url=env.FORM_FORWARDS_QUEUE_URL,
         lead_batches_url=env.LEAD_BATCHES_QUEUE_URL,
         marketing_url=env.MARKETING_URL,
-        twilio=TwilioClient(env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN)),
+        twilio=TwilioClient(
+            env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN), circuit_reset_s=env.CIRCUIT_RESET_S
+        ),
         base_s=env.FORWARD_BACKOFF_BASE_S,
         max_attempts=env.FORWARD_MAX_ATTEMPTS,
         lease_s=env.FORWARD_LEASE_S,
+        request_timeout_s=env.OUTBOUND_TIMEOUT_S,
+        circuit_reset_s=env.CIRCUIT_RESET_S,
     )
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     fwd = forwarder()
+    # a record: its claim, one outbound request (or a circuit already open), its writes
+    processor = BudgetedBatchProcessor(reserve_s=fwd.request_timeout_s + 5, raise_on_entire_batch_failure=False)
 
     def record_handler(record: SQSRecord) -> None:
         correlate(record)
-        fwd.handle(record.body)
+        fwd.handle(record.body, remaining_s=processor.remaining_s)
 
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

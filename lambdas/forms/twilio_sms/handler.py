@@ -29,7 +29,9 @@ def inbound() -> InboundSms:
     return InboundSms(
         store=FormStore(env.FORM_LEADS_TABLE),
         conversations=ConversationStore(env.CONVERSATIONS_TABLE, env.pool),
-        twilio=TwilioClient(env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN)),
+        twilio=TwilioClient(
+            env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN), circuit_reset_s=env.CIRCUIT_RESET_S
+        ),
         auth_token=lambda: str(secret_json(env.TWILIO_SECRET_ARN).get("auth_token") or ""),
     )
 

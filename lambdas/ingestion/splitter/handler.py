@@ -7,15 +7,20 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger
 from shared.core.settings import SplitterEnv, load
 from shared.ingestion.jobs import JobRepository
 from shared.ingestion.splitting import S3Object, Splitter
+
+#: one record (a file) a batch: this only keeps a redelivered file from starting when the function is
+#: about to be cut off
+RESERVE_S = 30
 
 
 @cache
@@ -67,5 +72,5 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    processor = BatchProcessor(event_type=EventType.SQS)  # per invocation: see store_leads
+    processor = BudgetedBatchProcessor(reserve_s=RESERVE_S)  # per invocation: see store_leads
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger, metrics
 from shared.core.secrets import secret_json
 from shared.core.settings import load
@@ -28,6 +29,8 @@ def sync() -> DownstreamSync:
         base_s=env.DOWNSTREAM_BACKOFF_BASE_S,
         max_s=env.DOWNSTREAM_BACKOFF_MAX_S,
         max_attempts=env.DOWNSTREAM_MAX_ATTEMPTS,
+        request_timeout_s=env.OUTBOUND_TIMEOUT_S,
+        circuit_reset_s=env.CIRCUIT_RESET_S,
     )
 
 
@@ -35,12 +38,15 @@ def sync() -> DownstreamSync:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     forwarder = sync()
+    # a record: its reads and claims, one round of POSTs that may time out (the circuit then opens), its writes
+    processor = BudgetedBatchProcessor(
+        reserve_s=2 * forwarder.request_timeout_s + 5, raise_on_entire_batch_failure=False
+    )
 
     def record_handler(record: SQSRecord) -> None:
         correlate(record)
-        forwarder.handle(record.body)
+        forwarder.handle(record.body, remaining_s=processor.remaining_s)
 
     # records one after another: the sync is durable, not urgent, and each record already posts its
     # leads in parallel; the notify function's latency-bound work gets the shared resources first
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

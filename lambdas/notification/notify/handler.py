@@ -22,6 +22,9 @@ from shared.notification.service import NotifyService
 from shared.notification.settings import NotifyEnv
 from shared.notification.slack import SlackClient
 
+#: the longest one record may take (a notice: Slack's timeout, then SES); with less time left the rest comes back
+RESERVE_S = 10
+
 
 @cache
 def service() -> NotifyService:
@@ -54,5 +57,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         svc.handle(record.body, remaining_s=remaining_s)
 
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=ParallelBatchProcessor(), context=context
+        event=event,
+        record_handler=record_handler,
+        processor=ParallelBatchProcessor(reserve_s=RESERVE_S),
+        context=context,
     )
