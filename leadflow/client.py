@@ -180,5 +180,5 @@ class LeadflowClient:
             if job["status"] in FINAL:
                 return job
             if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:.0f} s")
+                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:g} s")
             time.sleep(interval_s)
