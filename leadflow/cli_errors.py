@@ -40,7 +40,7 @@ class ExitCode(IntEnum):
 
 
 #: for `leadflow --help` and the README: the same table in both
-EXIT_CODES_HELP = """exit codes:
+EXIT_CODES_TABLE = """exit codes:
   0    done
   1    the API or AWS refused the request, or the job failed or was cancelled
   2    usage: a bad argument, a missing file, no API configured
@@ -48,9 +48,10 @@ EXIT_CODES_HELP = """exit codes:
   4    auth: no token, the token was refused (401 unknown or expired, 403 not allowed), no AWS credentials
   5    an unexpected error (a bug): rerun with --debug for the traceback
   130  interrupted (Ctrl-C)
-  141  the reader of stdout went away (| head)
-
-Errors are one line on stderr; --debug (or LEADFLOW_DEBUG=1) adds the traceback."""
+  141  the reader of stdout went away (| head)"""
+EXIT_CODES_HELP = (
+    EXIT_CODES_TABLE + "\n\nErrors are one line on stderr; --debug (or LEADFLOW_DEBUG=1) adds the traceback."
+)
 
 #: AWS error codes that mean "who you are" rather than "what you asked"
 _AWS_AUTH_CODES = {
