@@ -89,6 +89,7 @@ class FakeApi:
                 fake.seen.append((self.command, url.path, self.headers.get("Authorization")))
                 if fake.mode == "hang":
                     fake.release.wait(HANG_LIMIT_S)
+                    self.close_connection = True  # never answered: a client without a timeout sees it closed
                     return
                 if fake.mode in {"401", "403", "500"}:
                     status, body = int(fake.mode), {"message": f"refused with {fake.mode}"}
