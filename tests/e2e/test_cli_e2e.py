@@ -112,6 +112,23 @@ def test_leadflow_dev_serves_until_stopped_and_writes_its_urls(tmp_path: Path) -
     assert not (tmp_path / ".leadflow" / "local.json").exists()
 
 
+def test_leadflow_dev_json_prints_one_document_with_its_urls(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen([*LEADFLOW, "dev", "--json"], cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        state_file = tmp_path / ".leadflow" / "local.json"
+        deadline = time.monotonic() + 60
+        while not state_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert state_file.exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    printed = json.loads(out)
+    assert printed["rest_url"].startswith("http://127.0.0.1:") and printed["admin_token"].startswith("lf_")
+
+
 def test_demo_runs_the_sample_to_completion(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run([*LEADFLOW, "demo"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=180)
