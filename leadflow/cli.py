@@ -13,39 +13,20 @@ import signal
 import sys
 import threading
 import time
+import traceback
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from leadflow.client import LOCAL_STATE, ApiError, LeadflowClient, resolve_connection
+from leadflow.cli_common import api_options, client, emit, group, json_option, leaf, timeout, timeout_option
+from leadflow.cli_errors import EXIT_CODES_HELP, ExitCode, UsageError, debug_requested, describe
+from leadflow.client import LOCAL_STATE, ApiError, LeadflowClient
 from leadflow.config import REPO_ROOT
+from leadflow.progress import JobProgress
 
 SAMPLE = REPO_ROOT / "samples" / "leads-sample.xlsx"
-
-
-def _client(args: argparse.Namespace) -> LeadflowClient:
-    conn = resolve_connection(args.api, args.token)
-    if not conn.token:
-        raise ApiError(0, "no token: pass --token, set LEADFLOW_TOKEN, or run `leadflow dev` for a local one")
-    return LeadflowClient(conn.api, conn.token)
-
-
-def _progress_bar(job: dict[str, Any]) -> None:
-    total = job.get("batches_total")
-    done = job.get("batches_done", 0)
-    width = 30
-    if total:
-        filled = int(width * min(done, total) / total)
-        bar = "#" * filled + "-" * (width - filled)
-        counts = f"{done}/{total} batches"
-    else:
-        bar = "." * width
-        counts = "splitting"
-    line = (
-        f"\r[{bar}] {job['status']:<10} {counts:<16} leads {job.get('leads_stored', 0):>7}"
-        f"  rejected {job.get('rows_rejected', 0):>5}"
-    )
-    sys.stderr.write(line)
-    sys.stderr.flush()
+#: how long `upload --wait` and `demo` follow a job before giving up (exit 3)
+WAIT_TIMEOUT_S = 600.0
 
 
 def summary(job: dict[str, Any]) -> str:
@@ -78,43 +59,54 @@ def summary(job: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- commands
 
 
+def _job_exit(job: dict[str, Any]) -> int:
+    return ExitCode.OK if job["status"] == "completed" else ExitCode.REFUSED
+
+
 def cmd_upload(args: argparse.Namespace) -> int:
-    client = _client(args)
     path = Path(args.file)
     if not path.is_file():
-        print(f"no such file: {path}", file=sys.stderr)
-        return 2
-    job = client.upload(path)
+        raise UsageError(f"no such file: {path}")
+    api = client(args)
+    job = api.upload(path)
     if not args.wait:
-        print(json.dumps(job, indent=2) if args.json else f"job {job['job_id']} {job['status']}")
-        return 0
-    progress = None if args.json else _progress_bar
-    job = client.wait(job["job_id"], on_progress=progress)
-    if progress:
-        sys.stderr.write("\n")
-    print(json.dumps(job, indent=2) if args.json else summary(job))
-    return 0 if job["status"] == "completed" else 1
+        emit(args, job, lambda: print(f"job {job['job_id']} {job['status']}"))
+        return ExitCode.OK
+    with JobProgress() as progress:
+        job = api.wait(job["job_id"], on_progress=progress, timeout_s=args.wait_timeout)
+    emit(args, job, lambda: print(summary(job)))
+    return _job_exit(job)
 
 
 def cmd_jobs_show(args: argparse.Namespace) -> int:
-    job = _client(args).job(args.job_id)
-    print(json.dumps(job, indent=2) if args.json else summary(job))
-    return 0
+    job = client(args).job(args.job_id)
+    emit(args, job, lambda: print(summary(job)))
+    return ExitCode.OK
 
 
 def cmd_jobs_cancel(args: argparse.Namespace) -> int:
-    job = _client(args).cancel(args.job_id)
-    print(json.dumps(job, indent=2) if args.json else f"job {job['job_id']} {job['status']}")
-    return 0
+    job = client(args).cancel(args.job_id)
+    emit(args, job, lambda: print(f"job {job['job_id']} {job['status']}"))
+    return ExitCode.OK
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
-    result = _client(args).create_token(args.role, args.user)
-    print(json.dumps(result, indent=2) if args.json else result["token"])
-    return 0
+    result = client(args).create_token(args.role, args.user)
+    emit(args, result, lambda: print(result["token"]))
+    return ExitCode.OK
 
 
-_FILTERS = ("status", "source", "job_id", "created_from", "created_to", "email", "name", "company", "country")
+_FILTERS = {
+    "status": "only leads with this status",
+    "source": "only leads from this source (upload, phone, form, ...)",
+    "job_id": "only leads stored by this upload job",
+    "created_from": "only leads created at or after this ISO date/time",
+    "created_to": "only leads created before this ISO date/time",
+    "email": "only leads whose email starts with this",
+    "name": "only leads whose name starts with this",
+    "company": "only leads whose company starts with this",
+    "country": "only leads from this country (ISO code)",
+}
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
@@ -122,53 +114,60 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:
-    page = _client(args).leads(**_filters(args), limit=args.limit, cursor=args.cursor)
-    if args.json:
-        print(json.dumps(page, indent=2))
-        return 0
-    for lead in page["leads"]:
-        name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
-        print(
-            f"{lead['created_at'][:19]}  {name:<28} {lead.get('email') or '':<34} {lead.get('phone') or '':<16} "
-            f"{lead.get('company') or ''}"
-        )
-    if page.get("next_cursor"):
-        print(f"more: --cursor {page['next_cursor']}")
-    return 0
+    page = client(args).leads(**_filters(args), limit=args.limit, cursor=args.cursor)
+
+    def human() -> None:
+        for lead in page["leads"]:
+            name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
+            print(
+                f"{lead['created_at'][:19]}  {name:<28} {lead.get('email') or '':<34} {lead.get('phone') or '':<16} "
+                f"{lead.get('company') or ''}"
+            )
+        if page.get("next_cursor"):
+            print(f"more: --cursor {page['next_cursor']}")
+
+    emit(args, page, human)
+    return ExitCode.OK
 
 
 def cmd_leads_export(args: argparse.Namespace) -> int:
-    data = _client(args).export(**_filters(args))
+    data = client(args).export(**_filters(args))
     Path(args.output).write_bytes(data)
     rows = max(0, data.count(b"\n") - 1)
-    print(f"wrote {rows} leads to {args.output}")
-    return 0
+    emit(
+        args,
+        {"output": str(args.output), "rows": rows, "bytes": len(data)},
+        lambda: print(f"wrote {rows} leads to {args.output}"),
+    )
+    return ExitCode.OK
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    answer = _client(args).ask(args.question)
-    if args.json:
-        print(json.dumps(answer, indent=2))
-        return 0
-    print(f"query: {json.dumps(answer['query'])}")
-    print(f"{answer['count']} leads")
-    for lead in answer["leads"]:
-        print(f"  {lead.get('email') or lead.get('phone')}  {lead.get('company') or ''}")
-    return 0
+    answer = client(args).ask(args.question)
+
+    def human() -> None:
+        print(f"query: {json.dumps(answer['query'])}")
+        print(f"{answer['count']} leads")
+        for lead in answer["leads"]:
+            print(f"  {lead.get('email') or lead.get('phone')}  {lead.get('company') or ''}")
+
+    emit(args, answer, human)
+    return ExitCode.OK
 
 
 def cmd_callers(args: argparse.Namespace) -> int:
-    callers = _client(args).callers(args.limit)
-    if args.json:
-        print(json.dumps(callers, indent=2))
-        return 0
-    if not callers:
-        print("no calls yet")
-    for call in callers:
-        print(f"{call['called_at']}  {call['caller']}")
-        for v in call["vanity"]:
-            print(f"    {v}")
-    return 0
+    callers = client(args).callers(args.limit)
+
+    def human() -> None:
+        if not callers:
+            print("no calls yet")
+        for call in callers:
+            print(f"{call['called_at']}  {call['caller']}")
+            for v in call["vanity"]:
+                print(f"    {v}")
+
+    emit(args, callers, human)
+    return ExitCode.OK
 
 
 def cmd_vanity(args: argparse.Namespace) -> int:
@@ -179,14 +178,13 @@ def cmd_vanity(args: argparse.Namespace) -> int:
     try:
         found = vanity_numbers(args.number, args.count)
     except InvalidNumber as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps([{"text": v.text, "words": list(v.words), "spoken": spoken(v)} for v in found], indent=2))
-    else:
-        for v in found:
-            print(v.text)
-    return 0
+        raise UsageError(str(exc)) from exc
+    emit(
+        args,
+        [{"text": v.text, "words": list(v.words), "spoken": spoken(v)} for v in found],
+        lambda: print("\n".join(v.text for v in found)) if found else None,
+    )
+    return ExitCode.OK
 
 
 def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
@@ -196,8 +194,8 @@ def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
 
     config = load_stage(args.stage)
     token = TokenStore(config.name("tokens")).create(role=parse_role(args.role), user=args.user, created_by="bootstrap")
-    print(token)
-    return 0
+    emit(args, {"token": token, "role": args.role, "user": args.user, "stage": config.stage}, lambda: print(token))
+    return ExitCode.OK
 
 
 def _start_runtime(stage: str, port: int, log_level: str) -> Any:
@@ -220,18 +218,26 @@ def cmd_dev(args: argparse.Namespace) -> int:
     }
     LOCAL_STATE.parent.mkdir(exist_ok=True)
     LOCAL_STATE.write_text(json.dumps(state, indent=2))
-    print("Leadflow local runtime is up (Ctrl-C to stop)")
-    print(f"  REST API       {runtime.rest_url}")
-    print(f"  WebSocket API  {runtime.websocket_url}   (agents: ?token=..., or `leadflow agent --token T`)")
-    print(f"  agent console  {runtime.console_url}   (sign in with an agent token)")
-    print(f"  local AWS      {runtime.moto.url}")
-    print(f"  admin token    {token}")
-    print(f"  written to     {LOCAL_STATE}")
-    if runtime.notification:
-        from leadflow.local.sink import describe
 
-        print(f"  local sink     {runtime.notification.sink.url}  (Slack, downstream, alarms; each post shown below)")
-        runtime.notification.sink.on_receive = lambda received: print(describe(received), flush=True)
+    def human() -> None:
+        print("Leadflow local runtime is up (Ctrl-C to stop)")
+        print(f"  REST API       {runtime.rest_url}")
+        print(f"  WebSocket API  {runtime.websocket_url}   (agents: ?token=..., or `leadflow agent --token T`)")
+        print(f"  agent console  {runtime.console_url}   (sign in with an agent token)")
+        print(f"  local AWS      {runtime.moto.url}")
+        print(f"  admin token    {token}")
+        print(f"  written to     {LOCAL_STATE}")
+        if runtime.notification:
+            sink = runtime.notification.sink.url
+            print(f"  local sink     {sink}  (Slack, downstream, alarms; each post shown below)")
+
+    emit(args, state, human)
+    if runtime.notification:
+        from leadflow.local.sink import describe as describe_post
+
+        # with --json stdout holds the one state document, so the posts go to stderr
+        posts = sys.stderr if args.json else sys.stdout
+        runtime.notification.sink.on_receive = lambda received: print(describe_post(received), file=posts, flush=True)
     sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -243,23 +249,31 @@ def cmd_dev(args: argparse.Namespace) -> int:
     finally:
         runtime.stop()
         LOCAL_STATE.unlink(missing_ok=True)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    path = Path(args.file) if args.file else SAMPLE
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
     runtime = _start_runtime(args.stage, 0, "WARNING")
     try:
         token = runtime.create_token("admin", "demo")
-        client = LeadflowClient(runtime.rest_url, token)
-        path = Path(args.file) if args.file else SAMPLE
-        print(f"local runtime up at {runtime.rest_url}; uploading {path.name} through the REST API")
-        job = client.upload(path)
-        job = client.wait(job["job_id"], on_progress=_progress_bar, timeout_s=300)
-        sys.stderr.write("\n")
-        print(summary(job))
-        print(f"done in {time.monotonic() - started:.1f} s")
-        return 0 if job["status"] == "completed" else 1
+        api = LeadflowClient(runtime.rest_url, token)
+        if not args.json:
+            print(f"local runtime up at {runtime.rest_url}; uploading {path.name} through the REST API")
+        job = api.upload(path)
+        with JobProgress() as progress:
+            job = api.wait(job["job_id"], on_progress=progress, timeout_s=args.wait_timeout)
+        elapsed = time.monotonic() - started
+
+        def human() -> None:
+            print(summary(job))
+            print(f"done in {elapsed:.1f} s")
+
+        emit(args, {"job": job, "elapsed_s": round(elapsed, 1)}, human)
+        return _job_exit(job)
     finally:
         runtime.stop()
 
@@ -270,196 +284,244 @@ def cmd_agent(args: argparse.Namespace) -> int:
     state = json.loads(LOCAL_STATE.read_text()) if LOCAL_STATE.exists() else {}
     url = args.url or os.environ.get("LEADFLOW_WS") or state.get("websocket_url")
     if not url:
-        print("error: no WebSocket URL: pass --url, set LEADFLOW_WS, or run `leadflow dev`", file=sys.stderr)
-        return 1
+        raise UsageError("no WebSocket URL: pass --url, set LEADFLOW_WS, or run `leadflow dev`")
     return run_terminal(url, args.token)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leadflow", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="leadflow",
+        description=__doc__,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}", help="print the version")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an error too (or set LEADFLOW_DEBUG=1)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
-    def remote(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--api", help="REST API base URL (default: LEADFLOW_API or the local runtime)")
-        p.add_argument("--token", help="bearer token (default: LEADFLOW_TOKEN or the local admin token)")
-        p.add_argument("--json", action="store_true", help="print JSON")
+    def stage(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stage", default="dev", help="the stage whose names and settings to use (default: dev)")
 
-    dev = sub.add_parser("dev", help="serve the local system until Ctrl-C")
-    dev.add_argument("--stage", default="dev")
+    def wait_timeout(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--wait-timeout",
+            type=float,
+            default=WAIT_TIMEOUT_S,
+            metavar="SECONDS",
+            help=f"give up (exit 3) when the job has not ended after this long (default: {WAIT_TIMEOUT_S:.0f})",
+        )
+
+    dev = leaf(sub, "dev", "serve the local system until Ctrl-C", cmd_dev)
+    stage(dev)
     dev.add_argument("--port", type=int, default=0, help="REST port (default: a free one)")
     dev.add_argument("-v", "--verbose", action="store_true", help="show the handlers' logs")
-    dev.set_defaults(func=cmd_dev)
+    dev.add_argument(
+        "--json", action="store_true", help="print the URLs and token as one JSON document (sink posts go to stderr)"
+    )
 
-    demo = sub.add_parser("demo", help="run the sample workbook through the local system")
-    demo.add_argument("--stage", default="dev")
+    demo = leaf(sub, "demo", "run the sample workbook through the local system", cmd_demo)
+    stage(demo)
     demo.add_argument("--file", help="a file to use instead of the bundled sample")
-    demo.set_defaults(func=cmd_demo)
+    wait_timeout(demo)
+    json_option(demo)
 
-    upload = sub.add_parser("upload", help="upload a spreadsheet, CSV or JSON file of leads")
-    upload.add_argument("file")
-    upload.add_argument("--wait", action="store_true", help="show progress until the job ends")
-    remote(upload)
-    upload.set_defaults(func=cmd_upload)
+    upload = leaf(sub, "upload", "upload a spreadsheet, CSV or JSON file of leads", cmd_upload)
+    upload.add_argument("file", help="the .xlsx, .xls, .csv or .json file")
+    upload.add_argument("--wait", action="store_true", help="show progress until the job ends; exit 1 if it failed")
+    wait_timeout(upload)
+    api_options(upload)
+    json_option(upload)
 
-    jobs = sub.add_parser("jobs", help="show or cancel jobs").add_subparsers(dest="jobs_command", required=True)
-    show = jobs.add_parser("show", help="print a job")
-    show.add_argument("job_id")
-    remote(show)
-    show.set_defaults(func=cmd_jobs_show)
-    cancel = jobs.add_parser("cancel", help="cancel a job")
-    cancel.add_argument("job_id")
-    remote(cancel)
-    cancel.set_defaults(func=cmd_jobs_cancel)
+    jobs = group(sub, "jobs", "show or cancel upload jobs", "jobs_command")
+    for name, text, func in (("show", "print a job", cmd_jobs_show), ("cancel", "cancel a job", cmd_jobs_cancel)):
+        p = leaf(jobs, name, text, func)
+        p.add_argument("job_id", help="the job's id, as `upload` printed it")
+        api_options(p)
+        json_option(p)
 
-    leads = sub.add_parser("leads", help="list or export leads").add_subparsers(dest="leads_command", required=True)
+    leads = group(sub, "leads", "list or export leads", "leads_command")
 
     def filters(p: argparse.ArgumentParser) -> None:
-        for name in _FILTERS:
-            p.add_argument(f"--{name.replace('_', '-')}", dest=name)
+        for name, text in _FILTERS.items():
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name, help=text)
 
-    listing = leads.add_parser("list", help="leads, newest first")
+    listing = leaf(leads, "list", "leads, newest first", cmd_leads_list)
     filters(listing)
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--cursor")
-    remote(listing)
-    listing.set_defaults(func=cmd_leads_list)
-    export = leads.add_parser("export", help="leads as CSV (opens cleanly in Excel)")
+    listing.add_argument("--limit", type=int, default=50, help="leads per page (default: 50)")
+    listing.add_argument("--cursor", help="the next page, as the previous page printed it")
+    api_options(listing)
+    json_option(listing)
+    export = leaf(leads, "export", "leads as CSV (opens cleanly in Excel)", cmd_leads_export)
     filters(export)
-    export.add_argument("-o", "--output", required=True)
-    remote(export)
-    export.set_defaults(func=cmd_leads_export)
+    export.add_argument("-o", "--output", required=True, help="the CSV file to write")
+    api_options(export)
+    json_option(export)
 
-    ask = sub.add_parser("ask", help="ask a question about the leads (needs an LLM provider)")
-    ask.add_argument("question")
-    remote(ask)
-    ask.set_defaults(func=cmd_ask)
+    ask = leaf(sub, "ask", "ask a question about the leads (needs an LLM provider)", cmd_ask)
+    ask.add_argument("question", help="the question, in plain words")
+    api_options(ask)
+    json_option(ask)
 
-    callers = sub.add_parser("callers", help="the last phone callers with their vanity numbers")
-    callers.add_argument("--limit", type=int, default=5)
-    remote(callers)
-    callers.set_defaults(func=cmd_callers)
+    callers = leaf(sub, "callers", "the last phone callers with their vanity numbers", cmd_callers)
+    callers.add_argument("--limit", type=int, default=5, help="how many callers (default: 5)")
+    api_options(callers)
+    json_option(callers)
 
-    vanity = sub.add_parser("vanity", help="the best vanity numbers for a phone number")
-    vanity.add_argument("number")
-    vanity.add_argument("--count", type=int, default=5)
-    vanity.add_argument("--json", action="store_true")
-    vanity.set_defaults(func=cmd_vanity)
+    vanity = leaf(sub, "vanity", "the best vanity numbers for a phone number (computed locally)", cmd_vanity)
+    vanity.add_argument("number", help="a phone number, e.g. +18003569377")
+    vanity.add_argument("--count", type=int, default=5, help="how many to print (default: 5)")
+    json_option(vanity)
 
-    agent = sub.add_parser("agent", help="work as an agent: take emails over the WebSocket API, disposition by key")
+    agent = leaf(sub, "agent", "work as an agent: take emails over the WebSocket API, disposition by key", cmd_agent)
     agent.add_argument("--token", required=True, help="an agent token (leadflow tokens create --role agent)")
     agent.add_argument("--url", help="WebSocket URL (default: LEADFLOW_WS or the local runtime)")
-    agent.set_defaults(func=cmd_agent)
 
-    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(dest="tokens_command", required=True)
-    create = tokens.add_parser("create", help="create a token (needs an admin token)")
-    create.add_argument("--role", required=True, choices=["admin", "agent", "integration"])
-    create.add_argument("--user")
-    remote(create)
-    create.set_defaults(func=cmd_tokens_create)
-    boot = tokens.add_parser("bootstrap", help="write a first token of a deployed stage with AWS credentials")
-    boot.add_argument("--stage", default="dev")
-    boot.add_argument("--role", default="admin", choices=["admin", "agent", "integration"])
-    boot.add_argument("--user", default="admin")
-    boot.set_defaults(func=cmd_tokens_bootstrap)
-    _add_notification_commands(sub)
+    tokens = group(sub, "tokens", "API tokens", "tokens_command")
+    create = leaf(tokens, "create", "create a token (needs an admin token)", cmd_tokens_create)
+    create.add_argument("--role", required=True, choices=["admin", "agent", "integration"], help="what it may do")
+    create.add_argument("--user", help="the user the token belongs to")
+    api_options(create)
+    json_option(create)
+    boot = leaf(
+        tokens, "bootstrap", "write a first token of a deployed stage with AWS credentials", cmd_tokens_bootstrap
+    )
+    stage(boot)
+    boot.add_argument(
+        "--role", default="admin", choices=["admin", "agent", "integration"], help="what it may do (default: admin)"
+    )
+    boot.add_argument("--user", default="admin", help="the user the token belongs to (default: admin)")
+    json_option(boot)
+    _add_notification_commands(sub, stage)
     from leadflow import cli_forms
 
     cli_forms.add_commands(sub)
     return parser
 
 
+def version() -> str:
+    try:
+        return metadata.version("leadflow")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "unknown (not installed)"
+
+
 # ---------------------------------------------------------------------- dead letters and the local sink
+
+
+def _aws_target(args: argparse.Namespace) -> tuple[Any, str | None, Any]:
+    from leadflow import dlq
+    from leadflow.config import load_stage
+
+    config = load_stage(args.stage)
+    endpoint = args.endpoint or dlq.local_endpoint()
+    return config, endpoint, dlq.sqs_client(config, endpoint, timeout=timeout(args))
 
 
 def cmd_dlq_list(args: argparse.Namespace) -> int:
     from leadflow import dlq
-    from leadflow.config import load_stage
 
-    config = load_stage(args.stage)
-    endpoint = args.endpoint or dlq.local_endpoint()
-    rows = dlq.depths(config, dlq.sqs_client(config, endpoint))
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    print(f"{'queue':<22} {'visible':>8} {'in flight':>10} {'dead letters':>13}")
-    for row in rows:
-        print(f"{row['queue']:<22} {row['visible']:>8} {row['in_flight']:>10} {row['dead_letters']:>13}")
-    return 0
+    config, _, sqs = _aws_target(args)
+    rows = dlq.depths(config, sqs)
+
+    def human() -> None:
+        print(f"{'queue':<22} {'visible':>8} {'in flight':>10} {'dead letters':>13}")
+        for row in rows:
+            print(f"{row['queue']:<22} {row['visible']:>8} {row['in_flight']:>10} {row['dead_letters']:>13}")
+
+    emit(args, rows, human)
+    return ExitCode.OK
 
 
 def cmd_dlq_redrive(args: argparse.Namespace) -> int:
     from leadflow import dlq
-    from leadflow.config import load_stage
 
-    config = load_stage(args.stage)
-    endpoint = args.endpoint or dlq.local_endpoint()
+    config, endpoint, sqs = _aws_target(args)
     try:
-        result = dlq.redrive(config, dlq.sqs_client(config, endpoint), args.queue, endpoint=endpoint, limit=args.max)
+        result = dlq.redrive(config, sqs, args.queue, endpoint=endpoint, limit=args.max, timeout=timeout(args))
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(result, indent=2))
-    elif result["method"] == "StartMessageMoveTask":
-        print(f"{args.queue}: moving {result['waiting']} message(s) back (task {result['task']})")
-    else:
-        print(f"{args.queue}: moved {result['moved']} message(s) back")
-    return 0
+        raise UsageError(str(exc)) from exc
+
+    def human() -> None:
+        if result["method"] == "StartMessageMoveTask":
+            print(f"{args.queue}: moving {result['waiting']} message(s) back (task {result['task']})")
+        else:
+            print(f"{args.queue}: moved {result['moved']} message(s) back")
+
+    emit(args, result, human)
+    return ExitCode.OK
 
 
 def cmd_sink(args: argparse.Namespace) -> int:
     """What the local sink (Slack, downstream, alarms) received, from another terminal."""
     import httpx
 
-    from leadflow.local.sink import Received, describe
+    from leadflow.local.sink import Received
+    from leadflow.local.sink import describe as describe_post
 
     url = args.url or (json.loads(LOCAL_STATE.read_text()).get("sink_url") if LOCAL_STATE.exists() else None)
     if not url:
-        print("error: no local sink: start `leadflow dev` first, or pass --url", file=sys.stderr)
-        return 1
+        raise UsageError("no local sink: start `leadflow dev` first, or pass --url")
     params = {"path": args.path} if args.path else {}
-    rows = httpx.get(f"{url}/_received", params=params, timeout=10.0).json()
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
+    response = httpx.get(f"{url}/_received", params=params, timeout=timeout(args))
+    if response.status_code >= 400:
+        raise ApiError(response.status_code, f"the sink refused the request: {response.text[:300]}")
+    rows = response.json()
+
+    def human() -> None:
         for row in rows:
-            print(describe(Received(**row)))
-    return 0
+            print(describe_post(Received(**row)))
+
+    emit(args, rows, human)
+    return ExitCode.OK
 
 
-def _add_notification_commands(sub: Any) -> None:
+def _add_notification_commands(sub: Any, stage: Any) -> None:
     def aws(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--stage", default="dev")
+        stage(p)
         p.add_argument("--endpoint", help="an AWS endpoint (default: the local runtime's, else AWS itself)")
-        p.add_argument("--json", action="store_true", help="print JSON")
+        timeout_option(p, "AWS")
+        json_option(p)
 
-    dlq = sub.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="dlq_command", required=True)
-    listing = dlq.add_parser("list", help="the depth of every queue and its dead-letter queue")
+    dlq = group(sub, "dlq", "dead-letter queues", "dlq_command")
+    listing = leaf(dlq, "list", "the depth of every queue and its dead-letter queue", cmd_dlq_list)
     aws(listing)
-    listing.set_defaults(func=cmd_dlq_list)
-    again = dlq.add_parser("redrive", help="move a queue's dead letters back to it")
+    again = leaf(dlq, "redrive", "move a queue's dead letters back to it", cmd_dlq_redrive)
     again.add_argument("queue", help="the queue's wiring key, e.g. notifications")
     again.add_argument("--max", type=int, help="move at most this many (always the receive-send-delete loop)")
     aws(again)
-    again.set_defaults(func=cmd_dlq_redrive)
 
-    sink = sub.add_parser("sink", help="what the local sink received (Slack, downstream, alarms)")
-    sink.add_argument("--path", choices=["/slack", "/downstream", "/alarms"])
+    sink = leaf(sub, "sink", "what the local sink received (Slack, downstream, alarms)", cmd_sink)
+    sink.add_argument("--path", choices=["/slack", "/downstream", "/alarms"], help="only what was posted to this path")
     sink.add_argument("--url", help="the sink's URL (default: from .leadflow/local.json)")
-    sink.add_argument("--json", action="store_true")
-    sink.set_defaults(func=cmd_sink)
+    timeout_option(sink, "the sink")
+    json_option(sink)
+
+
+def _one_line(message: str, limit: int = 500) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
-        return code
-    except ApiError as exc:
-        print(f"error: {exc.message if exc.status == 0 else exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return int(args.func(args))
+    except BrokenPipeError:
+        # the reader went away (`| head`): say nothing, and keep Python from complaining at exit
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return ExitCode.BROKEN_PIPE
+    except (Exception, KeyboardInterrupt) as exc:
+        failure = describe(exc)
+        if debug_requested(getattr(args, "debug", False)):
+            traceback.print_exc()
+        print(f"leadflow: error: {_one_line(failure.message)}", file=sys.stderr)
+        return failure.code
 
 
 if __name__ == "__main__":

@@ -22,11 +22,31 @@ FINAL = {"completed", "failed", "cancelled"}
 DIRECT_LIMIT = 4 * 1024 * 1024
 
 
+#: seconds to wait for the API to connect or answer one request, unless `--timeout` / LEADFLOW_TIMEOUT say otherwise
+DEFAULT_TIMEOUT = 30.0
+
+
 class ApiError(Exception):
+    """The API answered with an error status (`status`), or could not be asked at all (`status` 0)."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+
+
+class MissingApi(ApiError):
+    """No API URL given, in the environment, or from a running `leadflow dev`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, message)
+
+
+class MissingToken(ApiError):
+    """No bearer token given, in the environment, or from a running `leadflow dev`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, message)
 
 
 @dataclass
@@ -42,12 +62,20 @@ def resolve_connection(api: str | None = None, token: str | None = None) -> Conn
     api = api or os.environ.get("LEADFLOW_API") or state.get("rest_url")
     token = token or os.environ.get("LEADFLOW_TOKEN") or state.get("admin_token")
     if not api:
-        raise ApiError(0, "no API: start `leadflow dev`, or pass --api URL / set LEADFLOW_API")
+        raise MissingApi("no API: start `leadflow dev`, or pass --api URL / set LEADFLOW_API")
     return Connection(api.rstrip("/"), token)
 
 
+def open_client(api: str | None, token: str | None, *, timeout: float = DEFAULT_TIMEOUT) -> LeadflowClient:
+    """A client for the resolved API; refuses early when there is no token to send."""
+    conn = resolve_connection(api, token)
+    if not conn.token:
+        raise MissingToken("no token: pass --token, set LEADFLOW_TOKEN, or run `leadflow dev` for a local one")
+    return LeadflowClient(conn.api, conn.token, timeout=timeout)
+
+
 class LeadflowClient:
-    def __init__(self, api: str, token: str | None, *, timeout: float = 60.0) -> None:
+    def __init__(self, api: str, token: str | None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.api = api.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=self.api, headers=headers, timeout=timeout)
@@ -58,11 +86,18 @@ class LeadflowClient:
     def _check(self, response: httpx.Response) -> Any:
         if response.status_code >= 400:
             try:
-                message = response.json().get("message") or response.text
+                body = response.json()
             except ValueError:
-                message = response.text
-            raise ApiError(response.status_code, str(message))
-        return response.json() if response.content else None
+                body = None
+            message = body.get("message") if isinstance(body, dict) else None
+            raise ApiError(response.status_code, str(message or response.text[:300] or response.reason_phrase))
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            # e.g. --api pointing at some other web server
+            raise ApiError(response.status_code, f"{response.url} answered, but not with JSON") from None
 
     def upload(self, path: Path, *, direct_limit: int = DIRECT_LIMIT) -> dict[str, Any]:
         """Upload a file directly when small, through a presigned POST when large; returns the job."""
@@ -145,5 +180,5 @@ class LeadflowClient:
             if job["status"] in FINAL:
                 return job
             if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:.0f} s")
+                raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_s:g} s")
             time.sleep(interval_s)

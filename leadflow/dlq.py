@@ -24,16 +24,24 @@ from leadflow.config import StageConfig
 _NO_MOVE_TASKS = {"InternalFailure", "InternalError", "NotImplemented", "InvalidAction", "UnsupportedOperation", "500"}
 
 
+#: seconds a receive in the redrive loop waits for messages
+_LONG_POLL_S = 1
+
+
 def local_endpoint() -> str | None:
     if LOCAL_STATE.exists():
         return str(json.loads(LOCAL_STATE.read_text()).get("aws_endpoint") or "") or None
     return None
 
 
-def sqs_client(config: StageConfig, endpoint: str | None, *, retries: int = 5) -> Any:
+def sqs_client(config: StageConfig, endpoint: str | None, *, retries: int = 5, timeout: float | None = None) -> Any:
+    """An SQS client; `timeout` bounds connecting and each answer (a receive long-polls one more second)."""
+    limits: dict[str, Any] = {}
+    if timeout is not None:
+        limits = {"connect_timeout": timeout, "read_timeout": timeout + _LONG_POLL_S}
     kwargs: dict[str, Any] = {
         "region_name": config.region,
-        "config": Config(retries={"mode": "standard", "max_attempts": retries}),
+        "config": Config(retries={"mode": "standard", "max_attempts": retries}, **limits),
     }
     if endpoint:
         kwargs.update(endpoint_url=endpoint, aws_access_key_id="local", aws_secret_access_key="local")
@@ -68,7 +76,13 @@ def depths(config: StageConfig, sqs: Any) -> list[dict[str, Any]]:
 
 
 def redrive(
-    config: StageConfig, sqs: Any, queue_key: str, *, endpoint: str | None = None, limit: int | None = None
+    config: StageConfig,
+    sqs: Any,
+    queue_key: str,
+    *,
+    endpoint: str | None = None,
+    limit: int | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Move the dead letters of `queue_key` back to it."""
     if queue_key not in {q.key for q in wiring.QUEUES}:
@@ -79,7 +93,7 @@ def redrive(
     waiting = int(dead["ApproximateNumberOfMessages"])
     if limit is None:
         # one try, no retries: an SQS without move tasks answers 500, which would otherwise be retried
-        once = sqs_client(config, endpoint, retries=1)
+        once = sqs_client(config, endpoint, retries=1, timeout=timeout)
         try:
             task = once.start_message_move_task(SourceArn=dead["QueueArn"], DestinationArn=main["QueueArn"])
             return {
@@ -107,7 +121,7 @@ def _move(sqs: Any, source: str, target: str, limit: int | None, *, deadline_s: 
         messages = sqs.receive_message(
             QueueUrl=source,
             MaxNumberOfMessages=want,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=_LONG_POLL_S,
             VisibilityTimeout=60,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
