@@ -39,6 +39,9 @@ class StageConfig:
     caller_window_minutes: int = 60
     #: an agent has this long to act on an assigned email before it goes back to the queue (SQS delay: <= 900)
     assignment_timeout_s: int = 120
+    #: an agent whose last WebSocket closed keeps status and held email this long (SQS delay: <= 900);
+    #: API Gateway closes idle connections after 10 min and all after 2 h, so clients reconnect
+    agent_grace_s: int = 30
     #: an HTTPS endpoint (PagerDuty) subscribed to the alarms topic besides `alarm_emails`
     alarm_https_endpoint: str | None = None
     #: notification: SES sender (verified in SES) and recipients of the email fallback
