@@ -15,13 +15,18 @@ from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 #: the stage's assignment timeout in end-to-end tests (120 s in cdk.json)
 ASSIGNMENT_TIMEOUT_S = 2
+#: the grace of an agent without a connection in end-to-end tests (30 s in cdk.json): shorter than
+#: the assignment timeout, so that a release by the grace is told apart from an expiry
+AGENT_GRACE_S = 1
 
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
     # a short visibility timeout so that redelivery and the dead-letter queue happen within a test
     # and a 2 s assignment timeout, so that expiries happen within a test
-    config = dataclasses.replace(load_stage("dev"), assignment_timeout_s=ASSIGNMENT_TIMEOUT_S)
+    config = dataclasses.replace(
+        load_stage("dev"), assignment_timeout_s=ASSIGNMENT_TIMEOUT_S, agent_grace_s=AGENT_GRACE_S
+    )
     rt = LocalRuntime("dev", config=config, visibility_timeout_s=2).start()
     try:
         yield rt
