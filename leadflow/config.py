@@ -14,6 +14,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")
 PREFIX = "leadflow"
+#: SQS's longest per-message delay (the assignment and grace timers)
+SQS_MAX_DELAY_S = 900
 
 
 class ConfigError(ValueError):
@@ -69,6 +71,13 @@ class StageConfig:
     marketing_url: str | None = None
     forward_backoff_base_s: int = 30
     forward_max_attempts: int = 10
+
+    def __post_init__(self) -> None:
+        # both are SQS DelaySeconds on the expiry queue: a bad value would fail every assignment or $disconnect
+        for setting in ("assignment_timeout_s", "agent_grace_s"):
+            value = getattr(self, setting)
+            if not 0 <= value <= SQS_MAX_DELAY_S:
+                raise ConfigError(f"{setting} must be 0 to {SQS_MAX_DELAY_S} s (an SQS delay); got {value}")
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""
