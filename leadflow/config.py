@@ -14,6 +14,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("dev", "prod")
 PREFIX = "leadflow"
+#: SQS's longest per-message delay (the assignment and grace timers)
+SQS_MAX_DELAY_S = 900
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,9 @@ class StageConfig:
     caller_window_minutes: int = 60
     #: an agent has this long to act on an assigned email before it goes back to the queue (SQS delay: <= 900)
     assignment_timeout_s: int = 120
+    #: an agent whose last WebSocket closed keeps status and held email this long (SQS delay: <= 900);
+    #: API Gateway closes idle connections after 10 min and all after 2 h, so clients reconnect
+    agent_grace_s: int = 30
     #: an HTTPS endpoint (PagerDuty) subscribed to the alarms topic besides `alarm_emails`
     alarm_https_endpoint: str | None = None
     #: notification: SES sender (verified in SES) and recipients of the email fallback
@@ -70,6 +75,13 @@ class StageConfig:
     marketing_url: str | None = None
     forward_backoff_base_s: int = 30
     forward_max_attempts: int = 10
+
+    def __post_init__(self) -> None:
+        # both are SQS DelaySeconds on the expiry queue: a bad value would fail every assignment or $disconnect
+        for setting in ("assignment_timeout_s", "agent_grace_s"):
+            value = getattr(self, setting)
+            if not 0 <= value <= SQS_MAX_DELAY_S:
+                raise ConfigError(f"{setting} must be 0 to {SQS_MAX_DELAY_S} s (an SQS delay); got {value}")
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""

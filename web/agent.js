@@ -1,6 +1,12 @@
 // The agent view: one WebSocket connection, a status switch, the current email with its lead,
 // three dispositions and the countdown to expiry. Everything shown comes from server messages:
 // `status`, `assigned`, `dispositioned`, `expired`, `error`, `pong`.
+//
+// API Gateway closes a connection after 10 minutes without a message and every connection after
+// 2 hours; browsers cannot send ping frames, and API Gateway would not count them anyway (it counts
+// messages). So the view sends a `ping` message well inside the idle limit, and when the connection
+// closes it says "Reconnecting" and reconnects with exponential backoff and full jitter, then sends
+// `resume`: within the stage's grace the agent keeps their status and the email they hold.
 
 const STATUS_TEXT = {
   online: "Online: waiting for the next email.",
@@ -18,6 +24,16 @@ const LEAD_FIELDS = [
   ["Source", (l) => l.source],
 ];
 const ANNOUNCE_AT_S = [60, 30, 10];
+// under half of API Gateway's 10-minute idle limit
+const HEARTBEAT_MS = 240_000;
+// waits stay well inside the default 30 s grace; after this many failed tries the user decides
+const RECONNECT_BASE_MS = 500;
+const RECONNECT_CAP_MS = 8_000;
+const RECONNECT_TRIES = 12;
+
+function backoffMs(attempt, baseMs, capMs) {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+}
 
 function formatSeconds(total) {
   const s = Math.max(0, Math.ceil(total));
@@ -36,19 +52,40 @@ export const agentView = {
     root.append(document.getElementById("agent-view").content.cloneNode(true));
     const $ = (id) => root.querySelector(`#${id}`);
     const buttons = [...root.querySelectorAll("[data-disposition]")];
-    const state = { socket: null, opened: false, email: null, deadline: 0, total: 0, announced: new Set(), closing: false };
+    const state = {
+      socket: null,
+      opened: false,
+      everOpened: false,
+      attempt: 0,
+      reconnects: 0,
+      email: null,
+      deadline: 0,
+      total: 0,
+      announced: new Set(),
+      closing: false,
+    };
+    // the page's config may shorten these (tests run the gateway with a 1-2 s idle limit)
+    const heartbeatMs = config.heartbeatMs || HEARTBEAT_MS;
+    const reconnectBaseMs = config.reconnectBaseMs || RECONNECT_BASE_MS;
+    const reconnectCapMs = config.reconnectCapMs || RECONNECT_CAP_MS;
     let tick = null;
+    let heartbeat = null;
+    let retryTimer = null;
 
     function setConnection(kind, text, withRetry = false) {
       const p = $("connection");
       p.dataset.state = kind;
+      p.dataset.reconnects = String(state.reconnects);
       p.textContent = text;
       if (withRetry) {
         const retry = document.createElement("button");
         retry.type = "button";
         retry.className = "link";
         retry.textContent = "Reconnect";
-        retry.addEventListener("click", connect);
+        retry.addEventListener("click", () => {
+          state.attempt = 0;
+          connect();
+        });
         const out = document.createElement("button");
         out.type = "button";
         out.className = "link";
@@ -196,17 +233,45 @@ export const agentView = {
       pong() {},
     };
 
+    function stopHeartbeat() {
+      if (heartbeat) window.clearInterval(heartbeat);
+      heartbeat = null;
+    }
+
+    function reconnectLater() {
+      if (state.attempt >= RECONNECT_TRIES) {
+        setConnection("closed", "Connection lost and it did not come back. Without a connection you are offline.", true);
+        return;
+      }
+      const wait = backoffMs(state.attempt, reconnectBaseMs, reconnectCapMs);
+      state.attempt += 1;
+      setConnection("reconnecting", `Connection lost. Reconnecting… (try ${state.attempt})`);
+      retryTimer = window.setTimeout(connect, wait);
+    }
+
     function connect() {
+      if (retryTimer) window.clearTimeout(retryTimer);
+      retryTimer = null;
       state.closing = false;
       state.opened = false;
-      setConnection("connecting", "Connecting…");
+      const again = state.everOpened;
+      if (!again) setConnection("connecting", "Connecting…");
       const socket = new WebSocket(`${config.websocketUrl}?token=${encodeURIComponent(token)}`);
       state.socket = socket;
       socket.addEventListener("open", () => {
         state.opened = true;
-        setConnection("open", "Connected.");
+        state.attempt = 0;
+        if (again) state.reconnects += 1;
+        state.everOpened = true;
+        setConnection("open", again ? "Connected again." : "Connected.");
         $("status").disabled = false;
-        $("status-text").textContent = "Choose a status to start.";
+        if (!again) $("status-text").textContent = "Choose a status to start.";
+        // who we are now: the status and any email still held (kept through a grace, or a reload)
+        socket.send(JSON.stringify({ action: "resume" }));
+        stopHeartbeat();
+        heartbeat = window.setInterval(() => {
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ action: "ping" }));
+        }, heartbeatMs);
       });
       socket.addEventListener("message", (event) => {
         let message;
@@ -220,13 +285,16 @@ export const agentView = {
       });
       socket.addEventListener("close", () => {
         if (state.socket !== socket || state.closing) return;
+        stopHeartbeat();
         $("status").disabled = true;
-        stopTimer();
-        if (state.opened) {
-          setConnection("closed", "Connection lost. Without a connection you are offline.", true);
-        } else {
+        if (!state.everOpened) {
+          // never in: a refused token looks the same as an unreachable server to a browser
+          stopTimer();
           setConnection("closed", "Could not connect: the token was refused or the server cannot be reached.", true);
+          return;
         }
+        // the email and its countdown stay: the server keeps them for the grace
+        reconnectLater();
       });
     }
 
@@ -255,6 +323,8 @@ export const agentView = {
     return () => {
       state.closing = true;
       stopTimer();
+      stopHeartbeat();
+      if (retryTimer) window.clearTimeout(retryTimer);
       if (state.socket) state.socket.close();
     };
   },

@@ -8,6 +8,11 @@
   `domainName`, `stage`, `connectedAt`, `identity.sourceIp`, the authorizer's context). A route
   with a route response sends the function's `body` back to the caller.
 - Closing sends `$disconnect` with `disconnectStatusCode` and `disconnectReason`.
+- As on AWS, a connection that carried no message (either way) for the idle limit is closed, and
+  every connection at its maximum lifetime (`leadflow.local.limits`: 10 min and 2 h unless shortened
+  for tests). Protocol-level ping frames are answered but are not activity: API Gateway only counts
+  messages. The gateway sends close code 1001, delivers `$disconnect`, and `@connections` answers
+  410 for the connection from that moment.
 - The `@connections` management API is served on its own port: POST sends, GET describes,
   DELETE closes; an unknown connection is `410 Gone` (`GoneException`), which moto never answers.
 """
@@ -37,11 +42,15 @@ from websockets.http11 import Request, Response
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.local.limits import WS_MAX_MESSAGE_BYTES, ConnectionLimits
 
 Invoke = Callable[[dict[str, Any]], Any]
-#: API Gateway's limit on one WebSocket message
-MAX_MESSAGE_BYTES = 128 * 1024
+MAX_MESSAGE_BYTES = WS_MAX_MESSAGE_BYTES
 API_ID = "local"
+#: the close API Gateway is reported to send at its idle and lifetime limits (it documents the limits,
+#: not the code); $disconnect carries the same code and reason
+LIMIT_CLOSE_CODE = 1001
+LIMIT_CLOSE_REASON = "Going away"
 
 
 def local_websocket_routes(config: StageConfig) -> dict[str, tuple[str, bool]]:
@@ -71,6 +80,8 @@ class _Connection:
     authorizer: dict[str, Any]
     socket: ServerConnection | None = None
     last_active: int = field(default_factory=_now_ms)
+    #: (code, reason) when the gateway closed it (a limit), for $disconnect
+    closed_by_gateway: tuple[int, str] | None = None
 
 
 class WebSocketGateway:
@@ -86,8 +97,11 @@ class WebSocketGateway:
         port: int = 0,
         workers: int = 32,
         on_error: Callable[[BaseException], None] | None = None,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.routes = routes
+        self.limits = limits or ConnectionLimits()
+        self._sweeper: asyncio.Task[None] | None = None
         self.authorizer = authorizer
         self.identity_query = identity_query
         self.stage = stage
@@ -103,6 +117,8 @@ class WebSocketGateway:
         self._thread = threading.Thread(target=self._loop.run_forever, name="websocket-gateway", daemon=True)
         self._requested_port = port
         self.port = 0
+        #: connections closed at each limit (idle, lifetime), for tests and the runtime's log
+        self.closed_at_limit: dict[str, int] = {"idle": 0, "lifetime": 0}
         gateway = self
 
         class _Management(BaseHTTPRequestHandler):
@@ -141,7 +157,37 @@ class WebSocketGateway:
         self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(timeout=10)
         self.port = int(self._server.sockets[0].getsockname()[1])
 
+    def set_limits(self, limits: ConnectionLimits) -> None:
+        """New idle and lifetime limits; they apply to open connections from the next sweep."""
+        self.limits = limits
+
+    async def _sweep(self) -> None:
+        """Close connections past the idle or lifetime limit (the emulator's own clock, not a product poll)."""
+        while True:
+            limits = self.limits
+            # a tenth of the shorter limit: a 1 s idle limit is enforced within 0.1 s
+            await asyncio.sleep(max(0.05, min(1.0, min(limits.idle_s, limits.lifetime_s) / 10)))
+            now = _now_ms()
+            with self._lock:
+                connections = list(self._connections.values())
+            for conn in connections:
+                if now - conn.connected_at >= self.limits.lifetime_s * 1000:
+                    self._close_at_limit(conn, "lifetime")
+                elif now - conn.last_active >= self.limits.idle_s * 1000:
+                    self._close_at_limit(conn, "idle")
+
+    def _close_at_limit(self, conn: _Connection, which: str) -> None:
+        # gone for @connections at once, as on AWS: the close handshake may take a while
+        with self._lock:
+            if self._connections.pop(conn.connection_id, None) is None:
+                return
+        conn.closed_by_gateway = (LIMIT_CLOSE_CODE, LIMIT_CLOSE_REASON)
+        if conn.socket is not None:
+            self._loop.create_task(conn.socket.close(LIMIT_CLOSE_CODE, LIMIT_CLOSE_REASON))
+        self.closed_at_limit[which] += 1
+
     async def _serve(self) -> Server:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         return await serve(
             self._handle,
             "127.0.0.1",
@@ -156,6 +202,8 @@ class WebSocketGateway:
             server = self._server
 
             async def close() -> None:
+                if self._sweeper is not None:
+                    self._sweeper.cancel()
                 server.close(close_connections=True)
                 await server.wait_closed()
 
@@ -283,6 +331,8 @@ class WebSocketGateway:
                 self._connections.pop(conn.connection_id, None)
             code = socket.close_code if socket.close_code is not None else 1006
             reason = socket.close_reason or ""
+            if conn.closed_by_gateway is not None:
+                code, reason = conn.closed_by_gateway
             route = self.routes.get("$disconnect")
             if route is not None:
                 context = self._request_context(conn, "$disconnect", "DISCONNECT", host)
@@ -338,6 +388,7 @@ class WebSocketGateway:
             return
         with contextlib.suppress(ConnectionClosed):
             await conn.socket.send(data)
+            conn.last_active = _now_ms()  # API Gateway's idle timer counts messages either way
 
     # ------------------------------------------------------------------ the @connections API
 
@@ -385,6 +436,7 @@ class WebSocketGateway:
         except ConnectionClosed:
             self._answer(req, 410, {"message": None}, error="GoneException")
             return
+        conn.last_active = _now_ms()
         self._answer(req, 200, None)
 
     @staticmethod
@@ -421,6 +473,7 @@ def gateway_for(
     account: str,
     port: int = 0,
     on_error: Callable[[BaseException], None] | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> WebSocketGateway | None:
     """The gateway for what `wiring` declares, or None when no function has a WebSocket route."""
     routes = {t.route_key: (invoker_for(fn.key), t.reply) for t, fn in wiring.websocket_routes()}
@@ -436,4 +489,5 @@ def gateway_for(
         region=config.region,
         port=port or int(os.environ.get("LEADFLOW_WS_PORT", "0")),
         on_error=on_error,
+        limits=limits or ConnectionLimits.from_env(),
     )

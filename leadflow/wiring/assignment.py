@@ -39,7 +39,8 @@ from leadflow.wiring.model import (
 QUEUES: tuple[Queue, ...] = (
     # lead.enriched events: leads whose rows carry a message become Emails
     Queue("assignment-intake", "assignment"),
-    # one delayed message per assignment (DelaySeconds = the stage's assignment timeout)
+    # one delayed message per assignment (DelaySeconds = the stage's assignment timeout), and one per
+    # agent left without a connection (DelaySeconds = the stage's grace)
     Queue("assignment-expiry", "assignment"),
 )
 TABLES: tuple[Table, ...] = (
@@ -101,10 +102,16 @@ FUNCTIONS: tuple[Function, ...] = (
         "ws-connections",
         "assignment",
         "lambdas.assignment.ws_connections.handler.handler",
-        "WebSocket $connect/$disconnect: the agent's connections; with none left the agent is offline",
-        env={"USERS_TABLE": TableName("users"), **POWERTOOLS_ENV},
+        "WebSocket $connect/$disconnect: the agent's connections; with none left a grace, then offline",
+        env={
+            "USERS_TABLE": TableName("users"),
+            **POWERTOOLS_ENV,
+            "EXPIRY_QUEUE_URL": QueueUrl("assignment-expiry"),
+            "AGENT_GRACE_S": Setting("agent_grace_s"),
+            "ASSIGNMENT_TIMEOUT_S": Setting("assignment_timeout_s"),
+        },
         triggers=(WebSocketRoute("$connect"), WebSocketRoute("$disconnect")),
-        grants=(Grant("table", "users", "read_write"),),
+        grants=(Grant("table", "users", "read_write"), Grant("queue", "assignment-expiry", "send")),
         timeout_s=10,
         memory_mb=256,
     ),
@@ -112,11 +119,12 @@ FUNCTIONS: tuple[Function, ...] = (
         "ws-messages",
         "assignment",
         "lambdas.assignment.ws_messages.handler.handler",
-        "WebSocket messages (setStatus, disposition, ping): answers the caller, runs the assignment engine",
+        "WebSocket messages (setStatus, disposition, resume, ping): answers the caller, runs the assignment engine",
         env={**_ENGINE, "EVENT_BUS": BusName("events")},
         triggers=(
             WebSocketRoute("setStatus", reply=True),
             WebSocketRoute("disposition", reply=True),
+            WebSocketRoute("resume", reply=True),
             WebSocketRoute("ping", reply=True),
             WebSocketRoute("$default", reply=True),
         ),
@@ -138,7 +146,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "assign-expiry",
         "assignment",
         "lambdas.assignment.assign_expiry.handler.handler",
-        "Assignment timers: an email still Pending with the same attempt goes back in line; agent offline",
+        "Assignment and grace timers: an email still held by the same attempt (or by an agent who did not "
+        "come back) goes back in line; agent offline",
         env=_ENGINE,
         triggers=(SqsSource("assignment-expiry", batch_size=10),),
         grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-expiry", "consume")),

@@ -41,7 +41,7 @@ from shared.assignment.repository import (
     Pair,
     idle_key,
 )
-from shared.assignment.timers import Timer, Timers
+from shared.assignment.timers import GraceTimer, Timer, Timers
 from shared.core.errors import BadInput
 from shared.core.models import EmailStatus, UserStatus, utc_now
 from shared.core.observability import logger, metrics
@@ -244,6 +244,41 @@ class AssignmentEngine:
 
     def disconnect(self, user_id: str, connection_id: str) -> None:
         self.repo.remove_connection(user_id, connection_id, iso(self.now()))
+
+    def resume(self, user_id: str, connection_id: str) -> dict[str, Any]:
+        """A client (re)connected: the agent's state, and an online agent back in the line of free agents.
+
+        The grace kept the status and the held email (with its expiry) but took the agent out of the
+        line; coming back online puts them in again at their old place (`last_assigned_at`).
+        """
+        user = self.repo.get_user(user_id)
+        if user is None or connection_id not in (user.get("connections") or []):
+            user = self.repo.add_connection(user_id, connection_id, iso(self.now()))
+        if user.get("status") in (UserStatus.ONLINE.value, UserStatus.BUSY.value):
+            return self.set_status(user_id, UserStatus.ONLINE.value, connection_id)
+        return self.state(user_id)
+
+    def end_grace(self, timer: GraceTimer) -> bool:
+        """The agent did not come back within the grace: offline, and a held email back at its place."""
+        user = self.repo.get_user(timer.user_id) or {}
+        if user.get("grace") != timer.grace or user.get("connections"):
+            return False
+        held = user.get("current_email_id")
+        if held:
+            done = self.repo.take_back(
+                str(held),
+                timer.user_id,
+                str(user.get("current_attempt")),
+                UserStatus.OFFLINE,
+                iso(self.now()),
+                grace=timer.grace,
+            )
+        else:
+            done = self.repo.end_grace(timer.user_id, timer.grace)
+        if done:
+            logger.info("agent did not come back; offline", agent=timer.user_id, email_id=held)
+            metrics.add_metric(name="AgentGraceEnded", unit=MetricUnit.Count, value=1)
+        return done
 
     def state(self, user_id: str, *, note: str | None = None) -> dict[str, Any]:
         """The agent's status and current email, as a `status` message."""

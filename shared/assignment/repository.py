@@ -11,7 +11,8 @@ Item layout (see `leadflow.wiring.assignment` for the indexes):
   while held; `pending_since` for the pending-to-assigned latency; `expiries` counts take-backs.
 - user: `user_id`, `status`, `connections` (a string set, absent when empty), `current_email_id`,
   `current_attempt`, `current_assigned_at` while busy, `last_assigned_at`; `available` and
-  `idle_key` = `last_assigned_at#user_id` only while online and free.
+  `idle_key` = `last_assigned_at#user_id` only while online and free; `grace` (an id) and
+  `grace_until` while the agent has no connection left but may still come back as they were.
 """
 
 from __future__ import annotations
@@ -367,8 +368,25 @@ class AssignmentRepository:
             return DisposeOutcome.NEXT_TAKEN
         return DisposeOutcome.REFUSED
 
-    def take_back(self, email_id: str, user_id: str, attempt: str, agent_status: UserStatus, now: str) -> bool:
-        """The email goes back in line at its old place, if this very attempt still holds it."""
+    def take_back(
+        self,
+        email_id: str,
+        user_id: str,
+        attempt: str,
+        agent_status: UserStatus,
+        now: str,
+        *,
+        grace: str | None = None,
+    ) -> bool:
+        """The email goes back in line at its old place, if this very attempt still holds it.
+
+        With `grace`, only if the agent is still in that grace (no connection came back): it ends it.
+        """
+        user_condition = "current_attempt = :a"
+        user_values: dict[str, Any] = {":st": agent_status.value, ":a": attempt}
+        if grace is not None:
+            user_condition += " AND grace = :g AND attribute_not_exists(connections)"
+            user_values[":g"] = grace
         email_update = {
             "Update": {
                 "TableName": self.emails_table,
@@ -394,10 +412,10 @@ class AssignmentRepository:
                 "TableName": self.users_table,
                 "Key": to_attr({"user_id": user_id}),
                 "UpdateExpression": "SET #s = :st REMOVE current_email_id, current_attempt, current_lead_id, "
-                "current_assigned_at, available, idle_key",
-                "ConditionExpression": "current_attempt = :a",
+                "current_assigned_at, available, idle_key" + (", grace, grace_until" if grace is not None else ""),
+                "ConditionExpression": user_condition,
                 "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": to_attr({":st": agent_status.value, ":a": attempt}),
+                "ExpressionAttributeValues": to_attr(user_values),
             }
         }
         return self._transact([email_update, user_update]) is None
@@ -490,7 +508,9 @@ class AssignmentRepository:
         response = self._ddb().update_item(
             TableName=self.users_table,
             Key=to_attr({"user_id": user_id}),
-            UpdateExpression="SET kind = :k, updated_at = :now, #s = if_not_exists(#s, :offline) ADD connections :c",
+            # back within a grace: it ends here, status and held email as they were
+            UpdateExpression="SET kind = :k, updated_at = :now, #s = if_not_exists(#s, :offline) "
+            "ADD connections :c REMOVE grace, grace_until",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=to_attr(
                 {":k": AGENT_KIND, ":now": now, ":offline": UserStatus.OFFLINE.value, ":c": {connection_id}}
@@ -499,8 +519,12 @@ class AssignmentRepository:
         )
         return from_attr(response["Attributes"])
 
-    def remove_connection(self, user_id: str, connection_id: str, now: str) -> dict[str, Any] | None:
-        """Forget a connection; an agent left with none is offline (still holding whatever it held)."""
+    def remove_connection(
+        self, user_id: str, connection_id: str, now: str, *, grace: str | None = None, grace_until: str | None = None
+    ) -> dict[str, Any] | None:
+        """Forget a connection. An agent left with none is offline (still holding whatever it held),
+        or, given a `grace`, keeps status and email but leaves the line of free agents until it ends.
+        """
         try:
             response = self._ddb().update_item(
                 TableName=self.users_table,
@@ -515,7 +539,24 @@ class AssignmentRepository:
                 return None
             raise
         user = from_attr(response["Attributes"])
-        if user.get("connections") or user.get("status") == UserStatus.OFFLINE.value:
+        if user.get("connections"):
+            return user
+        if grace is not None and (user.get("status") != UserStatus.OFFLINE.value or user.get("current_email_id")):
+            try:
+                response = self._ddb().update_item(
+                    TableName=self.users_table,
+                    Key=to_attr({"user_id": user_id}),
+                    UpdateExpression="SET grace = :g, grace_until = :until REMOVE available, idle_key",
+                    ConditionExpression="attribute_not_exists(connections)",
+                    ExpressionAttributeValues=to_attr({":g": grace, ":until": grace_until or now}),
+                    ReturnValues="ALL_NEW",
+                )
+                return from_attr(response["Attributes"])
+            except Exception as exc:
+                if error_code(exc) == _CONDITION:  # a new connection arrived meanwhile
+                    return self.get_user(user_id)
+                raise
+        if user.get("status") == UserStatus.OFFLINE.value:
             return user
         try:
             response = self._ddb().update_item(
@@ -531,6 +572,24 @@ class AssignmentRepository:
         except Exception as exc:
             if error_code(exc) == _CONDITION:  # a new connection arrived meanwhile
                 return self.get_user(user_id)
+            raise
+
+    def end_grace(self, user_id: str, grace: str) -> bool:
+        """Offline, if the agent is still in this grace and holds nothing (else see `take_back`)."""
+        try:
+            self._ddb().update_item(
+                TableName=self.users_table,
+                Key=to_attr({"user_id": user_id}),
+                UpdateExpression="SET #s = :offline REMOVE available, idle_key, grace, grace_until",
+                ConditionExpression="grace = :g AND attribute_not_exists(connections) "
+                "AND attribute_not_exists(current_email_id)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_attr({":offline": UserStatus.OFFLINE.value, ":g": grace}),
+            )
+            return True
+        except Exception as exc:
+            if error_code(exc) == _CONDITION:
+                return False
             raise
 
     def make_available(self, user_id: str, idle: str) -> bool:

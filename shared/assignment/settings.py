@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from shared.assignment.engine import AssignmentEngine
+from shared.assignment.presence import Presence
 from shared.assignment.push import ApiGatewayPusher
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.timers import SqsTimers
@@ -31,6 +32,13 @@ class EngineEnv(UsersEnv, EmailsEnv):
     WEBSOCKET_ENDPOINT: str
 
 
+class ConnectionsEnv(UsersEnv):
+    EXPIRY_QUEUE_URL: str
+    #: how long an agent without a connection keeps status and held email (the stage's `agent_grace_s`)
+    AGENT_GRACE_S: int
+    ASSIGNMENT_TIMEOUT_S: int
+
+
 class MessagesEnv(EngineEnv):
     EVENT_BUS: str
 
@@ -52,4 +60,14 @@ def engine(*, with_events: bool = False) -> AssignmentEngine:
         timeout_s=env.ASSIGNMENT_TIMEOUT_S,
         publish=_publisher(load(MessagesEnv).EVENT_BUS) if with_events else None,
         keep_log=False,
+    )
+
+
+@cache
+def presence() -> Presence:
+    env = load(ConnectionsEnv)
+    return Presence(
+        repo=AssignmentRepository(env.USERS_TABLE, emails_table=""),
+        timers=SqsTimers(env.EXPIRY_QUEUE_URL, env.ASSIGNMENT_TIMEOUT_S),
+        grace_s=env.AGENT_GRACE_S,
     )

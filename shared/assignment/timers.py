@@ -1,7 +1,9 @@
-"""The assignment timer: one delayed SQS message per assignment, read by the expiry consumer.
+"""The assignment timers: delayed SQS messages on the expiry queue, read by the expiry consumer.
 
-The message names the assignment attempt, so a timer that fires after a disposition (or after a
-transaction that never committed) finds nothing to take back and does nothing.
+- `Timer`, one per assignment: it names the assignment attempt, so a timer that fires after a
+  disposition (or after a transaction that never committed) finds nothing to take back and does nothing.
+- `GraceTimer`, one per agent left without a connection: it names the grace it ends, so a timer
+  that fires after the agent came back (and perhaps left again) does nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +34,31 @@ class Timer:
         return cls(email_id=str(data["email_id"]), user_id=str(data["user_id"]), attempt=str(data["attempt"]))
 
 
+@dataclass(frozen=True)
+class GraceTimer:
+    """The end of an agent's grace after its last connection closed."""
+
+    user_id: str
+    grace: str
+
+    def body(self) -> str:
+        return json.dumps({"kind": "grace", **asdict(self)}, separators=(",", ":"))
+
+
+def parse(body: str) -> Timer | GraceTimer:
+    """Either kind of timer message; ValueError, KeyError or TypeError for anything else."""
+    data = json.loads(body)
+    if data.get("kind") == "grace":
+        return GraceTimer(user_id=str(data["user_id"]), grace=str(data["grace"]))
+    return Timer(email_id=str(data["email_id"]), user_id=str(data["user_id"]), attempt=str(data["attempt"]))
+
+
 class Timers(Protocol):
     def schedule(self, timers: Sequence[Timer]) -> None: ...
+
+
+class GraceTimers(Protocol):
+    def start_grace(self, timer: GraceTimer, delay_s: int) -> None: ...
 
 
 class SqsTimers:
@@ -58,3 +83,8 @@ class SqsTimers:
             )
             if response.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} assignment timers")
+
+    def start_grace(self, timer: GraceTimer, delay_s: int) -> None:
+        if not 0 <= delay_s <= MAX_DELAY_S:
+            raise ValueError(f"a grace of {delay_s} s cannot be an SQS delay (0 to {MAX_DELAY_S} s)")
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=timer.body(), DelaySeconds=delay_s)

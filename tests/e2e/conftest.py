@@ -19,6 +19,9 @@ ASSIGNMENT_TIMEOUT_S = 2
 #: (30 s), so that a hanging receiver and its recovery happen within a test
 OUTBOUND_TIMEOUT_S = 1
 CIRCUIT_RESET_S = 2
+#: the grace of an agent without a connection in end-to-end tests (30 s in cdk.json): shorter than
+#: the assignment timeout, so that a release by the grace is told apart from an expiry
+AGENT_GRACE_S = 1
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +31,7 @@ def runtime() -> Iterator[LocalRuntime]:
     config = dataclasses.replace(
         load_stage("dev"),
         assignment_timeout_s=ASSIGNMENT_TIMEOUT_S,
+        agent_grace_s=AGENT_GRACE_S,
         outbound_timeout_s=OUTBOUND_TIMEOUT_S,
         circuit_reset_s=CIRCUIT_RESET_S,
     )

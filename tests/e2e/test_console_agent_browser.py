@@ -10,11 +10,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from leadflow.client import LeadflowClient
+from leadflow.local.limits import ConnectionLimits
 from leadflow.local.runtime import LocalRuntime
 from tests.e2e.browser import screenshot
 from tests.e2e.conftest import ASSIGNMENT_TIMEOUT_S
@@ -157,3 +159,95 @@ def test_a_refused_token_is_told_plainly_and_sign_out_forgets_the_token(runtime:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("Your agent token")).to_be_focused()
     assert page.evaluate("sessionStorage.getItem('leadflow.token')") is None
+
+
+def _short_client_timers(page: Page, *, heartbeat_ms: int) -> None:
+    """The page's config with a heartbeat and reconnect waits that fit the tests' short limits."""
+
+    def fulfill(route: Route) -> None:
+        config = route.fetch().json()
+        route.fulfill(json={**config, "heartbeatMs": heartbeat_ms, "reconnectBaseMs": 150, "reconnectCapMs": 300})
+
+    page.route("**/config.json", fulfill)
+
+
+def _watch_connection_line(page: Page) -> None:
+    """Keep every text the connection line shows (the live region), however briefly."""
+    page.evaluate(
+        """() => {
+          const line = document.querySelector('#connection');
+          window.connectionTexts = [line.textContent];
+          new MutationObserver(() => window.connectionTexts.push(line.textContent)).observe(
+            line, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+
+
+def test_the_console_says_reconnecting_when_the_connection_drops_and_recovers_online(
+    runtime: LocalRuntime, client: LeadflowClient, page: Page, tmp_path: Path
+) -> None:
+    assert runtime.websocket is not None
+    tag = _tag()
+    token = runtime.create_token("agent", f"browser-drop-{tag}")
+    _short_client_timers(page, heartbeat_ms=240_000)
+    before = set(runtime.websocket.connection_ids())
+    sign_in(page, runtime, token)
+    page.get_by_label("Online").check()
+    expect(page.get_by_text("Online: waiting for the next email.")).to_be_visible()
+    [connection_id] = set(runtime.websocket.connection_ids()) - before
+    _watch_connection_line(page)
+    # When the gateway closes the connection (as at API Gateway's idle or lifetime limit)
+    api = boto3.client(
+        "apigatewaymanagementapi", endpoint_url=runtime.websocket.management_endpoint, region_name="us-east-1"
+    )
+    api.delete_connection(ConnectionId=connection_id)
+    # Then the console says it is reconnecting, in its live region, and comes back
+    line = page.get_by_role("status").filter(has_text="Connected again.")
+    expect(line).to_be_visible(timeout=10_000)
+    texts = page.evaluate("window.connectionTexts")
+    assert any(t.startswith("Connection lost. Reconnecting") for t in texts), texts
+    assert page.locator("#connection").get_attribute("data-reconnects") == "1"
+    assert connection_id not in runtime.websocket.connection_ids()
+    # And the agent is still online (back within the grace) and gets the next email
+    expect(page.get_by_label("Online")).to_be_checked()
+    expect(page.get_by_text("Online: waiting for the next email.")).to_be_visible()
+    upload_emails(client, tmp_path, [(f"back-{tag}@example.com", "After the drop", "hello", "2006-06-06 06:06")])
+    expect(page.get_by_role("heading", name="After the drop")).to_be_visible(timeout=30_000)
+    shot(page, "reconnected")
+    page.get_by_role("button", name="Positive Reply").click()
+    expect(page.get_by_text("No email right now")).to_be_visible()
+    assert _pending_of(client, tag) == []
+    page.get_by_label("Offline").check()
+    expect(page.get_by_text("Offline: you get no emails.")).to_be_visible()
+
+
+def test_the_console_heartbeat_keeps_an_idle_agent_connected_past_the_idle_limit(
+    runtime: LocalRuntime, client: LeadflowClient, page: Page, tmp_path: Path
+) -> None:
+    assert runtime.websocket is not None
+    tag = _tag()
+    token = runtime.create_token("agent", f"browser-idle-{tag}")
+    idle_s = 1.2
+    _short_client_timers(page, heartbeat_ms=300)
+    sign_in(page, runtime, token)
+    page.get_by_label("Online").check()
+    expect(page.get_by_text("Online: waiting for the next email.")).to_be_visible()
+    _watch_connection_line(page)
+    closed_before = runtime.websocket.closed_at_limit["idle"]
+    runtime.websocket.set_limits(ConnectionLimits(idle_s=idle_s, lifetime_s=3600))
+    try:
+        # When the agent waits quietly for three idle limits
+        page.wait_for_timeout(int(3 * idle_s * 1000) + 500)
+        # Then the gateway closed nothing and the console never lost its connection
+        assert runtime.websocket.closed_at_limit["idle"] == closed_before
+        assert page.evaluate("window.connectionTexts") == ["Connected."]
+        upload_emails(client, tmp_path, [(f"quiet-{tag}@example.com", "Quiet wait", "hi", "2006-06-07 06:06")])
+        expect(page.get_by_role("heading", name="Quiet wait")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Neutral Reply").click()
+        expect(page.get_by_text("No email right now")).to_be_visible()
+    finally:
+        runtime.websocket.set_limits(ConnectionLimits())
+    assert page.locator("#connection").get_attribute("data-reconnects") == "0"
+    assert _pending_of(client, tag) == []
+    page.get_by_label("Offline").check()
+    expect(page.get_by_text("Offline: you get no emails.")).to_be_visible()

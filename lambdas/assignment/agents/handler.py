@@ -1,4 +1,7 @@
-"""GET /agents: every agent with status, open connections, current email and last assignment (admin)."""
+"""GET /agents: every agent with status, open connections, current email and last assignment (admin).
+
+`grace_until` is set while an agent has no connection but keeps status and email until then.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def agents() -> dict[str, Any]:
                 "connections": len(a.get("connections") or []),
                 "current_email_id": a.get("current_email_id"),
                 "last_assigned_at": a.get("last_assigned_at"),
+                "grace_until": a.get("grace_until"),
             }
             for a in repository().list_agents()
         ]

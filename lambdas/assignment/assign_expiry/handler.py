@@ -1,7 +1,8 @@
-"""Assignment timers from SQS (delayed by the stage's timeout): take back what is still held, then assign.
+"""Timers from SQS: assignment timers (delayed by the stage's timeout) and grace timers (by its grace).
 
-Most timers outlive their assignment (the agent answered in time): one consistent read of the batch's
-emails tells which still hold theirs, and only those go to a take-back transaction.
+Most assignment timers outlive their assignment (the agent answered in time): one consistent read of
+the batch's emails tells which still hold theirs, and only those go to a take-back transaction. A grace
+timer sets an agent who did not come back offline and puts their email back. Then the engine assigns.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.settings import engine
-from shared.assignment.timers import Timer
+from shared.assignment.timers import GraceTimer, Timer, parse
 from shared.core.budget import BudgetedBatchProcessor
 from shared.core.observability import correlate, logger, metrics
 
@@ -23,9 +24,11 @@ def _timers(event: dict[str, Any]) -> list[Timer]:
     timers = []
     for record in event.get("Records") or []:
         try:
-            timers.append(Timer.parse(record.get("body") or ""))
-        except (ValueError, KeyError, TypeError):
+            timer = parse(record.get("body") or "")
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue  # reported as a failure of its record below
+        if isinstance(timer, Timer):
+            timers.append(timer)
     return timers
 
 
@@ -36,15 +39,18 @@ RESERVE_S = 5
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    expired = 0
+    changed = 0
     live = set(engine().still_held(_timers(event)))
 
     def record_handler(record: SQSRecord) -> None:
-        nonlocal expired
+        nonlocal changed
         correlate(record)
-        timer = Timer.parse(record.body)
-        if timer in live and engine().expire(timer):
-            expired += 1
+        timer = parse(record.body)
+        if isinstance(timer, GraceTimer):
+            if engine().end_grace(timer):
+                changed += 1
+        elif timer in live and engine().expire(timer):
+            changed += 1
 
     response = process_partial_response(
         event=event,
@@ -52,6 +58,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         processor=BudgetedBatchProcessor(reserve_s=RESERVE_S),
         context=context,
     )
-    if expired:
+    if changed:
         engine().run()
     return response

@@ -1,4 +1,8 @@
-"""WebSocket messages: `setStatus`, `disposition`, `ping` (and anything else, answered with an error).
+"""WebSocket messages: `setStatus`, `disposition`, `resume`, `ping` (and anything else, answered with an error).
+
+`resume` is what a client sends after each (re)connect: the agent's state back, and an online agent
+back in the line of free agents. `ping` is the clients' heartbeat (API Gateway's idle timer counts
+messages only, not protocol ping frames).
 
 Every answer goes back to the caller as the route response; a bad request gets a clear error and
 the socket stays open.
@@ -17,12 +21,14 @@ from shared.core.errors import BadInput
 from shared.core.models import iso_now
 from shared.core.observability import logger, metrics
 
-ACTIONS = ("setStatus", "disposition", "ping")
+ACTIONS = ("setStatus", "disposition", "resume", "ping")
 
 
 def _answer(route: str, body: dict[str, Any], user: str, connection_id: str) -> dict[str, Any]:
     if route == "ping":
         return {"type": "pong", "at": iso_now()}
+    if route == "resume":
+        return engine(with_events=True).resume(user, connection_id)
     if route == "setStatus":
         return engine(with_events=True).set_status(user, str(body.get("status") or ""), connection_id)
     if route == "disposition":

@@ -1,0 +1,40 @@
+"""The AWS limits the local WebSocket gateway enforces, with AWS's values by default.
+
+Source: "Quotas for configuring and running a WebSocket in API Gateway"
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html):
+"Idle Connection Timeout: 10 minutes" and "Connection duration for WebSocket API: 2 hours", neither
+adjustable. Tests shorten them (`LEADFLOW_WS_IDLE_S`, `LEADFLOW_WS_LIFETIME_S`, or the gateway's
+`set_limits`) so that a closed connection happens within a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: API Gateway closes a connection that carried no message, in either direction, for this long
+WS_IDLE_TIMEOUT_S = 10 * 60.0
+#: ... and every connection this long after it opened, active or not
+WS_MAX_LIFETIME_S = 2 * 60 * 60.0
+#: API Gateway's limit on one WebSocket message
+WS_MAX_MESSAGE_BYTES = 128 * 1024
+IDLE_ENV = "LEADFLOW_WS_IDLE_S"
+LIFETIME_ENV = "LEADFLOW_WS_LIFETIME_S"
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    idle_s: float = WS_IDLE_TIMEOUT_S
+    lifetime_s: float = WS_MAX_LIFETIME_S
+
+    def __post_init__(self) -> None:
+        if self.idle_s <= 0 or self.lifetime_s <= 0:
+            raise ValueError(f"WebSocket limits must be positive; got idle {self.idle_s} s, life {self.lifetime_s} s")
+
+    @classmethod
+    def from_env(cls) -> ConnectionLimits:
+        """AWS's values, unless the environment shortens them (tests, a demo of a reconnect)."""
+        return cls(
+            idle_s=float(os.environ.get(IDLE_ENV) or WS_IDLE_TIMEOUT_S),
+            lifetime_s=float(os.environ.get(LIFETIME_ENV) or WS_MAX_LIFETIME_S),
+        )
