@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from shared.core.aws import client, error_code
-from shared.core.dynamo import from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import EmailStatus, UserStatus
 
 #: value of an email's `queue` attribute while it waits for an agent
@@ -38,9 +37,6 @@ EMAIL_KIND = "email"
 TRANSACT_MAX_ITEMS = 100
 #: TransactWriteItems allows 4 MB; leave room for the request's own overhead
 TRANSACT_MAX_BYTES = 3 * 1024 * 1024
-
-_CANCELLED = "TransactionCanceledException"
-_CONDITION = "ConditionalCheckFailedException"
 
 
 class DisposeOutcome(Enum):
@@ -81,30 +77,19 @@ def idle_key(last_assigned_at: str, user_id: str) -> str:
     return f"{last_assigned_at}#{user_id}"
 
 
-def _reasons(exc: Exception) -> list[str]:
-    response = getattr(exc, "response", None) or {}
-    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons", [])]
-
-
 class AssignmentRepository:
     def __init__(self, users_table: str, emails_table: str) -> None:
         self.users_table = users_table
         self.emails_table = emails_table
 
-    @staticmethod
-    def _ddb() -> Any:
-        return client("dynamodb")
-
     # ------------------------------------------------------------------ reads
 
     def get_user(self, user_id: str) -> dict[str, Any] | None:
-        item = self._ddb().get_item(TableName=self.users_table, Key=to_attr({"user_id": user_id}), ConsistentRead=True)
+        item = call("get_item", TableName=self.users_table, Key=to_attr({"user_id": user_id}), ConsistentRead=True)
         return from_attr(item["Item"]) if "Item" in item else None
 
     def get_email(self, email_id: str) -> dict[str, Any] | None:
-        item = self._ddb().get_item(
-            TableName=self.emails_table, Key=to_attr({"email_id": email_id}), ConsistentRead=True
-        )
+        item = call("get_item", TableName=self.emails_table, Key=to_attr({"email_id": email_id}), ConsistentRead=True)
         return from_attr(item["Item"]) if "Item" in item else None
 
     def oldest_waiting(self, limit: int) -> list[dict[str, Any]]:
@@ -120,7 +105,8 @@ class AssignmentRepository:
         kwargs: dict[str, Any] = {}
         if start:
             kwargs["ExclusiveStartKey"] = to_attr({"email_id": start.split("#")[-1], "open": OPEN, "queue_key": start})
-        response = self._ddb().query(
+        response = call(
+            "query",
             TableName=self.emails_table,
             IndexName="open",
             KeyConditionExpression="#k = :v",
@@ -136,7 +122,8 @@ class AssignmentRepository:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {}
         while True:
-            response = self._ddb().query(
+            response = call(
+                "query",
                 TableName=self.users_table,
                 IndexName="agents",
                 KeyConditionExpression="#k = :v",
@@ -150,7 +137,8 @@ class AssignmentRepository:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _query(self, table: str, index: str, attribute: str, value: str, limit: int) -> list[dict[str, Any]]:
-        response = self._ddb().query(
+        response = call(
+            "query",
             TableName=table,
             IndexName=index,
             KeyConditionExpression="#k = :v",
@@ -184,7 +172,8 @@ class AssignmentRepository:
             while chunk:
                 rounds += 1
                 try:
-                    self._ddb().transact_write_items(
+                    call(
+                        "transact_write_items",
                         TransactItems=[
                             {
                                 "Put": {
@@ -194,15 +183,14 @@ class AssignmentRepository:
                                 }
                             }
                             for item in chunk
-                        ]
+                        ],
                     )
                     created += len(chunk)
                     break
-                except Exception as exc:
-                    if error_code(exc) != _CANCELLED or rounds >= max_rounds:
+                except TransactionCancelled as exc:
+                    if rounds >= max_rounds:
                         raise
-                    reasons = _reasons(exc)
-                    exists = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                    exists = exc.failed()
                     if exists:
                         chunk = [item for i, item in enumerate(chunk) if i not in exists]
                     else:  # a concurrent transaction on the same items: go again shortly
@@ -471,7 +459,8 @@ class AssignmentRepository:
             rounds = 0
             while keys:
                 rounds += 1
-                response = self._ddb().batch_get_item(
+                response = call(
+                    "batch_get_item",
                     RequestItems={
                         self.emails_table: {
                             "Keys": keys,
@@ -479,7 +468,7 @@ class AssignmentRepository:
                             "ProjectionExpression": "email_id, #s, assigned_to, attempt",
                             "ExpressionAttributeNames": {"#s": "status"},
                         }
-                    }
+                    },
                 )
                 for raw in response.get("Responses", {}).get(self.emails_table, []):
                     item = from_attr(raw)
@@ -495,17 +484,16 @@ class AssignmentRepository:
     def _transact(self, items: Sequence[dict[str, Any]]) -> list[str] | None:
         """None when committed; else the cancellation reason of each item."""
         try:
-            self._ddb().transact_write_items(TransactItems=list(items))
+            call("transact_write_items", TransactItems=list(items))
             return None
-        except Exception as exc:
-            if error_code(exc) != _CANCELLED:
-                raise
-            return _reasons(exc) or ["Unknown"] * len(items)
+        except TransactionCancelled as exc:
+            return exc.reasons or ["Unknown"] * len(items)
 
     # ------------------------------------------------------------------ agents and their connections
 
     def add_connection(self, user_id: str, connection_id: str, now: str) -> dict[str, Any]:
-        response = self._ddb().update_item(
+        response = call(
+            "update_item",
             TableName=self.users_table,
             Key=to_attr({"user_id": user_id}),
             # back within a grace: it ends here, status and held email as they were
@@ -526,7 +514,8 @@ class AssignmentRepository:
         or, given a `grace`, keeps status and email but leaves the line of free agents until it ends.
         """
         try:
-            response = self._ddb().update_item(
+            response = call(
+                "update_item",
                 TableName=self.users_table,
                 Key=to_attr({"user_id": user_id}),
                 UpdateExpression="SET updated_at = :now DELETE connections :c",
@@ -534,16 +523,16 @@ class AssignmentRepository:
                 ExpressionAttributeValues=to_attr({":now": now, ":c": {connection_id}}),
                 ReturnValues="ALL_NEW",
             )
-        except Exception as exc:
-            if error_code(exc) == _CONDITION:
-                return None
-            raise
+        except ConditionFailed:
+            return None
+
         user = from_attr(response["Attributes"])
         if user.get("connections"):
             return user
         if grace is not None and (user.get("status") != UserStatus.OFFLINE.value or user.get("current_email_id")):
             try:
-                response = self._ddb().update_item(
+                response = call(
+                    "update_item",
                     TableName=self.users_table,
                     Key=to_attr({"user_id": user_id}),
                     UpdateExpression="SET grace = :g, grace_until = :until REMOVE available, idle_key",
@@ -552,14 +541,14 @@ class AssignmentRepository:
                     ReturnValues="ALL_NEW",
                 )
                 return from_attr(response["Attributes"])
-            except Exception as exc:
-                if error_code(exc) == _CONDITION:  # a new connection arrived meanwhile
-                    return self.get_user(user_id)
-                raise
+            except ConditionFailed:
+                return self.get_user(user_id)
+
         if user.get("status") == UserStatus.OFFLINE.value:
             return user
         try:
-            response = self._ddb().update_item(
+            response = call(
+                "update_item",
                 TableName=self.users_table,
                 Key=to_attr({"user_id": user_id}),
                 UpdateExpression="SET #s = :offline REMOVE available, idle_key",
@@ -569,15 +558,14 @@ class AssignmentRepository:
                 ReturnValues="ALL_NEW",
             )
             return from_attr(response["Attributes"])
-        except Exception as exc:
-            if error_code(exc) == _CONDITION:  # a new connection arrived meanwhile
-                return self.get_user(user_id)
-            raise
+        except ConditionFailed:
+            return self.get_user(user_id)
 
     def end_grace(self, user_id: str, grace: str) -> bool:
         """Offline, if the agent is still in this grace and holds nothing (else see `take_back`)."""
         try:
-            self._ddb().update_item(
+            call(
+                "update_item",
                 TableName=self.users_table,
                 Key=to_attr({"user_id": user_id}),
                 UpdateExpression="SET #s = :offline REMOVE available, idle_key, grace, grace_until",
@@ -587,10 +575,8 @@ class AssignmentRepository:
                 ExpressionAttributeValues=to_attr({":offline": UserStatus.OFFLINE.value, ":g": grace}),
             )
             return True
-        except Exception as exc:
-            if error_code(exc) == _CONDITION:
-                return False
-            raise
+        except ConditionFailed:
+            return False
 
     def make_available(self, user_id: str, idle: str) -> bool:
         """Online and free, in line by `idle`; False when the agent holds an email."""
@@ -621,7 +607,8 @@ class AssignmentRepository:
 
     def _conditional_update(self, user_id: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
         try:
-            self._ddb().update_item(
+            call(
+                "update_item",
                 TableName=self.users_table,
                 Key=to_attr({"user_id": user_id}),
                 UpdateExpression=expression,
@@ -630,7 +617,5 @@ class AssignmentRepository:
                 ExpressionAttributeValues=to_attr(values),
             )
             return True
-        except Exception as exc:
-            if error_code(exc) == _CONDITION:
-                return False
-            raise
+        except ConditionFailed:
+            return False
