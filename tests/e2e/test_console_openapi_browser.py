@@ -103,8 +103,9 @@ def undeclared(doc: dict[str, Any], calls: list[Call]) -> list[str]:
     for call in calls:
         op = operation(doc, call)
         declared = {(p["in"], p["name"].lower()) for p in op.get("parameters", [])}
-        problems += [f"{call.method} {call.path}: query {q}" for q in call.query if ("query", q.lower()) not in declared]
-        problems += [f"{call.method} {call.path}: header {h}" for h in call.headers if ("header", h) not in declared]
+        where = f"{call.method} {call.path}"
+        problems += [f"{where}: query {q}" for q in call.query if ("query", q.lower()) not in declared]
+        problems += [f"{where}: header {h}" for h in call.headers if ("header", h) not in declared]
         if isinstance(call.body, dict):
             extra = set(call.body) - body_fields(doc, op)
             problems += [f"{call.method} {call.path}: body {f}" for f in sorted(extra)]
