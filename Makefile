@@ -11,7 +11,7 @@ BROWSERSTAMP := $(VENV)/.chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo dev test lint typecheck unit bench synth clean
+.PHONY: setup demo dev test lint typecheck unit bench synth openapi clean
 
 $(PYSTAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: setup
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet
+
+#: docs/openapi.json from the routes' declared types (a unit test fails when it is stale)
+openapi: setup
+	$(PY) -m leadflow.openapi
 
 clean:
 	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

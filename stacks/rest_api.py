@@ -2,7 +2,7 @@
 
 Bodies are raw uploads (CSV, XLSX, multipart forms), so every media type is binary and reaches the
 functions base64-encoded. CORS preflights are answered by API Gateway itself, without credentials,
-as browsers send them.
+as browsers send them, from the same declaration (`shared.core.cors.CORS`) as the functions' answers.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from leadflow import wiring
+from shared.core.cors import CORS
 from stacks import nag
-
-#: headers a browser may send on an API call (the preflight must allow them)
-CORS_HEADERS = ("Authorization", "Content-Type")
 
 
 class RestApi(Construct):
@@ -111,7 +109,9 @@ class RestApi(Construct):
         # they carry the CORS header too, so that the browser console can read and show them
         for kind, response_type in (("4xx", apigw.ResponseType.DEFAULT_4_XX), ("5xx", apigw.ResponseType.DEFAULT_5_XX)):
             self.api.add_gateway_response(
-                f"Cors{kind}", type=response_type, response_headers={"Access-Control-Allow-Origin": "'*'"}
+                f"Cors{kind}",
+                type=response_type,
+                response_headers={"Access-Control-Allow-Origin": f"'{CORS.allow_origin}'"},
             )
 
         self._acknowledge()
@@ -122,10 +122,11 @@ class RestApi(Construct):
 
     def _add_preflight(self, resource: apigw.IResource, methods: list[str]) -> None:
         preflight = resource.add_cors_preflight(
-            allow_origins=apigw.Cors.ALL_ORIGINS,
+            allow_origins=[CORS.allow_origin],
             allow_methods=[*methods, "OPTIONS"],
-            allow_headers=list(CORS_HEADERS),
-            max_age=Duration.hours(1),
+            allow_headers=list(CORS.allow_headers),
+            expose_headers=list(CORS.expose_headers),
+            max_age=Duration.seconds(CORS.max_age_s),
         )
         # With `*/*` as a binary media type the mock integration cannot turn the (empty) request
         # into text for its template and answers 500; CONVERT_TO_TEXT is AWS's documented fix.

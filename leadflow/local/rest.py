@@ -20,13 +20,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from leadflow.local.lambda_runtime import Invoker
+from shared.core.cors import CORS
 
 #: API Gateway's own limit on a request payload
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+#: as the stacks' preflights and gateway responses answer, from the one CORS declaration
 CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Headers": "Authorization,Content-Type,X-Filename",
+    "Access-Control-Allow-Origin": CORS.allow_origin,
+    "Access-Control-Allow-Headers": ",".join(CORS.allow_headers),
     "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+    "Access-Control-Max-Age": str(CORS.max_age_s),
 }
 
 

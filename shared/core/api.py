@@ -1,38 +1,106 @@
-"""What every REST handler shares: the Powertools resolver, domain errors mapped to HTTP once,
-and the role check against the authorizer's context."""
+"""What every REST handler shares: the Powertools resolver with typed, validated routes, domain
+errors and invalid requests mapped to HTTP once, and the role check against the authorizer's context.
+
+Routes declare their query, header and body types with `Annotated[..., Query()]` / `Body()`; the
+resolver validates them before the route runs and answers 422 naming the field. The same
+declarations make each resolver's OpenAPI schema, which `leadflow/openapi.py` merges into
+`docs/openapi.json`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 
 from shared.core.auth import Principal, Role
+from shared.core.cors import CORS
 from shared.core.errors import DomainError, Forbidden, Unauthorized
 from shared.core.observability import logger
+
+UNPROCESSABLE = 422
+
+
+class ErrorBody(BaseModel):
+    """Every refusal's body: one sentence the console and the CLI show as it is."""
+
+    message: str
+
+
+class InvalidField(BaseModel):
+    loc: list[str | int] = Field(description='where: ["query", "limit"], ["body", "filename"], ...')
+    type: str = Field(description="pydantic's error type, e.g. less_than_equal, missing")
+
+
+class InvalidRequest(ErrorBody):
+    """The 422 body: `message` names every invalid field in one line."""
+
+    problems: list[str] = Field(description="one sentence per invalid field")
+    detail: list[InvalidField]
 
 
 def error_response(status: int, message: str, **extra: Any) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
 
 
-#: the browser console calls the API from its own origin: answers carry CORS headers (preflights
-#: are answered by API Gateway); the bearer token is a header, never a cookie, so any origin may read
-CORS = CORSConfig(
-    allow_origin="*",
-    allow_headers=["Authorization", "Content-Type", "X-Filename"],
-    expose_headers=["Content-Disposition", "X-Lead-Count"],
+def _where(loc: Sequence[Any]) -> str:
+    """`("query", "limit")` → "query limit"; a query model's own name is left out, so that
+    `("query", "filters", "limit")` names the parameter a caller sent: "query limit"."""
+    parts = [str(p) for p in loc]
+    if len(parts) >= 3 and parts[0] == "query":
+        parts = [parts[0], *parts[2:]]
+    if len(parts) == 1:
+        return parts[0]
+    return f"{parts[0]} {'.'.join(parts[1:])}"
+
+
+def validation_problems(errors: Sequence[Any]) -> list[str]:
+    """One sentence per invalid field, e.g. "query limit: Input should be less than or equal to 100"."""
+    problems = []
+    for error in errors:
+        loc = list(error.get("loc") or ("request",))
+        if error.get("type") == "json_invalid":
+            problems.append("body: not valid JSON")  # its loc is a character offset, not a field
+            continue
+        problems.append(f"{_where(loc)}: {error.get('msg') or error.get('type')}")
+    return problems
+
+
+def invalid_request(exc: RequestValidationError) -> Response[Any]:
+    """422 with a one-line `message` naming the fields (the console and the CLI show it), the
+    same sentences as a list, and Powertools' usual `detail` (location and type, never the input)."""
+    errors = exc.errors()
+    problems = validation_problems(errors)
+    logger.info("request invalid", problems=problems)
+    body = InvalidRequest(
+        message="; ".join(problems),
+        problems=problems,
+        detail=[InvalidField(loc=list(e.get("loc") or ()), type=str(e.get("type"))) for e in errors],
+    )
+    return Response(UNPROCESSABLE, content_types.APPLICATION_JSON, body.model_dump(mode="json"))
+
+
+#: the answers' CORS headers; preflights are answered by API Gateway from the same declaration
+CORS_CONFIG = CORSConfig(
+    allow_origin=CORS.allow_origin,
+    allow_headers=list(CORS.allow_headers),
+    expose_headers=list(CORS.expose_headers),
+    max_age=CORS.max_age_s,
 )
 
 
 def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(cors=CORS)
+    app = APIGatewayRestResolver(cors=CORS_CONFIG, enable_validation=True)
 
     def _domain_error(exc: DomainError) -> Response[Any]:
         logger.info("request refused", status=exc.status_code, reason=exc.message)
         return error_response(exc.status_code, exc.message)
 
     app.exception_handler(DomainError)(_domain_error)
+    app.exception_handler(RequestValidationError)(invalid_request)
     return app
 
 

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput
 from shared.core.models import iso_now
@@ -18,6 +20,17 @@ class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
     INTEGRATION = "integration"
+
+
+class TokenRequest(BaseModel):
+    """The body of POST /tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    user: str | None = Field(
+        default=None, max_length=200, description="whom the token is for; '<role>-user' if left out"
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ Never free-form text from the model to the database: the model's answer must par
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.enrichment.lead_reader import MAX_PAGE, LeadFilters, LeadReader
 from shared.enrichment.llm import NO_PROVIDER_MESSAGE, PROVIDER_FAILED_MESSAGE, ChatClient, LlmError, provider_from_env
@@ -16,6 +18,16 @@ from shared.enrichment.llm.query import Filter, LeadQuery, question_to_query
 
 #: rows read at most to answer one question when some conditions are checked on the rows
 MAX_ROWS_READ = 2_000
+
+
+class ChatQuestion(BaseModel):
+    """The body of POST /chat."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        description="a question about the leads, e.g. 'leads from the website this week'"
+    )
 
 
 @cache

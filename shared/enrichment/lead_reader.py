@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput, NotFound
@@ -59,8 +59,14 @@ class LeadFilters(BaseModel):
     name: str | None = Field(default=None, description="prefix of 'first last'")
     company: str | None = Field(default=None, description="prefix")
     country: str | None = None
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description=f"page size, 1 to {MAX_PAGE}")
     oldest_first: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unset_when_empty(cls, data: Any) -> Any:
+        # a form's empty field (`?status=&limit=`) means "no filter", not an invalid value
+        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
 
     @field_validator("email", "name", "company")
     @classmethod
@@ -72,15 +78,6 @@ class LeadFilters(BaseModel):
     def _inclusive_end(cls, value: str | None) -> str | None:
         # a bare date means the whole day: "T~" sorts after every time of that day
         return value + "T~" if value and len(value) == 10 else value
-
-
-def parse_filters(params: dict[str, str]) -> LeadFilters:
-    try:
-        return LeadFilters.model_validate({k: v for k, v in params.items() if k != "cursor" and v != ""})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "query"
-        raise BadInput(f"{where}: {first['msg']}") from None
 
 
 @dataclass(frozen=True)

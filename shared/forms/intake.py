@@ -30,6 +30,14 @@ BASE_STEPS = ("store", "marketing")
 SMS_STEPS = ("sms_customer", "sms_dealer")
 
 
+class LocationPhone(BaseModel):
+    """The body of PUT /locations/{dealer_id}/{location_id}: the number the location's texts go to."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(min_length=1, max_length=40, description="the location's phone, e.g. +12125550100")
+
+
 class FormSubmission(BaseModel):
     """What a web form posts to `POST /leads`."""
 

@@ -9,6 +9,8 @@ from email.policy import HTTP
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from shared.core.aws import client
 from shared.core.errors import BadInput, PayloadTooLarge
 from shared.core.models import Job, JobStatus
@@ -18,6 +20,14 @@ UPLOAD_PREFIX = "uploads/"
 RAW_PREFIX = "raw/"
 PRESIGN_EXPIRES_S = 900
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+class PresignRequest(BaseModel):
+    """The body of POST /uploads/presign: the file about to be sent straight to S3."""
+
+    filename: str = Field(min_length=1, description="the file's name; its extension picks the reader")
+    size: int | None = Field(default=None, ge=0, description="bytes; a file over the limit is refused at once")
+    content_type: str | None = Field(default=None, description="the Content-Type the form must send")
 
 
 def safe_filename(name: str) -> str:

@@ -100,7 +100,7 @@ def test_list_filters_pages_and_prefixes(client: LeadflowClient, tmp_path: Path)
     assert client.leads(source="upload", job_id=job["job_id"], created_to="2000-01-01")["leads"] == []
     with pytest.raises(ApiError) as too_many:
         client.leads(limit=101)
-    assert too_many.value.status == 400
+    assert too_many.value.status == 422 and "query limit" in too_many.value.message
     with pytest.raises(ApiError) as bad_cursor:
         client.leads(cursor="not-a-cursor")
     assert bad_cursor.value.status == 400

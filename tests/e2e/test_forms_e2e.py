@@ -114,8 +114,8 @@ def test_a_form_lead_is_answered_202_with_the_id_it_is_stored_under(api: httpx.C
 
 def test_an_invalid_submission_is_refused_with_the_reasons(api: httpx.Client) -> None:
     response = api.post("/leads", json={"first_name": "No Contact", "dealer_id": "D 1"})
-    assert response.status_code == 400
-    assert any("dealer_id" in p for p in response.json()["problems"])
+    assert response.status_code == 422
+    assert any("dealer_id" in p for p in response.json()["problems"]) and "dealer_id" in response.json()["message"]
     assert api.post("/leads", json={"first_name": "No Contact"}).status_code == 400
 
 

@@ -344,7 +344,8 @@ def test_deliveries_route_shows_a_leads_deliveries(
         ("new", "slack", "sent"),
         ("sync", "downstream", "sent"),
     }
-    assert client.http.get("/deliveries").status_code == 400
+    missing = client.http.get("/deliveries")
+    assert missing.status_code == 422 and missing.json()["message"] == "query lead_id: Field required"
 
 
 def test_a_positive_reply_announces_a_qualified_lead_once(

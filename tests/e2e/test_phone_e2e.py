@@ -123,7 +123,7 @@ def test_recent_callers_newest_first_through_the_api_and_the_cli(
     assert denied.value.status == 403
     with pytest.raises(ApiError) as bad:
         client.callers(limit=0)
-    assert bad.value.status == 400
+    assert bad.value.status == 422 and "query limit" in bad.value.message
     assert main(["callers", "--limit", "1", "--json", "--api", runtime.rest_url, "--token", admin_token]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed[0]["caller"] == "+14155550103"

@@ -3,6 +3,8 @@ jobs list route, and a page allowed to post presigned upload forms to S3."""
 
 from __future__ import annotations
 
+from shared.core.cors import CORS
+
 from .cfn import flatten, props, resources, rest_path
 from .conftest import Synthesized
 
@@ -33,3 +35,19 @@ def test_the_console_may_connect_to_s3_for_presigned_uploads(synth: Synthesized)
     # the regional and the global endpoint (a presigned POST names one or the other), then the URL suffix
     suffix = '", {"Ref": "AWS::URLSuffix"}'
     assert f"https://*.s3.{synth.config.region}.{suffix}" in connect and f"https://*.s3.{suffix}" in connect
+
+
+def test_every_preflight_allows_the_headers_the_cors_declaration_names(synth: Synthesized) -> None:
+    # the functions' answers and API Gateway's preflights read one declaration: a header a route
+    # reads (X-Filename for a direct upload) is one a browser may send
+    template = synth.templates["ingestion"]
+    preflights = [props(m) for m in resources(template, "AWS::ApiGateway::Method").values()]
+    preflights = [m for m in preflights if m["HttpMethod"] == "OPTIONS"]
+    assert preflights
+    for method in preflights:
+        [answer] = method["Integration"]["IntegrationResponses"]
+        headers = answer["ResponseParameters"]
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",")
+        assert allowed == list(CORS.allow_headers)
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == f"'{CORS.allow_origin}'"
+        assert headers["method.response.header.Access-Control-Max-Age"] == f"'{CORS.max_age_s}'"

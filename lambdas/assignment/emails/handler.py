@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.intake import public_email
@@ -12,8 +13,6 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import EmailsEnv
 from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
-from shared.core.errors import BadInput
-from shared.core.models import EmailStatus
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
@@ -27,15 +26,14 @@ def repository() -> AssignmentRepository:
 
 
 @app.get("/emails")
-def emails() -> dict[str, Any]:
+def emails(
+    # only the queue is listed: the other statuses are answers, read through the leads
+    status: Annotated[Literal["Pending"], Query(description="only the queue (Pending) is listed")] = "Pending",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="page size")] = 50,
+    start: Annotated[str | None, Query(alias="next", description="the previous page's `next`")] = None,
+) -> dict[str, Any]:
     require_role(app, Role.ADMIN)
-    status = app.current_event.get_query_string_value("status") or EmailStatus.PENDING.value
-    if status != EmailStatus.PENDING.value:
-        raise BadInput("only the queue is listed: use status=Pending")
-    raw = app.current_event.get_query_string_value("limit") or "50"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
-        raise BadInput(f"limit must be a whole number from 1 to {MAX_LIST}")
-    items, after = repository().list_open(int(raw), app.current_event.get_query_string_value("next"))
+    items, after = repository().list_open(limit, start)
     return {
         "emails": [{**public_email(i), "waiting": "queue" in i} for i in items],
         "next": after,

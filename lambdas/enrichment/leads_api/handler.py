@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
 from shared.core.aws import client
-from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.core.settings import LeadsApiEnv, load
-from shared.enrichment.chat import answer_question
-from shared.enrichment.lead_reader import LeadReader, parse_filters, to_csv
+from shared.enrichment.chat import ChatQuestion, answer_question
+from shared.enrichment.lead_reader import LeadFilters, LeadReader, to_csv
 from shared.notification.deliveries import deliveries_for
 
 #: an export larger than this goes to S3 and comes back as a presigned link (Lambda answers ≤ 6 MB)
@@ -32,21 +32,22 @@ def reader() -> LeadReader:
     return LeadReader(load(LeadsApiEnv).LEADS_TABLE)
 
 
-def _params() -> dict[str, str]:
-    return dict(app.current_event.query_string_parameters or {})
+#: the filters of GET /leads and GET /leads/export, each field a query parameter
+Filters = Annotated[LeadFilters, Query()]
 
 
 @app.get("/leads")
-def list_leads() -> dict[str, Any]:
+def list_leads(
+    filters: Filters,
+    cursor: Annotated[str | None, Query(description="the previous page's `next_cursor`")] = None,
+) -> dict[str, Any]:
     require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
-    params = _params()
-    return reader().page(parse_filters(params), params.get("cursor") or None)
+    return reader().page(filters, cursor or None)
 
 
 @app.get("/leads/export")
-def export_leads() -> Response[Any]:
+def export_leads(filters: Filters) -> Response[Any]:
     require_role(app, Role.ADMIN, Role.INTEGRATION)
-    filters = parse_filters(_params())
     body, count = to_csv(reader().all(filters, MAX_EXPORT_LEADS))
     if len(body) <= INLINE_EXPORT_BYTES:
         headers = {"Content-Disposition": 'attachment; filename="leads.csv"', "X-Lead-Count": str(count)}
@@ -70,16 +71,9 @@ def show_lead(lead_id: str) -> dict[str, Any]:
 
 
 @app.post("/chat")
-def chat() -> Response[Any]:
+def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
     require_role(app, Role.ADMIN)
-    try:
-        data = app.current_event.json_body or {}
-    except ValueError:
-        data = None
-    question = data.get("question") if isinstance(data, dict) else None
-    if not isinstance(question, str) or not question.strip():
-        raise BadInput('the body must be JSON with a question: {"question": "leads from the website this week"}')
-    status, body = answer_question(question.strip(), reader())
+    status, body = answer_question(ask.question, reader())
     return Response(status, content_types.APPLICATION_JSON, body)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from shared.core.api import error_response, make_resolver, require_role
 from shared.core.auth import Role
@@ -17,7 +17,7 @@ from shared.core.settings import load
 from shared.enrichment.standardize import standardize_row
 from shared.forms import views
 from shared.forms.conversations import ConversationStore
-from shared.forms.intake import FormIntake, FormSubmission
+from shared.forms.intake import FormIntake, FormSubmission, LocationPhone
 from shared.forms.settings import FormsEnv
 from shared.forms.store import FormStore, OpenLeadExists
 
@@ -36,30 +36,18 @@ def intake() -> FormIntake:
     )
 
 
-def _json() -> dict[str, Any]:
-    try:
-        data = app.current_event.json_body
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise BadInput("the body must be a JSON object")
-    return data
-
-
 @app.post("/leads")
-def submit() -> Response[Any]:
+def submit(
+    submission: Annotated[FormSubmission, Body()],
+    replace: Annotated[bool, Query(description="close the open lead of the same phone, dealer and location")] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=MAX_KEY_LENGTH, description="a redelivery gets the first answer"),
+    ] = None,
+) -> Response[Any]:
     who = require_role(app, Role.INTEGRATION, Role.ADMIN)
-    try:
-        submission = FormSubmission.model_validate(_json())
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return error_response(400, "the form submission is not valid", problems=problems)
-    key = app.current_event.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > MAX_KEY_LENGTH:
-        raise BadInput(f"the Idempotency-Key is longer than {MAX_KEY_LENGTH} characters")
-    replace = (app.current_event.query_string_parameters or {}).get("replace", "").lower() == "true"
     # keys are the caller's own: two integrations choosing the same key do not meet
-    scoped = f"{who.user}#{key}" if key else None
+    scoped = f"{who.user}#{idempotency_key}" if idempotency_key else None
     try:
         status, body = intake().submit(submission, replace=replace, idempotency_key=scoped)
     except OpenLeadExists as exc:
@@ -68,14 +56,11 @@ def submit() -> Response[Any]:
 
 
 @app.put("/locations/<dealer_id>/<location_id>")
-def set_location(dealer_id: str, location_id: str) -> Response[Any]:
+def set_location(dealer_id: str, location_id: str, location: Annotated[LocationPhone, Body()]) -> Response[Any]:
     require_role(app, Role.ADMIN, Role.INTEGRATION)
-    phone = _json().get("phone")
-    if not isinstance(phone, str) or not phone.strip():
-        raise BadInput('the body must be JSON with the location\'s phone: {"phone": "+12125550100"}')
-    e164 = to_e164_or_none(phone, load(FormsEnv).DEFAULT_COUNTRY)
+    e164 = to_e164_or_none(location.phone, load(FormsEnv).DEFAULT_COUNTRY)
     if e164 is None:
-        raise BadInput(f"{phone!r} is not a phone number")
+        raise BadInput(f"{location.phone!r} is not a phone number")
     saved = intake().store.set_location_phone(dealer_id, location_id, e164)
     return Response(200, content_types.APPLICATION_JSON, saved)
 

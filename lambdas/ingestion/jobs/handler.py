@@ -4,13 +4,13 @@ DELETE /jobs/{job_id} cancels it."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
-from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.core.settings import JobsEnv, load
 from shared.ingestion.jobs import MAX_RECENT, JobRepository
@@ -24,12 +24,11 @@ def jobs() -> JobRepository:
 
 
 @app.get("/jobs")
-def recent() -> dict[str, Any]:
+def recent(
+    limit: Annotated[int, Query(ge=1, le=MAX_RECENT, description="how many jobs, newest first")] = 20,
+) -> dict[str, Any]:
     require_role(app, Role.ADMIN, Role.INTEGRATION)
-    raw = app.current_event.get_query_string_value("limit") or "20"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RECENT:
-        raise BadInput(f"limit must be a whole number from 1 to {MAX_RECENT}")
-    return {"jobs": [job.public() for job in jobs().recent(int(raw))]}
+    return {"jobs": [job.public() for job in jobs().recent(limit)]}
 
 
 @app.get("/jobs/<job_id>")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role, TokenStore, parse_role
-from shared.core.errors import BadInput
+from shared.core.auth import Role, TokenRequest, TokenStore
 from shared.core.observability import logger
 from shared.core.settings import TokensEnv, load
 
@@ -23,16 +23,10 @@ def store() -> TokenStore:
 
 
 @app.post("/tokens")
-def create() -> Response[Any]:
+def create(request: Annotated[TokenRequest, Body()]) -> Response[Any]:
     who = require_role(app, Role.ADMIN)
-    try:
-        data = app.current_event.json_body or {}
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("role"), str):
-        raise BadInput('the body must be JSON with a role: {"role": "agent", "user": "ana"}')
-    role = parse_role(data["role"])
-    user = str(data.get("user") or f"{role.value}-user")
+    role = request.role
+    user = request.user or f"{role.value}-user"
     token = store().create(role=role, user=user, created_by=who.user)
     logger.info("token created", role=role.value, user=user, by=who.user)
     return Response(201, content_types.APPLICATION_JSON, {"token": token, "role": role.value, "user": user})

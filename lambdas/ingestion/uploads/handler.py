@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_role
@@ -16,7 +17,7 @@ from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.core.settings import UploadsEnv, load
 from shared.ingestion.jobs import JobRepository
-from shared.ingestion.uploads import Uploads, parse_multipart
+from shared.ingestion.uploads import PresignRequest, Uploads, parse_multipart
 
 app = make_resolver()
 
@@ -38,43 +39,33 @@ def _body_bytes() -> bytes:
     return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8", "surrogateescape")
 
 
-def _filename_from_request() -> str | None:
-    event = app.current_event
-    headers = {k.lower(): v for k, v in event.headers.items()}
-    name = event.get_query_string_value("filename") or headers.get("x-filename")
-    return unquote(name) if name else None
-
-
-@app.post("/uploads")
-def direct_upload() -> Response[Any]:
+@app.post("/uploads", status_code=202)
+def direct_upload(
+    filename: Annotated[str | None, Query(description="the file's name (or the X-Filename header)")] = None,
+    x_filename: Annotated[str | None, Header(alias="X-Filename", description="the file's name, URL-encoded")] = None,
+) -> Response[Any]:
+    """The file is the raw body (any media type: CSV, XLSX) or the file field of a multipart form."""
     who = require_role(app, Role.ADMIN, Role.INTEGRATION)
     content_type = next((v for k, v in app.current_event.headers.items() if k.lower() == "content-type"), "")
     body = _body_bytes()
     if content_type.lower().startswith("multipart/form-data"):
-        filename, body = parse_multipart(body, content_type)
+        name, body = parse_multipart(body, content_type)
     else:
-        filename = _filename_from_request() or ""
-        if not filename:
+        # one of two places, so no single parameter can be required: the rule is checked here
+        given = filename or x_filename
+        if not given:
             raise BadInput("name the file: ?filename=leads.xlsx, an X-Filename header, or a multipart file field")
-    job = uploads().direct(filename=filename, content=body, created_by=who.user)
+        name = unquote(given)
+    job = uploads().direct(filename=name, content=body, created_by=who.user)
     logger.info("upload accepted", job_id=job.job_id, size_bytes=len(body))
     return Response(202, content_types.APPLICATION_JSON, job.public())
 
 
-@app.post("/uploads/presign")
-def presign() -> Response[Any]:
+@app.post("/uploads/presign", status_code=202)
+def presign(request: Annotated[PresignRequest, Body()]) -> Response[Any]:
     who = require_role(app, Role.ADMIN, Role.INTEGRATION)
-    try:
-        data = app.current_event.json_body or {}
-    except ValueError:
-        raise BadInput('the body must be JSON: {"filename": "leads.xlsx", "size": 123}') from None
-    if not isinstance(data, dict) or not isinstance(data.get("filename"), str):
-        raise BadInput('the body must name the file: {"filename": "leads.xlsx", "size": 123}')
-    size = data.get("size")
-    if size is not None and (not isinstance(size, int) or size < 0):
-        raise BadInput("size must be a whole number of bytes")
     result = uploads().presign(
-        filename=data["filename"], size=size, content_type=data.get("content_type"), created_by=who.user
+        filename=request.filename, size=request.size, content_type=request.content_type, created_by=who.user
     )
     logger.info("presigned upload", job_id=result["job_id"])
     return Response(202, content_types.APPLICATION_JSON, result)

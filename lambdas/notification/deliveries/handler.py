@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_role
 from shared.core.auth import Role
-from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.notification import deliveries_for
 
@@ -16,11 +16,8 @@ app = make_resolver()
 
 
 @app.get("/deliveries")
-def deliveries() -> dict[str, Any]:
+def deliveries(lead_id: Annotated[str, Query(min_length=1, description="the lead's id")]) -> dict[str, Any]:
     require_role(app, Role.ADMIN)
-    lead_id = app.current_event.get_query_string_value("lead_id")
-    if not lead_id:
-        raise BadInput("give the lead: /deliveries?lead_id=...")
     return {"lead_id": lead_id, "deliveries": deliveries_for(lead_id)}
 
 
