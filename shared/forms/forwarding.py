@@ -26,13 +26,12 @@ from typing import Any
 
 import httpx
 
-from shared.core.aws import client
-from shared.core.batching import encode
+from shared.core.batching import SqsSender, encode, sqs_client
 from shared.core.models import iso_now
 from shared.core.observability import logger
-from shared.forms.conversations import ConversationStore
-from shared.forms.store import Claimed, FormStore, StepState
-from shared.forms.twilio import RETRYABLE, TwilioClient, TwilioError
+from shared.forms.conversations import Conversations
+from shared.forms.store import Claimed, StepJournal, StepState
+from shared.forms.twilio import RETRYABLE, TextSender, TwilioError
 
 MAX_HOP_S = 900
 MAX_BACKOFF_S = 6 * 3600
@@ -64,17 +63,19 @@ def marketing_key(form_lead_id: str) -> str:
 
 @dataclass
 class Forwarder:
-    store: FormStore
-    conversations: ConversationStore
+    store: StepJournal
+    conversations: Conversations
     queue_url: str
     lead_batches_url: str
     marketing_url: str
-    twilio: TwilioClient
+    twilio: TextSender
     base_s: int
     max_attempts: int
     lease_s: int
     clock: Callable[[], float] = time.time
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=REQUEST_TIMEOUT_S))
+    #: None: the real SQS client
+    sqs: SqsSender | None = None
 
     def handle(self, body: str) -> str:
         """Process one step message; returns what happened (for logs and tests)."""
@@ -127,7 +128,9 @@ class Forwarder:
     def _send(self, form_lead_id: str, step: str, attempt: int, not_before: float) -> None:
         delay = max(0, min(MAX_HOP_S, math.ceil(not_before - self.clock())))
         body = {"form_lead_id": form_lead_id, "step": step, "attempt": attempt, "not_before": not_before}
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+        (self.sqs or sqs_client()).send_message(
+            QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay
+        )
 
     # ------------------------------------------------------------------ the steps
 
@@ -150,7 +153,7 @@ class Forwarder:
             "file": None,
             "rows": [{"w": None, "r": 1, "v": record["row"]}],
         }
-        client("sqs").send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
         return "queued for storing"
 
     def _marketing(self, record: dict[str, Any]) -> str:
