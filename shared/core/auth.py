@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,9 +51,31 @@ def parse_role(value: str) -> Role:
         raise BadInput(f"unknown role {value!r}; use one of {', '.join(r.value for r in Role)}") from None
 
 
+class TokenRecords(Protocol):
+    """Token records by hash (`DynamoTokenRecords`; an in-memory one in tests)."""
+
+    def put(self, item: dict[str, Any]) -> None: ...
+
+    def get(self, token_hash: str) -> dict[str, Any] | None: ...
+
+
+@dataclass
+class DynamoTokenRecords:
+    table: str
+
+    def put(self, item: dict[str, Any]) -> None:
+        call("put_item", TableName=self.table, Item=to_attr(item))
+
+    def get(self, token_hash: str) -> dict[str, Any] | None:
+        response = call("get_item", TableName=self.table, Key=to_attr({"token_hash": token_hash}))
+        item = response.get("Item")
+        return from_attr(item) if item else None
+
+
 class TokenStore:
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, records: TokenRecords | None = None) -> None:
         self.table = table
+        self.records = records if records is not None else DynamoTokenRecords(table)
 
     def create(self, *, role: Role, user: str, created_by: str | None = None) -> str:
         """Make a new random token and store only its hash. The caller shows it once."""
@@ -64,15 +87,13 @@ class TokenStore:
             "created_at": iso_now(),
             "created_by": created_by,
         }
-        call("put_item", TableName=self.table, Item=to_attr(item))
+        self.records.put(item)
         return token
 
     def lookup(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        response = call("get_item", TableName=self.table, Key=to_attr({"token_hash": hash_token(token)}))
-        item = response.get("Item")
-        if not item:
+        data = self.records.get(hash_token(token))
+        if not data:
             return None
-        data = from_attr(item)
         return Principal(user=data["user"], role=Role(data["role"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from shared.core.aws import client
 
@@ -17,6 +17,20 @@ SQS_BATCH_ENTRIES = 10
 #: SendMessageBatch's payload limit, the sum of all bodies in one call (1 MiB since 2025)
 SQS_BATCH_BYTES = 1024 * 1024
 _ENVELOPE_SLACK = 512
+
+
+class SqsSender(Protocol):
+    """What senders need from SQS: boto3's SQS client has this shape, and unit tests pass an in-memory queue."""
+
+    def send_message(self, *, QueueUrl: str, MessageBody: str, DelaySeconds: int = 0) -> dict[str, Any]: ...
+
+    def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]: ...
+
+
+def sqs_client() -> SqsSender:
+    """The real SQS client (built on first use)."""
+    sender: SqsSender = client("sqs")
+    return sender
 
 
 def encode(obj: Any) -> str:
@@ -28,6 +42,8 @@ class BatchSender:
     """Buffers message bodies and sends them with SendMessageBatch (10 entries a call)."""
 
     queue_url: str
+    #: None: the real SQS client, built on first send
+    sqs: SqsSender | None = None
     calls: int = 0
     sent: int = 0
     _entries: list[tuple[str, str]] = field(default_factory=list)
@@ -45,7 +61,7 @@ class BatchSender:
         attempt = 0
         while entries:
             self.calls += 1
-            response = client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            response = (self.sqs or sqs_client()).send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             failed = {f["Id"] for f in response.get("Failed", []) if not f.get("SenderFault")}
             sender_faults = [f for f in response.get("Failed", []) if f.get("SenderFault")]
             if sender_faults:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from shared.core.aws import client
 
@@ -40,3 +40,16 @@ def publish(bus: str, source: str, detail_type: str, details: Iterable[Mapping[s
         size += entry_size
     flush()
     return calls
+
+
+class EventPublisher(Protocol):
+    """What the domain needs from the bus; unit tests pass an in-memory one."""
+
+    def publish(self, bus: str, source: str, detail_type: str, details: Iterable[Mapping[str, Any]]) -> int: ...
+
+
+class EventBridge:
+    """`publish` against EventBridge."""
+
+    def publish(self, bus: str, source: str, detail_type: str, details: Iterable[Mapping[str, Any]]) -> int:
+        return publish(bus, source, detail_type, details)

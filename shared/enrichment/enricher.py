@@ -113,12 +113,74 @@ def lead_from_item(item: Mapping[str, Any]) -> Lead:
     return Lead.model_validate({k: v for k, v in item.items() if k in Lead.model_fields or k == "_worksheet"})
 
 
+class LeadTable(Protocol):
+    """Stored leads by id, as the enricher merges into them (`DynamoLeadTable`; an in-memory one in tests)."""
+
+    def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored items of these ids (missing ids are left out), read consistently."""
+        ...
+
+    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        """Write each lead over the stored item it was merged with (None: a new lead), all or nothing.
+        False when one of those items changed (or appeared) meanwhile, so the caller re-reads."""
+        ...
+
+
+@dataclass
+class DynamoLeadTable:
+    table: str
+
+    def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(lead_ids), BATCH_GET_MAX):
+            keys = [to_attr({"lead_id": i}) for i in lead_ids[start : start + BATCH_GET_MAX]]
+            request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            attempt = 0
+            while request:
+                response = call("batch_get_item", RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    plain = from_attr(item)
+                    found[plain["lead_id"]] = plain
+                request = response.get("UnprocessedKeys") or {}
+                attempt += 1
+                if request:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))
+        return found
+
+    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        items = []
+        for lead, existing in plan:
+            item = item_for(lead)
+            if existing is None:
+                item["version"] = 1
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
+            else:
+                item["version"] = int(existing.get("version", 0)) + 1
+                condition = {
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
+                }
+            items.append({"Put": {"TableName": self.table, "Item": to_attr(item), **condition}})
+        try:
+            call("transact_write_items", TransactItems=items)
+        except TransactionCancelled:
+            return False
+
+        return True
+
+
 @dataclass
 class Enricher:
     leads_table: str
     default_region: str = "US"
     assist: Assist | None = None
     now: Callable[[], str] = iso_now
+    #: None: the DynamoDB table `leads_table`
+    storage: LeadTable | None = None
+    _leads: LeadTable = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._leads = self.storage if self.storage is not None else DynamoLeadTable(self.leads_table)
 
     # ------------------------------------------------------------------ rules (+ LLM where needed)
 
@@ -243,7 +305,7 @@ class Enricher:
         for _attempt in range(MERGE_ATTEMPTS):
             if not pending:
                 break
-            stored = self._get(list(pending))
+            stored = self._leads.get_many(list(pending))
             retry: dict[str, Lead] = {}
             ids = list(pending)
             for start in range(0, len(ids), TRANSACT_MAX):
@@ -253,7 +315,7 @@ class Enricher:
                     existing = stored.get(lead_id)
                     new = pending[lead_id]
                     plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
-                if self._transact(plan):
+                if self._leads.put_versioned(plan):
                     for lead, existing in plan:
                         written.append(lead)
                         created_here = existing is None or existing.get("first_batch") == origin
@@ -267,44 +329,6 @@ class Enricher:
         if pending:
             raise RuntimeError(f"{len(pending)} leads kept conflicting with concurrent writers")
         return written
-
-    def _get(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(lead_ids), BATCH_GET_MAX):
-            keys = [to_attr({"lead_id": i}) for i in lead_ids[start : start + BATCH_GET_MAX]]
-            request: dict[str, Any] = {self.leads_table: {"Keys": keys, "ConsistentRead": True}}
-            attempt = 0
-            while request:
-                response = call("batch_get_item", RequestItems=request)
-                for item in response.get("Responses", {}).get(self.leads_table, []):
-                    plain = from_attr(item)
-                    found[plain["lead_id"]] = plain
-                request = response.get("UnprocessedKeys") or {}
-                attempt += 1
-                if request:
-                    time.sleep(min(0.05 * 2**attempt, 1.0))
-        return found
-
-    def _transact(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
-        items = []
-        for lead, existing in plan:
-            item = item_for(lead)
-            if existing is None:
-                item["version"] = 1
-                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
-            else:
-                item["version"] = int(existing.get("version", 0)) + 1
-                condition = {
-                    "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
-                }
-            items.append({"Put": {"TableName": self.leads_table, "Item": to_attr(item), **condition}})
-        try:
-            call("transact_write_items", TransactItems=items)
-        except TransactionCancelled:
-            return False
-
-        return True
 
 
 def merge(stored: Lead, new: Lead) -> Lead:

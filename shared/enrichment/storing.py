@@ -14,13 +14,12 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.core.aws import client
-from shared.core.dynamo import batch_put
-from shared.core.events import publish
+from shared.core.events import EventBridge, EventPublisher
 from shared.core.models import JobStatus, Rejection
+from shared.core.objects import ObjectWriter, S3Objects
 from shared.core.observability import logger, metrics
 from shared.enrichment.enricher import LLM_FALLBACK, Enricher, EnrichOutcome, jsonl
-from shared.ingestion.jobs import JobRepository
+from shared.ingestion.jobs import JobLedger
 
 #: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
 EVENT_DETAIL_BYTES = 200 * 1024
@@ -39,10 +38,12 @@ class BatchOutcome:
 
 @dataclass
 class LeadStore:
-    jobs: JobRepository
+    jobs: JobLedger
     enricher: Enricher
     event_bus: str
     data_bucket: str
+    objects: ObjectWriter = field(default_factory=S3Objects)
+    events: EventPublisher = field(default_factory=EventBridge)
     #: job status seen in this invocation, so ten messages of one job cost one read
     _status_cache: dict[str, JobStatus | None] = field(default_factory=dict)
 
@@ -75,7 +76,7 @@ class LeadStore:
         outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
         if job_id and result.rejections:
             rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
-            batch_put((self.jobs.table, self.jobs.rejection_item(job_id, rej)) for rej in rejections)
+            self.jobs.add_rejections(job_id, rejections)
         elif result.rejections:
             logger.info("rows without a job rejected", batch_id=batch_id, reasons=[r[2] for r in result.rejections])
         self._write_enriched(job_id or "no-job", batch_id, result)
@@ -107,11 +108,11 @@ class LeadStore:
     def _write_enriched(self, folder: str, batch_id: str, result: EnrichOutcome) -> None:
         """The system of record for analytics: one JSON Lines object per batch (same key on a replay)."""
         if result.leads:
-            client("s3").put_object(
-                Bucket=self.data_bucket,
-                Key=f"{ENRICHED_PREFIX}{folder}/{batch_id}.jsonl",
-                Body=jsonl(result.leads),
-                ContentType="application/x-ndjson",
+            self.objects.put(
+                self.data_bucket,
+                f"{ENRICHED_PREFIX}{folder}/{batch_id}.jsonl",
+                jsonl(result.leads),
+                content_type="application/x-ndjson",
             )
 
     def _announce(
@@ -135,4 +136,4 @@ class LeadStore:
             chunks[-1][1].extend(its_rows)
             size += lead_size
         details = [{"job_id": job_id, "source": source, "leads": c, "rows": r} for c, r in chunks]
-        publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)
+        self.events.publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)

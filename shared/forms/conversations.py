@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import DomainError
@@ -48,6 +48,18 @@ def _route_key(pool_number: str, party_phone: str) -> dict[str, str]:
 class Route:
     conversation_id: str
     party: str  # "customer" or "dealer": who texts from this phone
+
+
+class Conversations(Protocol):
+    """What intake and forwarding need from the conversations table (`ConversationStore`; in memory in tests)."""
+
+    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> dict[str, Any]: ...
+
+    def add_lead(self, cid: str, form_lead_id: str) -> None: ...
+
+    def remove_lead(self, cid: str, form_lead_id: str) -> None: ...
+
+    def record_outbound(self, cid: str, message: dict[str, Any]) -> None: ...
 
 
 @dataclass

@@ -26,14 +26,13 @@ from typing import Any
 
 import httpx
 
-from shared.core.aws import client
-from shared.core.batching import encode
+from shared.core.batching import SqsSender, encode, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
 from shared.core.models import iso_now
 from shared.core.observability import logger
-from shared.forms.conversations import ConversationStore
-from shared.forms.store import Claimed, FormStore, StepState
-from shared.forms.twilio import RETRYABLE, TwilioClient, TwilioError
+from shared.forms.conversations import Conversations
+from shared.forms.store import Claimed, StepJournal, StepState
+from shared.forms.twilio import RETRYABLE, TextSender, TwilioError
 
 MAX_HOP_S = 900
 MAX_BACKOFF_S = 6 * 3600
@@ -65,12 +64,12 @@ def marketing_key(form_lead_id: str) -> str:
 
 @dataclass
 class Forwarder:
-    store: FormStore
-    conversations: ConversationStore
+    store: StepJournal
+    conversations: Conversations
     queue_url: str
     lead_batches_url: str
     marketing_url: str
-    twilio: TwilioClient
+    twilio: TextSender
     base_s: int
     max_attempts: int
     lease_s: int
@@ -80,6 +79,8 @@ class Forwarder:
     request_timeout_s: float = REQUEST_TIMEOUT_S
     #: after the marketing endpoint hangs, how long its other steps back off at once
     circuit_reset_s: float = 30.0
+    #: None: the real SQS client
+    sqs: SqsSender | None = None
 
     def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> str:
         """Process one step message; returns what happened (for logs and tests)."""
@@ -132,7 +133,9 @@ class Forwarder:
     def _send(self, form_lead_id: str, step: str, attempt: int, not_before: float) -> None:
         delay = max(0, min(MAX_HOP_S, math.ceil(not_before - self.clock())))
         body = {"form_lead_id": form_lead_id, "step": step, "attempt": attempt, "not_before": not_before}
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+        (self.sqs or sqs_client()).send_message(
+            QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay
+        )
 
     # ------------------------------------------------------------------ the steps
 
@@ -158,7 +161,7 @@ class Forwarder:
             "file": None,
             "rows": [{"w": None, "r": 1, "v": record["row"]}],
         }
-        client("sqs").send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
         return "queued for storing"
 
     def _marketing(self, record: dict[str, Any], timeout: float) -> str:

@@ -12,18 +12,18 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.core.aws import client
+from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
 from shared.core.models import Lead, iso_now
 from shared.core.observability import logger
 from shared.enrichment.enricher import lead_id_for
 from shared.enrichment.standardize import dedupe_key, standardize_row
-from shared.forms.conversations import ConversationStore
-from shared.forms.store import AnswerExists, FormStore, OpenLeadExists, StepState, open_key
+from shared.forms.conversations import Conversations
+from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, StepState, open_key
 
 _ID = r"^[A-Za-z0-9_.:\-]+$"
 BASE_STEPS = ("store", "marketing")
@@ -112,12 +112,19 @@ def lead_from(submission: FormSubmission, default_region: str) -> tuple[Lead, di
     return lead, row
 
 
+#: the store and conversations types stay visible to the handler, whose admin routes use more of them
+S = TypeVar("S", bound=IntakeStore)
+C = TypeVar("C", bound=Conversations)
+
+
 @dataclass
-class FormIntake:
-    store: FormStore
-    conversations: ConversationStore
+class FormIntake(Generic[S, C]):
+    store: S
+    conversations: C
     forwards_queue_url: str
     default_region: str = "US"
+    #: None: the real SQS client
+    sqs: SqsSender | None = None
 
     def submit(
         self, submission: FormSubmission, *, replace: bool = False, idempotency_key: str | None = None
@@ -239,7 +246,7 @@ class FormIntake:
             {"Id": step, "MessageBody": json.dumps({"form_lead_id": form_lead_id, "step": step, "attempt": 1})}
             for step in steps
         ]
-        response = client("sqs").send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)
+        response = (self.sqs or sqs_client()).send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)
         if response.get("Failed"):
             raise RuntimeError(f"SQS refused forward messages: {response['Failed']}")
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import Conflict, NotFound
@@ -79,6 +79,46 @@ def step_view(record: dict[str, Any], steps: Sequence[str]) -> dict[str, dict[st
                 view[extra] = record[f"{step}_{extra}"]
         out[step] = view
     return out
+
+
+class IntakeStore(Protocol):
+    """What taking a submission needs from the form-leads table (`FormStore`; in memory in tests)."""
+
+    def answer(self, idempotency_key: str) -> StoredAnswer | None: ...
+
+    def location_phone(self, dealer_id: str, location_id: str) -> str | None: ...
+
+    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None: ...
+
+    def create(
+        self,
+        record: dict[str, Any],
+        *,
+        idempotency: tuple[str, str, dict[str, Any]] | None,
+        replace_open: str | None = None,
+    ) -> None:
+        """All or nothing; raises `AnswerExists` or `OpenLeadExists` (see `FormStore.create`)."""
+        ...
+
+
+class StepJournal(Protocol):
+    """What forwarding needs: the form lead's record, where each step is claimed and its outcome kept."""
+
+    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None: ...
+
+    def claim_step(self, form_lead_id: str, step: str, *, now: float, lease_s: int) -> Claimed: ...
+
+    def finish_step(
+        self,
+        form_lead_id: str,
+        step: str,
+        state: StepState,
+        *,
+        steps: Sequence[str],
+        error: str | None = None,
+        next_attempt_at: str | None = None,
+        result: str | None = None,
+    ) -> dict[str, Any]: ...
 
 
 @dataclass

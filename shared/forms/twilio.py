@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -22,6 +22,12 @@ class TwilioError(Exception):
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
+
+
+class TextSender(Protocol):
+    """Sends one SMS and returns its id (`TwilioClient`); raises `TwilioError`."""
+
+    def send(self, *, from_: str, to: str, body: str, timeout: float = ...) -> str: ...
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, batch_put, call, from_attr, to_attr
 from shared.core.errors import Conflict, JobCancelled, NotFound
@@ -25,11 +25,38 @@ MAX_RECENT = 50
 REJECTIONS_SHOWN = 100
 RETENTION_S = 90 * 24 * 3600
 _INTERNAL = {"sk", "done_batches", "split_done", "expires_at"}
-_ACTIVE = [JobStatus.UPLOADING, JobStatus.UPLOADED, JobStatus.PROCESSING]
+#: the statuses a job may still move from (to processing, failed, cancelled)
+ACTIVE = (JobStatus.UPLOADING, JobStatus.UPLOADED, JobStatus.PROCESSING)
 
 
 def rejection_sk(worksheet: str | None, row: int) -> str:
     return f"rej#{worksheet or ''}#{row:09d}"
+
+
+class JobLedger(Protocol):
+    """What the splitter and the store step need from a job's record (`JobRepository` in DynamoDB).
+
+    The rules every implementation keeps: only an active job (uploading, uploaded, processing) may
+    start processing, fail or be cancelled; a batch is counted once per batch id; a job completes
+    when its split is done and every batch is counted, whichever happens last."""
+
+    def status(self, job_id: str) -> JobStatus | None: ...
+
+    def create(self, job: Job) -> bool: ...
+
+    def start_processing(self, job_id: str, size_bytes: int | None = None) -> Job: ...
+
+    def add_rejections(self, job_id: str, rejections: Iterable[Rejection]) -> int: ...
+
+    def finish_split(self, job_id: str, *, rows_total: int, rows_rejected: int, batches_total: int) -> Job: ...
+
+    def record_batch(
+        self, job_id: str, batch_id: str, *, stored: int, rejected: int, duplicates: int = 0, llm_calls: int = 0
+    ) -> Job | None: ...
+
+    def fail(self, job_id: str, reason: str) -> Job | None: ...
+
+    def cancel(self, job_id: str) -> Job: ...
 
 
 class JobRepository:
@@ -169,7 +196,7 @@ class JobRepository:
     def start_processing(self, job_id: str, size_bytes: int | None = None) -> Job:
         """Move the job to processing. A job being processed again (a redelivery) stays so."""
         values: dict[str, Any] = {":p": JobStatus.PROCESSING.value}
-        values.update({f":a{i}": s.value for i, s in enumerate(_ACTIVE)})
+        values.update({f":a{i}": s.value for i, s in enumerate(ACTIVE)})
         expression = "SET #s = :p, updated_at = :now"
         if size_bytes is not None:
             expression += ", size_bytes = :n"
@@ -246,7 +273,7 @@ class JobRepository:
 
     def cancel(self, job_id: str) -> Job:
         values: dict[str, Any] = {":x": JobStatus.CANCELLED.value}
-        values.update({f":a{i}": s.value for i, s in enumerate(_ACTIVE)})
+        values.update({f":a{i}": s.value for i, s in enumerate(ACTIVE)})
         item = self._update(job_id, "SET #s = :x, updated_at = :now", values, condition="#s IN (:a0, :a1, :a2)")
         if item is None:
             job = self.get(job_id, with_rejections=False)
@@ -256,7 +283,7 @@ class JobRepository:
     def fail(self, job_id: str, reason: str) -> Job | None:
         """Fail an active job with a reason a person understands."""
         values: dict[str, Any] = {":f": JobStatus.FAILED.value, ":e": reason}
-        values.update({f":a{i}": s.value for i, s in enumerate(_ACTIVE)})
+        values.update({f":a{i}": s.value for i, s in enumerate(ACTIVE)})
         item = self._update(
             job_id,
             "SET #s = :f, #e = :e, updated_at = :now",

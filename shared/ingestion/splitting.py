@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from shared.core.aws import client
-from shared.core.batching import BatchSender, RowBatcher
+from shared.core.batching import BatchSender, RowBatcher, SqsSender
 from shared.core.errors import JobCancelled, NotFound
 from shared.core.models import Job, JobStatus, Rejection
+from shared.core.objects import ObjectReader, S3Objects
 from shared.core.observability import logger
 from shared.ingestion.files.readers import FileRejected, Row, RowRejection, read_rows
-from shared.ingestion.jobs import JobRepository
+from shared.ingestion.jobs import JobLedger
 from shared.ingestion.uploads import RAW_PREFIX, job_id_from_key, mb
 
 #: how often (in batches) a long split checks whether its job was cancelled
@@ -47,11 +47,14 @@ class SplitResult:
 
 @dataclass
 class Splitter:
-    jobs: JobRepository
+    jobs: JobLedger
     queue_url: str
     max_object_bytes: int
     max_uncompressed_bytes: int
     message_bytes: int
+    objects: ObjectReader = field(default_factory=S3Objects)
+    #: None: the real SQS client
+    sqs: SqsSender | None = None
 
     def job_for(self, obj: S3Object) -> str | None:
         job_id = job_id_from_key(obj.key)
@@ -104,7 +107,7 @@ class Splitter:
             return SplitResult(job_id, "failed")
         with tempfile.TemporaryDirectory(prefix="split-") as folder:
             path = os.path.join(folder, "object")
-            client("s3").download_file(obj.bucket, obj.key, path)
+            self.objects.download(obj.bucket, obj.key, path)
             try:
                 return self._split_file(job, path)
             except FileRejected as exc:
@@ -116,7 +119,7 @@ class Splitter:
                 return SplitResult(job_id, "cancelled")
 
     def _split_file(self, job: Job, path: str) -> SplitResult:
-        sender = BatchSender(self.queue_url)
+        sender = BatchSender(self.queue_url, self.sqs)
         header: dict[str, Any] = {"source": job.source, "file": job.filename}
         batcher = RowBatcher(job.job_id, sender, self.message_bytes, header=header)
         rejections: list[Rejection] = []

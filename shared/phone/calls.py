@@ -9,14 +9,13 @@ What Connect receives is a flat map of strings, because a contact flow rejects n
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import phonenumbers
 
-from shared.core.aws import client
-from shared.core.batching import encode
+from shared.core.batching import SqsSender, encode, sqs_client
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
 from shared.core.models import utc_now
 from shared.core.observability import logger
@@ -64,12 +63,69 @@ def graceful_answer(reason: str) -> dict[str, str]:
     }
 
 
+class CallLog(Protocol):
+    """The stored calls, as answering a call needs them (`DynamoCallLog`; an in-memory one in tests)."""
+
+    def get(self, contact_id: str) -> dict[str, Any] | None: ...
+
+    def latest_of(self, caller: str, since: str) -> dict[str, Any] | None:
+        """The caller's newest call at or after `since` (an ISO time), if any."""
+        ...
+
+    def put_once(self, item: dict[str, Any]) -> bool:
+        """Store the call unless its ContactId is stored already; False then."""
+        ...
+
+
+@dataclass
+class DynamoCallLog:
+    table: str
+
+    def get(self, contact_id: str) -> dict[str, Any] | None:
+        response = call("get_item", TableName=self.table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True)
+        return from_attr(response["Item"]) if "Item" in response else None
+
+    def latest_of(self, caller: str, since: str) -> dict[str, Any] | None:
+        response = call(
+            "query",
+            TableName=self.table,
+            IndexName="by_caller",
+            KeyConditionExpression="caller = :c AND called_at >= :since",
+            ExpressionAttributeValues=to_attr({":c": caller, ":since": since}),
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return from_attr(items[0]) if items else None
+
+    def put_once(self, item: dict[str, Any]) -> bool:
+        try:
+            call(
+                "put_item",
+                TableName=self.table,
+                Item=to_attr(item),
+                ConditionExpression="attribute_not_exists(contact_id)",
+            )
+        except ConditionFailed:
+            return False
+
+        return True
+
+
 @dataclass
 class CallService:
     calls_table: str
     lead_queue_url: str
     default_region: str
     window: timedelta
+    #: None: the DynamoDB table `calls_table`
+    log: CallLog | None = None
+    #: None: the real SQS client
+    sqs: SqsSender | None = None
+    _log: CallLog = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._log = self.log if self.log is not None else DynamoCallLog(self.calls_table)
 
     def handle(self, contact_id: str, raw_number: str | None, *, now: datetime | None = None) -> dict[str, str]:
         now = now or utc_now()
@@ -78,10 +134,10 @@ class CallService:
         except NoCallerNumber as exc:
             logger.info("no usable caller number", contact_id=contact_id, reason=str(exc))
             return graceful_answer(str(exc))
-        stored = self._call(contact_id)
+        stored = self._log.get(contact_id)
         if stored:  # the same contact again: Connect or Lambda retried the invocation
             return connect_answer(e164, stored["vanity"], stored["speech"], reused=True)
-        previous = self._recent_call_of(e164, now)
+        previous = self._log.latest_of(e164, (now - self.window).isoformat(timespec="milliseconds"))
         if previous:
             vanity, speech, reused = previous["vanity"], previous["speech"], True
         else:
@@ -100,43 +156,10 @@ class CallService:
             "reused": reused,
             "expires_at": int(time.time()) + RETENTION_S,
         }
-        if self._put_once(item):
+        if self._log.put_once(item):
             self._send_lead(contact_id, e164)
         logger.info("call answered", contact_id=contact_id, reused=reused)
         return connect_answer(e164, vanity, speech, reused=reused)
-
-    def _call(self, contact_id: str) -> dict[str, Any] | None:
-        response = call(
-            "get_item", TableName=self.calls_table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True
-        )
-        return from_attr(response["Item"]) if "Item" in response else None
-
-    def _recent_call_of(self, e164: str, now: datetime) -> dict[str, Any] | None:
-        since = (now - self.window).isoformat(timespec="milliseconds")
-        response = call(
-            "query",
-            TableName=self.calls_table,
-            IndexName="by_caller",
-            KeyConditionExpression="caller = :c AND called_at >= :since",
-            ExpressionAttributeValues=to_attr({":c": e164, ":since": since}),
-            ScanIndexForward=False,
-            Limit=1,
-        )
-        items = response.get("Items", [])
-        return from_attr(items[0]) if items else None
-
-    def _put_once(self, item: dict[str, Any]) -> bool:
-        try:
-            call(
-                "put_item",
-                TableName=self.calls_table,
-                Item=to_attr(item),
-                ConditionExpression="attribute_not_exists(contact_id)",
-            )
-        except ConditionFailed:
-            return False
-
-        return True
 
     def _send_lead(self, contact_id: str, e164: str) -> None:
         # a job-less batch of one row: the store step gives it a lead id derived from the contact
@@ -147,7 +170,7 @@ class CallService:
             "file": None,
             "rows": [{"w": None, "r": 1, "v": {"Phone": e164, "Contact Id": contact_id}}],
         }
-        client("sqs").send_message(QueueUrl=self.lead_queue_url, MessageBody=encode(body))
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_queue_url, MessageBody=encode(body))
 
 
 def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:

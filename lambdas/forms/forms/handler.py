@@ -26,7 +26,7 @@ MAX_KEY_LENGTH = 255
 
 
 @cache
-def intake() -> FormIntake:
+def intake() -> FormIntake[FormStore, ConversationStore]:
     env = load(FormsEnv)
     return FormIntake(
         store=FormStore(env.FORM_LEADS_TABLE),

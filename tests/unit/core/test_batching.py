@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shared.core.batching as batching
 from shared.core.batching import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, BatchSender, RowBatcher
 
 
@@ -26,10 +25,8 @@ class FakeSqs:
 
 
 @pytest.fixture
-def fake_sqs(monkeypatch: pytest.MonkeyPatch) -> FakeSqs:
-    fake = FakeSqs()
-    monkeypatch.setattr(batching, "client", lambda name: fake)
-    return fake
+def fake_sqs() -> FakeSqs:
+    return FakeSqs()
 
 
 @settings(max_examples=40, deadline=None)
@@ -40,15 +37,10 @@ def fake_sqs(monkeypatch: pytest.MonkeyPatch) -> FakeSqs:
 )
 def test_every_row_lands_once_in_order_and_messages_fit(rows: list[dict[str, str]], message_bytes: int) -> None:
     fake = FakeSqs()
-    original = batching.client
-    batching.client = lambda name: fake  # type: ignore[assignment]
-    try:
-        batcher = RowBatcher("job1", BatchSender("q"), message_bytes, header={"source": "upload"})
-        for i, values in enumerate(rows):
-            assert batcher.add("Sheet", i + 2, values)
-        batches = batcher.close()
-    finally:
-        batching.client = original  # type: ignore[assignment]
+    batcher = RowBatcher("job1", BatchSender("q", fake), message_bytes, header={"source": "upload"})
+    for i, values in enumerate(rows):
+        assert batcher.add("Sheet", i + 2, values)
+    batches = batcher.close()
     bodies = [e["MessageBody"] for call in fake.calls for e in call]
     assert len(bodies) == batches
     seen = []
@@ -64,7 +56,7 @@ def test_every_row_lands_once_in_order_and_messages_fit(rows: list[dict[str, str
 
 
 def test_ten_messages_a_call(fake_sqs: FakeSqs) -> None:
-    sender = BatchSender("q")
+    sender = BatchSender("q", fake_sqs)
     for i in range(25):
         sender.add(str(i), "x")
     sender.flush()
@@ -74,7 +66,7 @@ def test_ten_messages_a_call(fake_sqs: FakeSqs) -> None:
 
 def test_failed_entries_are_sent_again(fake_sqs: FakeSqs) -> None:
     fake_sqs.fail_ids = {"1"}
-    sender = BatchSender("q")
+    sender = BatchSender("q", fake_sqs)
     sender.add("a", "first")
     sender.add("b", "second")
     sender.flush()
@@ -83,7 +75,7 @@ def test_failed_entries_are_sent_again(fake_sqs: FakeSqs) -> None:
 
 
 def test_a_row_too_large_for_any_message_is_refused(fake_sqs: FakeSqs) -> None:
-    batcher = RowBatcher("job1", BatchSender("q"), 4_096)
+    batcher = RowBatcher("job1", BatchSender("q", fake_sqs), 4_096)
     assert not batcher.add("S", 2, {"Notes": "x" * 4_000})
     assert batcher.add("S", 3, {"Notes": "short"})
     assert batcher.close() == 1 and batcher.rows == 1
