@@ -464,8 +464,5 @@ def run_terminal(
         loop.run_in_executor(None, pump)
         return await TerminalAgent(url, token, out, keys=keys, heartbeat_s=heartbeat_s, backoff=backoff).run()
 
-    try:
-        return asyncio.run(main())
-    except (OSError, InvalidStatus) as exc:
-        out.write(f"error: cannot connect: {exc}\n")
-        return 1
+    # a refused token, an unreachable gateway: the CLI turns these into one line and an exit code
+    return asyncio.run(main())

@@ -160,6 +160,8 @@ def describe(exc: BaseException) -> Failure:
         failure = _botocore(exc)
         if failure:
             return failure
+    if module == "leadflow.agent" and type(exc).__name__ == "Refused":
+        return Failure(ExitCode.AUTH, str(exc))
     if isinstance(exc, Exception) and module.startswith("websockets"):
         failure = _websockets(exc)
         if failure:
