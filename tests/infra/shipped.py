@@ -4,7 +4,8 @@ Used by `test_layer_as_shipped.py` and `bench/cold_start.py`. The asset and the 
 same code synth runs (`Packaging.stage_function`, `build_layer`, `layer_hash`); nothing is copied.
 The Lambda Python runtime provides boto3 and botocore; a folder with the versions pinned in
 `requirements-dev.txt` stands for them. Each function runs in `python3.12 -I -S`: no environment
-variables, no user or system site-packages, so only the folders given here are on its path.
+variables, no user or system site-packages, so only the folders given here are on its path, and `-B`
+(see ISOLATED).
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ def runtime_standin() -> Path:
             check=True,
             timeout=600,
         )
+        # the runtime's own boto3 ships compiled; our layer and assets do not (pip --no-compile, no caches)
+        subprocess.run([lambda_python(), "-m", "compileall", "-q", "-j", "1", str(out)], check=True, timeout=600)
 
-    return _once(BUILD / f"runtime-{digest}", build)
+    return _once(BUILD / f"runtime-compiled-{digest}", build)
 
 
 def asset(fn: wiring.Function, staging_root: Path, repo_root: Path = REPO_ROOT) -> Path:
@@ -124,4 +127,10 @@ def lambda_path(asset_dir: Path, layer_python: Path, runtime: Path) -> list[str]
 
 
 def size_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    """Unzipped size as shipped (byte-code caches a local run may have left are not part of it)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts) / 1e6
+
+
+#: Lambda's /var/task and /opt are read-only, so Python can write no byte-code there: every cold start
+#: compiles what ships without it. -B keeps a local run from writing caches into the shared folders.
+ISOLATED = ("-I", "-S", "-B")

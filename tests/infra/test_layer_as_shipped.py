@@ -296,7 +296,7 @@ def run_shipped(python: str, fn: wiring.Function, path: list[str], aws: LocalAws
     build_event, _ = EVENTS[fn.key]
     out = workdir / "result.json"
     proc = subprocess.run(
-        [python, "-I", "-S", "-c", RUNNER, json.dumps(path), fn.handler, str(out)],
+        [python, *shipped.ISOLATED, "-c", RUNNER, json.dumps(path), fn.handler, str(out)],
         input=json.dumps(build_event(aws)),
         capture_output=True,
         text=True,
