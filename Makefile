@@ -16,6 +16,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(PYSTAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	# phonenumberslite replaced phonenumbers (same import name: only one may be installed) and the X-Ray SDK left
+	$(PY) -m pip uninstall -q -y phonenumbers aws-xray-sdk
 	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
@@ -54,6 +56,7 @@ bench: setup
 	$(PY) bench/notify_bench.py --both
 	$(PY) bench/assignment_bench.py --agents 50 --emails 5000 --think-ms 2000 --timeout 600
 	$(PY) bench/assignment_bench.py --agents 50 --emails 1000 --timeout 180
+	$(PY) bench/cold_start.py --runs 5
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet

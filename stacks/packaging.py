@@ -5,6 +5,9 @@ its own handler package and the `shared/` package, at the same relative paths as
 `lambdas.ingestion.splitter.handler.handler` imports as it does locally. Third-party packages come from one
 layer built by `pip install --platform ...` on this machine (local bundling): there is no Docker
 engine here, and the `image` CDK insists on is never run.
+
+`build_layer` and `layer_hash` are what synth runs; `tests/infra/test_layer_as_shipped.py` and
+`bench/cold_start.py` call the same two functions, so what they test is what ships.
 """
 
 from __future__ import annotations
@@ -37,12 +40,48 @@ PIP_TARGET_ARGS: tuple[str, ...] = (
     "--implementation",
     "cp",
 )
+# requirements.txt is a complete lock (every transitive dependency pinned), so pip installs exactly the
+# listed wheels: nothing unlisted, such as a botocore that would shadow the runtime's, can slip in.
+PIP_LAYER_ARGS: tuple[str, ...] = (*PIP_TARGET_ARGS, "--no-deps")
 
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache")
 
 
 class PackagingError(RuntimeError):
     """A function's sources or the layer's requirements are missing or cannot be built."""
+
+
+def layer_hash(requirements: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS) -> str:
+    """The layer's identity: its inputs (the lock and the target platform), not its built bytes."""
+    return hashlib.sha256(requirements.read_bytes() + " ".join(pip_args).encode()).hexdigest()
+
+
+def build_layer(requirements: Path, target: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS) -> None:
+    """Install the locked `requirements` for the Lambda platform into `target` (the layer's `python/`).
+
+    `pip_args` is for tests that build a deliberately wrong layer; synth always uses the default.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        *pip_args,
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-r",
+        str(requirements),
+        "-t",
+        str(target),
+    ]
+    # stderr, not stdout: the CDK CLI reads the app's stdout
+    print(f"leadflow: building the dependencies layer with pip into {target}", file=sys.stderr)
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PackagingError(f"pip could not build the dependencies layer:\n{result.stderr}")
+    print(f"leadflow: dependencies layer built in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
 @jsii.implements(ILocalBundling)
@@ -54,29 +93,8 @@ class PipLayerBundling:
 
     # jsii passes the bundling options as keywords only when a keyword-only parameter exists.
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
-        target = Path(output_dir) / "python"
-        command = [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            *PIP_TARGET_ARGS,
-            "--no-compile",
-            "--disable-pip-version-check",
-            "--quiet",
-            "-r",
-            str(self._requirements),
-            "-t",
-            str(target),
-        ]
-        # stderr, not stdout: the CDK CLI reads the app's stdout
-        print(f"leadflow: building the dependencies layer with pip into {target}", file=sys.stderr)
-        started = time.monotonic()
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            # Raising (rather than returning False) stops CDK from falling back to `docker run`.
-            raise PackagingError(f"pip could not build the dependencies layer:\n{result.stderr}")
-        print(f"leadflow: dependencies layer built in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        # Raising (rather than returning False) stops CDK from falling back to `docker run`.
+        build_layer(self._requirements, Path(output_dir) / "python")
         return True
 
 
@@ -125,7 +143,7 @@ class Packaging:
         shutil.copy2(requirements, staged_requirements)
         # The hash is the input (requirements + target platform), so an unchanged layer is not
         # rebuilt when its bundle already sits in the output folder from an earlier synth.
-        digest = hashlib.sha256(requirements.read_bytes() + " ".join(PIP_TARGET_ARGS).encode()).hexdigest()
+        digest = layer_hash(requirements)
         return lambda_.Code.from_asset(
             str(source),
             asset_hash_type=AssetHashType.CUSTOM,

@@ -4,6 +4,11 @@ The region list comes from phonenumbers (every region it can parse numbers for).
 English, German, French, Spanish, Portuguese, Italian and Dutch come from phonenumbers' locale
 data, frozen into `country_names.py` by `python -m shared.enrichment.standardize.countries`: importing that
 locale data at run time costs about 100 MB and 0.3 s, too much for a Lambda cold start.
+
+The layer and the dev environment hold phonenumberslite, which has no locale data. To regenerate, put the
+full build of the same release first on the path:
+`pip install --no-deps -t build/pn-full phonenumbers==<version>` then
+`PYTHONPATH=build/pn-full:. python -m shared.enrichment.standardize.countries`.
 """
 
 from __future__ import annotations
@@ -82,7 +87,12 @@ def build_name_table() -> dict[str, str]:
 
     A name that means two different regions in two languages is left out rather than guessed.
     """
-    from phonenumbers.geodata.locale import LOCALE_DATA  # 100 MB: only when regenerating
+    import importlib
+
+    # 100 MB, only when regenerating, and only in the full phonenumbers build (phonenumberslite, which
+    # the environment holds, has no geodata): imported by name so type checking does not need it.
+    locale_module = importlib.import_module("phonenumbers.geodata.locale")
+    LOCALE_DATA: dict[str, dict[str, str]] = locale_module.LOCALE_DATA
 
     def name_in(region: str, language: str) -> str | None:
         names = LOCALE_DATA.get(region, {})

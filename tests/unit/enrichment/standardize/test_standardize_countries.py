@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
+import phonenumbers
 import pytest
 
+from leadflow.config import REPO_ROOT
 from shared.enrichment.standardize import standardize_row
-from shared.enrichment.standardize.countries import build_name_table, country_code
+from shared.enrichment.standardize.countries import country_code
 from shared.enrichment.standardize.country_names import COUNTRY_NAMES
 
 
@@ -40,6 +47,24 @@ def test_unknown_country_is_reported_kept_and_unparsed() -> None:
 
 
 def test_country_names_table_is_what_the_generator_makes() -> None:
-    # Regenerate with `python -m shared.enrichment.standardize.countries` when phonenumbers' locale data changes.
-    assert build_name_table() == COUNTRY_NAMES
+    # The environment holds phonenumberslite (what ships), which has no locale names; the generator
+    # runs with the full build of the same release first on its path, as the module docstring says to.
+    full = REPO_ROOT / "build" / f"phonenumbers-full-{phonenumbers.__version__}"
+    if not (full / "phonenumbers" / "geodata" / "locale.py").is_file():
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-t", str(full)]
+        subprocess.run([*pip, f"phonenumbers=={phonenumbers.__version__}"], check=True, timeout=300)
+    generate = (
+        "import json; from shared.enrichment.standardize.countries import build_name_table; "
+        "print(json.dumps(build_name_table()))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", generate],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(full), str(REPO_ROOT)))},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout) == COUNTRY_NAMES
     assert COUNTRY_NAMES["deutschland"] == "DE"

@@ -1,0 +1,195 @@
+"""Cold-start init of every handler as it ships, against a bare boto3 client, and the layer's size.
+
+Each sample is a fresh `python3.12 -I -S -B` process with only the function's asset (staged as synth
+stages it), the layer (built as synth builds it) and a boto3/botocore stand-in for the Lambda runtime
+on its path (see tests/infra/shipped.py). Init is what Lambda's init phase pays for our code: importing
+the handler module plus building its first client (`shared.core.aws.client`). The baseline is
+`import boto3; boto3.client("dynamodb")` in the same kind of process, sampled in the same rounds.
+Interpreter start-up is the same for both and not counted.
+
+Prints one JSON object on stdout and a table on stderr. A handler over `--target` times the baseline
+also gets its costliest top-level imports from `python -X importtime`.
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--target 1.3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from leadflow import wiring
+from leadflow.config import load_stage
+from tests.infra import shipped
+
+MAX_RUNS = 20
+LAYER_LIMIT_MB = 40.0
+#: the client a handler builds first, by the kind of resource its environment names
+SERVICE_BY_REF = (
+    (wiring.TableName, "dynamodb"),
+    (wiring.QueueUrl, "sqs"),
+    (wiring.BucketName, "s3"),
+    (wiring.SecretArn, "secretsmanager"),
+    (wiring.BusName, "events"),
+    (wiring.TopicArn, "sns"),
+)
+
+TIMER = r"""
+import json, sys, time
+started = time.perf_counter()
+paths, module, service = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+sys.path[:0] = paths
+if module:
+    import importlib
+    importlib.import_module(module)
+    imported = time.perf_counter()
+    from shared.core.aws import client
+    client(service)
+else:
+    import boto3
+    imported = time.perf_counter()
+    boto3.client(service)
+done = time.perf_counter()
+print(json.dumps({"import_ms": (imported - started) * 1000, "init_ms": (done - started) * 1000}))
+"""
+
+
+def first_service(fn: wiring.Function) -> str:
+    for ref_type, service in SERVICE_BY_REF:
+        if any(isinstance(ref, ref_type) for ref in fn.env.values()):
+            return service
+    return "dynamodb"
+
+
+def env_for(fn: wiring.Function) -> dict[str, str]:
+    """The function's settings as deployed to dev; resource names are placeholders (init calls no AWS)."""
+    config = load_stage("dev")
+    env = {}
+    for name, ref in fn.env.items():
+        if isinstance(ref, wiring.Setting):
+            env[name] = wiring.render_setting(getattr(config, ref.attribute))
+        elif hasattr(ref, "value"):
+            env[name] = str(ref.value)
+        else:
+            env[name] = f"https://placeholder.invalid/{name.lower()}" if name.endswith(("_URL", "ENDPOINT")) else name
+    return {**env, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+
+
+def sample(python: str, path: list[str], module: str, service: str, env: dict[str, str]) -> dict[str, float]:
+    out = subprocess.run(
+        [python, *shipped.ISOLATED, "-c", TIMER, json.dumps(path), module, service],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{module or 'baseline'} failed to start:\n{out.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def top_imports(python: str, path: list[str], module: str, env: dict[str, str], n: int = 6) -> list[tuple[str, float]]:
+    """The top-level packages with the largest cumulative import time (ms), from -X importtime."""
+    code = f"import sys; sys.path[:0] = {path!r}; import {module}"
+    out = subprocess.run(
+        [python, *shipped.ISOLATED, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    # children print before their parent, indented by depth: walk from the end to meet parents first,
+    # and charge an entry to its package when its parent belongs to another package
+    entries = []
+    for line in out.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.split("|", 2)
+            if cumulative.strip().isdigit():
+                depth = (len(name) - len(name.lstrip()) - 1) // 2
+                entries.append((depth, int(cumulative) / 1000, name.strip().split(".")[0]))
+    costs: dict[str, float] = {}
+    parents: dict[int, str] = {}
+    for depth, ms, package in reversed(entries):
+        if parents.get(depth - 1) != package and package not in ("lambdas", "encodings"):
+            costs[package] = costs.get(package, 0.0) + ms
+        parents[depth] = package
+    return sorted(costs.items(), key=lambda kv: -kv[1])[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help=f"fresh processes per handler (at most {MAX_RUNS})")
+    parser.add_argument("--target", type=float, default=1.3, help="allowed ratio to the bare boto3 baseline")
+    args = parser.parse_args()
+    runs = max(1, min(args.runs, MAX_RUNS))
+
+    python = shipped.lambda_python()
+    layer = shipped.layer()
+    runtime = shipped.runtime_standin()
+    with tempfile.TemporaryDirectory() as tmp:
+        assets = {fn.key: shipped.asset(fn, Path(tmp)) for fn in wiring.FUNCTIONS}
+        baseline_env = env_for(wiring.FUNCTIONS[0])
+        samples: dict[str, list[dict[str, float]]] = {"baseline": [], **{fn.key: [] for fn in wiring.FUNCTIONS}}
+        # round-robin, so that a busy moment on the machine falls on every handler alike
+        for _ in range(runs):
+            samples["baseline"].append(sample(python, [str(runtime)], "", "dynamodb", baseline_env))
+            for fn in wiring.FUNCTIONS:
+                path = shipped.lambda_path(assets[fn.key], layer, runtime)
+                module = fn.handler.rsplit(".", 1)[0]
+                samples[fn.key].append(sample(python, path, module, first_service(fn), env_for(fn)))
+
+        baseline = statistics.median(s["init_ms"] for s in samples["baseline"])
+        handlers = {}
+        for fn in wiring.FUNCTIONS:
+            init = statistics.median(s["init_ms"] for s in samples[fn.key])
+            handlers[fn.key] = {
+                "init_ms": round(init, 1),
+                "import_ms": round(statistics.median(s["import_ms"] for s in samples[fn.key]), 1),
+                "first_client": first_service(fn),
+                "ratio": round(init / baseline, 2),
+            }
+        misses = [key for key, h in handlers.items() if h["ratio"] > args.target]
+        for key in misses:
+            fn = wiring.function(key)
+            path = shipped.lambda_path(assets[key], layer, runtime)
+            top = top_imports(python, path, fn.handler.rsplit(".", 1)[0], env_for(fn))
+            handlers[key]["top_imports_ms"] = {name: round(ms, 1) for name, ms in top}
+
+    layer_mb = shipped.size_mb(layer)
+    report = {
+        "python": python,
+        "runs": runs,
+        "baseline_init_ms": round(baseline, 1),
+        "target_ratio": args.target,
+        "layer_unzipped_mb": round(layer_mb, 1),
+        "layer_limit_mb": LAYER_LIMIT_MB,
+        "layer_ok": layer_mb < LAYER_LIMIT_MB,
+        "handlers": handlers,
+        "misses": misses,
+    }
+    print(json.dumps(report))
+    err = sys.stderr
+    print(f"\ncold start ({runs} fresh processes each, median), python {python}", file=err)
+    print(f"{'function':<16} {'init ms':>8} {'import ms':>10} {'ratio':>6}  first client", file=err)
+    print(f"{'bare boto3':<16} {baseline:>8.1f} {'':>10} {1.0:>6.2f}  dynamodb", file=err)
+    for key, h in sorted(handlers.items(), key=lambda kv: -float(kv[1]["ratio"])):
+        mark = "  MISS" if key in misses else ""
+        line = f"{key:<16} {h['init_ms']:>8.1f} {h['import_ms']:>10.1f} {h['ratio']:>6.2f}  {h['first_client']}{mark}"
+        print(line, file=err)
+    print(f"layer unzipped: {layer_mb:.1f} MB (limit {LAYER_LIMIT_MB:.0f} MB)", file=err)
+    for key in misses:
+        print(f"{key}: top imports (ms) {handlers[key].get('top_imports_ms')}", file=err)
+
+
+if __name__ == "__main__":
+    main()
