@@ -560,6 +560,10 @@ def llm_tokens(fake: Any, tokens_per_char: float) -> dict[str, int]:
     }
 
 
+def _progress(text: str) -> None:
+    print(f"[cost] {text}", file=sys.stderr, flush=True)
+
+
 def synth_templates(stage: str) -> list[dict[str, Any]]:
     from stacks import build_app
 
@@ -598,15 +602,18 @@ def run(args: argparse.Namespace, meter: Meter) -> dict[str, Any]:
             meter.usage.s3_tier1 += 1 if workbook.stat().st_size > 4 * 1024 * 1024 else 0
             job = client.wait(job["job_id"], timeout_s=args.timeout, interval_s=1.0)
             runtime.wait_idle(args.timeout)
+            _progress(f"uploaded and stored: {job.get('leads_stored')} leads")
             meter.phase = "idle"
             idle_started = time.monotonic()
             time.sleep(args.idle_s)
             idle_s = time.monotonic() - idle_started
             meter.phase = "agents"
             work = asyncio.run(agents_work(runtime, meter, args.agents, args.emails, args.timeout))
+            _progress(f"agents: {work['dispositioned']} emails dispositioned")
             meter.phase = "forms"
             forms = form_leads(runtime, setup)
             runtime.wait_idle(args.timeout)
+            _progress(f"forms: {forms['accepted']} accepted, everything settled")
             meter.phase = ""
             meter.on = False
             wall = time.monotonic() - started
