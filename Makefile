@@ -57,6 +57,7 @@ bench: setup
 	$(PY) bench/assignment_bench.py --agents 50 --emails 5000 --think-ms 2000 --timeout 600
 	$(PY) bench/assignment_bench.py --agents 50 --emails 1000 --timeout 180
 	$(PY) bench/cold_start.py --runs 5
+	$(PY) bench/cost.py
 
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} --quiet
