@@ -138,9 +138,9 @@ def nul_bytes_csv(directory: Path) -> Path:
     path.write_bytes(
         b"Email,Name\r\n"
         b"ada.lovelace@analytical.example,Ada Lovelace\r\n"
-        b"grace@example.com,Grace Hopper\x00\x00\x00\r\n"
-        b"alan@example.com,Al\x00an Turing\r\n"
-        b"edsger@example.com,Edsger Dijkstra\r\n"
+        b"grace.hopper@cobol.example,Grace Hopper\x00\x00\x00\r\n"
+        b"alan.turing@bletchley.example,Al\x00an Turing\r\n"
+        b"edsger.dijkstra@eindhoven.example,Edsger Dijkstra\r\n"
     )
     return path
 

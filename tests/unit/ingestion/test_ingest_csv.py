@@ -219,8 +219,8 @@ def test_stray_nul_bytes_clean_padding_and_reject_only_the_damaged_row(tmp_path:
     rejected = [r for r in results if isinstance(r, RowRejection)]
     assert rows == {
         2: {"Email": "ada.lovelace@analytical.example", "Name": "Ada Lovelace"},
-        3: {"Email": "grace@example.com", "Name": "Grace Hopper"},  # NUL padding cleaned
-        5: {"Email": "edsger@example.com", "Name": "Edsger Dijkstra"},
+        3: {"Email": "grace.hopper@cobol.example", "Name": "Grace Hopper"},  # NUL padding cleaned
+        5: {"Email": "edsger.dijkstra@eindhoven.example", "Name": "Edsger Dijkstra"},
     }
     assert [(r.row, r.reason) for r in rejected] == [
         (4, "The Name value contains NUL bytes inside its text (a damaged export); fix or remove the row.")
