@@ -14,20 +14,21 @@ from leadflow.local.runtime import LocalRuntime
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 #: the stage's assignment timeout in end-to-end tests (120 s in cdk.json)
-ASSIGNMENT_TIMEOUT_S = 2
+ASSIGNMENT_TIMEOUT_S = 4
 #: outbound requests give up after 1 s (10 s in cdk.json) and a hung endpoint is left alone for 2 s
 #: (30 s), so that a hanging receiver and its recovery happen within a test
 OUTBOUND_TIMEOUT_S = 1
 CIRCUIT_RESET_S = 2
 #: the grace of an agent without a connection in end-to-end tests (30 s in cdk.json): shorter than
 #: the assignment timeout, so that a release by the grace is told apart from an expiry
-AGENT_GRACE_S = 1
+AGENT_GRACE_S = 2
 
 
 @pytest.fixture(scope="session")
 def runtime() -> Iterator[LocalRuntime]:
     # a short visibility timeout so that redelivery and the dead-letter queue happen within a test
-    # and a 2 s assignment timeout, so that expiries happen within a test
+    # and a 4 s assignment timeout, so that expiries happen within a test (twice the agents' grace, so
+    # that a release by the grace is told apart from an expiry even on a busy machine)
     config = dataclasses.replace(
         load_stage("dev"),
         assignment_timeout_s=ASSIGNMENT_TIMEOUT_S,

@@ -68,10 +68,11 @@ def wait_for(check: Callable[[], Any], timeout: float, step: float = 0.05) -> An
 
 
 class FixedBackoff(Backoff):
-    """A known wait, so that `$disconnect` is surely handled before the client comes back."""
+    """A known wait, so that `$disconnect` is surely handled (and seen) before the client comes back,
+    well inside the grace."""
 
     def delay(self, attempt: int, rng: Any = None) -> float:
-        return 0.4
+        return AGENT_GRACE_S / 2
 
 
 @pytest.fixture
@@ -186,7 +187,9 @@ def test_a_connection_killed_mid_assignment_comes_back_and_still_holds_the_email
             agent.drop()
             # Then while it is away the agent has no connection but keeps status and email, for the grace
             away = await asyncio.to_thread(
-                wait_for, lambda: (r := agent_row(client, user)) and r["connections"] == 0 and r, 0.35
+                wait_for,
+                lambda: (r := agent_row(client, user)) and r["connections"] == 0 and r["grace_until"] and r,
+                AGENT_GRACE_S / 2 - 0.1,
             )
             assert away and away["status"] == "busy" and away["current_email_id"] == email_id, away
             assert away["grace_until"]
@@ -251,7 +254,10 @@ def test_an_agent_who_never_comes_back_is_offline_after_the_grace_and_the_email_
     expires_at = datetime.fromisoformat(assigned["expires_at"]).timestamp()
     assert assigned["email"]["sender"] == f"older-{tag}@example.com"
     # Then for the grace the agent keeps status and email, with no connection
-    away = wait_for(lambda: (r := agent_row(client, user)) and r["connections"] == 0 and r, 0.5)
+    # ($disconnect removes the connection, then starts the grace: two writes, so wait for the second)
+    away = wait_for(
+        lambda: (r := agent_row(client, user)) and r["connections"] == 0 and r["grace_until"] and r, AGENT_GRACE_S - 0.2
+    )
     assert away and away["status"] == "busy" and away["grace_until"], away
     assert [e["waiting"] for e in pending(client, tag)] == [False, True]
     # And after it, the agent is offline and the email waits again, first in line, before its own expiry
