@@ -37,6 +37,10 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class FunctionTimedOut(Exception):
+    """The invocation ran past its function's declared timeout (Lambda's "Task timed out")."""
+
+
 @dataclass
 class Invoker:
     """Invokes one function. Functions whose module keeps per-request state (the REST resolver)
@@ -61,12 +65,21 @@ class Invoker:
         try:
             if self.serialize:
                 with self._lock:
-                    return self._handler(event, context)
-            return self._handler(event, context)
+                    result = self._handler(event, context)
+            else:
+                result = self._handler(event, context)
         except Exception:
             with self._count_lock:
                 self.errors += 1
             raise
+        if context.get_remaining_time_in_millis() <= 0:
+            # Lambda would have cut the invocation off: its caller sees an error, never the result
+            # (an SQS batch comes back whole). A thread cannot be killed here, so the work ran to its
+            # end; what counts is that nobody may rely on an invocation that overran.
+            with self._count_lock:
+                self.errors += 1
+            raise FunctionTimedOut(f"{self.fn.name}: Task timed out after {self.fn.timeout_s} seconds")
+        return result
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
