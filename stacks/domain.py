@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -473,8 +473,37 @@ class DomainResources(Construct):
             self.refs.bus(grant.key).grant_put_events_to(role)
         elif grant.kind == "secret" and grant.access == "read":
             self.refs.secret(grant.key).grant_read(role)
+        elif grant.kind == "external_secret" and grant.access == "read":
+            # the LLM provider's key, put in Secrets Manager by whoever owns the provider account
+            arn = getattr(self.config, grant.key)
+            if arn:
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[str(arn)])
+                )
+        elif grant.kind == "email" and grant.access == "send":
+            self._allow_email(role, str(getattr(self.config, grant.key)))
         else:
             raise ValueError(f"wiring: {grant.kind} {grant.key!r} cannot be granted {grant.access!r} access")
+
+    def _allow_email(self, role: iam.Role, sender: str) -> None:
+        """SendEmail from the stage's one sender address only."""
+        identities = Stack.of(role).format_arn(
+            service="ses", resource="identity", resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail"],
+                resources=[identities],
+                conditions={"StringEquals": {"ses:FromAddress": sender}},
+            )
+        )
+        nag.acknowledge(
+            role,
+            nag.wildcard_resource(role, identities),
+            "SES authorizes SendEmail against the sender's identity and, in the SES sandbox, each recipient's; "
+            "recipients are per-stage settings, so the identities are a wildcard limited by the "
+            "ses:FromAddress condition to the stage's one sender.",
+        )
 
     # ------------------------------------------------------------ CDK's own helpers
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aws_cdk import Environment, Stack
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from leadflow.config import StageConfig
@@ -29,10 +28,3 @@ class EnrichmentStack(Stack):
             termination_protection=config.retain_data,
         )
         self.resources = DomainResources(self, "Enrichment", domain="enrichment", config=config, packaging=packaging)
-        if config.llm_secret_arn:
-            # the LLM provider's key, put in Secrets Manager by whoever owns the provider account;
-            # without it the functions standardize by rules only
-            for key in ("store-leads", "leads-api"):
-                self.resources.functions[key].add_to_role_policy(
-                    iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[config.llm_secret_arn])
-                )

@@ -3,14 +3,13 @@ alarms notify, with who receives it and the stage's alarms and dashboard (`stack
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Aws, Environment, Stack
+from aws_cdk import Aws, Environment, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from leadflow.config import StageConfig
-from stacks import nag
 from stacks.domain import ALARMS_TOPIC, DomainResources
 from stacks.observability import Observability
 from stacks.packaging import Packaging
@@ -57,26 +56,3 @@ class NotificationStack(Stack):
                 subscriptions.UrlSubscription(config.alarm_https_endpoint, protocol=sns.SubscriptionProtocol.HTTPS)
             )
         self.observability = Observability(self, "Observability", config=config, topic=alarms)
-        self._allow_ses(config)
-
-    def _allow_ses(self, config: StageConfig) -> None:
-        """The email fallback may send from the stage's sender only."""
-        role = self.resources.functions["notify"].role
-        assert role is not None
-        identities = self.format_arn(
-            service="ses", resource="identity", resource_name="*", arn_format=ArnFormat.SLASH_RESOURCE_NAME
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendEmail"],
-                resources=[identities],
-                conditions={"StringEquals": {"ses:FromAddress": config.notify_sender}},
-            )
-        )
-        nag.acknowledge(
-            role,
-            nag.wildcard_resource(role, identities),
-            "SES authorizes SendEmail against the sender's identity and, in the SES sandbox, each recipient's; "
-            "recipients are per-stage settings, so the identities are a wildcard limited by the "
-            "ses:FromAddress condition to the stage's one sender.",
-        )

@@ -83,6 +83,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Grant("queue", "lead-batches", "consume"),
             Grant("bus", "events", "publish"),
             Grant("bucket", "data", "write", prefix="enriched/*"),
+            # the LLM provider's key (no grant while the stage names none: rules only)
+            Grant("external_secret", "llm_secret_arn", "read"),
         ),
         timeout_s=300,  # room for a slow LLM provider (retries with backoff) before the rules take over
         memory_mb=1024,
@@ -110,6 +112,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Grant("table", "leads", "read"),
             Grant("table", "deliveries", "read"),
             Grant("bucket", "data", "read_write", prefix="exports/*"),
+            Grant("external_secret", "llm_secret_arn", "read"),
         ),
         timeout_s=29,
         memory_mb=1024,

@@ -206,7 +206,14 @@ Trigger = Route | SqsSource | RestAuthorizer | ConnectInvoke | WebSocketRoute | 
 
 @dataclass(frozen=True)
 class Grant:
-    kind: Literal["table", "queue", "bucket", "topic", "bus", "secret"]
+    """A permission. `key` names a declared resource, except for the two outside the stacks:
+
+    - "email": SendEmail as the stage's sender only (`key`: the StageConfig attribute with the address);
+    - "external_secret": read a secret someone else made (`key`: the StageConfig attribute with its
+      ARN); no grant at all while the stage names none.
+    """
+
+    kind: Literal["table", "queue", "bucket", "topic", "bus", "secret", "email", "external_secret"]
     key: str
     access: Access
     #: for buckets: the key prefix the grant is limited to

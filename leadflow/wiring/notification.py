@@ -95,6 +95,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Grant("queue", "notifications", "consume"),
             Grant("queue", "notifications", "send"),
             Grant("secret", "slack-webhook", "read"),
+            Grant("email", "notify_sender", "send"),
         ),
         timeout_s=NOTIFY_TIMEOUT_S,
         memory_mb=512,
