@@ -365,10 +365,16 @@ def _resources(templates: Iterable[Mapping[str, Any]], kind: str) -> list[Mappin
 
 
 def _alarm_metrics(alarm: Mapping[str, Any]) -> tuple[int, bool]:
-    """(metrics billed, high resolution) of one alarm: metric-math alarms pay per metric they read."""
+    """(metrics billed, high resolution) of one alarm: metric-math alarms pay per metric they read.
+
+    An alarm on a metric with no dimension (Lambda's region-wide Errors) is one metric, however many
+    functions feed it. A Metrics Insights query alarm pays per metric the query matches at run time,
+    which the template cannot show: refused rather than counted as one."""
     props = alarm.get("Properties", {})
     metrics = props.get("Metrics")
     if metrics:
+        if any(str(m.get("Expression", "")).lstrip().upper().startswith("SELECT") for m in metrics):
+            raise ValueError("a Metrics Insights alarm is billed per metric its query matches: not countable here")
         stats = [m for m in metrics if "MetricStat" in m]
         periods = [int(m["MetricStat"].get("Period", 60)) for m in stats]
         return max(1, len(stats)), any(p < 60 for p in periods)

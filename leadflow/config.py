@@ -44,6 +44,9 @@ class StageConfig:
     #: an agent whose last WebSocket closed keeps status and held email this long (SQS delay: <= 900);
     #: API Gateway closes idle connections after 10 min and all after 2 h, so clients reconnect
     agent_grace_s: int = 30
+    #: the stage's CloudWatch dashboard: $3 a month whether or not anyone opens it, more than a third
+    #: of an idle stage; the alarms do not need it, so dev goes without (prod keeps it for on-call)
+    dashboard: bool = True
     #: an HTTPS endpoint (PagerDuty) subscribed to the alarms topic besides `alarm_emails`
     alarm_https_endpoint: str | None = None
     #: notification: SES sender (verified in SES) and recipients of the email fallback

@@ -5,6 +5,19 @@ Every alarm acts on the alarms topic. The dead-letter-queue alarms live with the
 queue, function and custom metric is addressed by its physical name (dimensions), never through a
 cross-stack export.
 
+Lambda errors and throttles (CloudWatch bills an alarm per metric it reads, metric math included):
+- errors: one alarm per domain, a metric-math SUM of that domain's functions' `Errors` (at most
+  `MAX_ALARM_METRICS` per alarm; a larger domain gets numbered alarms). It costs what per-function
+  alarms cost (one metric per function) but names the domain and, in its description, the functions.
+  Lambda's region-wide `Errors` (no dimension) would be one metric, but it counts every function in
+  the account and region, other stages' and other apps' too, and names none of them.
+- throttles: one alarm on Lambda's region-wide `Throttles` (no dimension), one metric. Without
+  reserved concurrency (no Leadflow function has any) a function is throttled only when the
+  account's regional concurrency runs out, which every function in the region shares: the condition
+  is the account's, and this alarm is the one place to see it, whichever stage caused it. A function
+  given reserved concurrency can be throttled alone and needs a throttles alarm of its own
+  (tests/infra/test_alarms.py fails until it has one).
+
 Custom metrics (namespace `Leadflow`, Powertools' `service` dimension = the emitting function's key):
 - `SlackAttempts`, `SlackFallbacks`, `NotificationLatency` from `notify`;
 - `LlmRequests`, `LlmFallbacks` from every function that talks to the LLM (its env has `LLM_BASE_URL`);
@@ -39,6 +52,22 @@ NOTIFY_FUNCTION = "notify"
 ASSIGNMENT_LATENCY = "PendingToAssignedMs"
 
 
+#: the one alarm on Lambda's region-wide Throttles (no FunctionName dimension)
+ACCOUNT_THROTTLES = "lambda-throttles"
+
+
+def error_groups() -> list[tuple[str, str, list[str]]]:
+    """(alarm key, domain, function keys) of the errors alarms: a domain's functions in order, at most
+    `MAX_ALARM_METRICS` to an alarm (CloudWatch's limit on metrics in one alarm's math)."""
+    groups: list[tuple[str, str, list[str]]] = []
+    for domain in wiring.DOMAINS:
+        keys = [fn.key for fn in wiring.FUNCTIONS if fn.domain == domain]
+        chunks = [keys[i : i + MAX_ALARM_METRICS] for i in range(0, len(keys), MAX_ALARM_METRICS)]
+        for n, chunk in enumerate(chunks, start=1):
+            groups.append((f"{domain}-errors" if len(chunks) == 1 else f"{domain}-errors-{n}", domain, chunk))
+    return groups
+
+
 def llm_functions() -> list[str]:
     return [fn.key for fn in wiring.FUNCTIONS if "LLM_BASE_URL" in fn.env]
 
@@ -64,14 +93,25 @@ class Observability(Construct):
                 threshold=QUEUE_AGE_ALARM_S,
                 comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             )
-        for fn in wiring.FUNCTIONS:
-            for metric_name in ("Errors", "Throttles"):
-                self._alarm(
-                    f"{fn.key}-{metric_name.lower()}",
-                    f"{config.name(fn.key)} reported {metric_name.lower()}",
-                    self.function_metric(fn.key, metric_name, five),
-                    threshold=1,
-                )
+        for key, domain, functions in error_groups():
+            names = ", ".join(config.name(f) for f in functions)
+            self._alarm(
+                key,
+                f"A function of the {domain} domain failed (Lambda Errors, summed over 5 minutes): one of "
+                f"{names}. Which one: the AWS/Lambda Errors metric by FunctionName, or the function's "
+                "log group /aws/lambda/<name>.",
+                self._sum([self.function_metric(f, "Errors", five) for f in functions], "e", five),
+                threshold=1,
+            )
+        self._alarm(
+            ACCOUNT_THROTTLES,
+            f"A Lambda function in this account and region ({config.region}) was throttled: the region's "
+            f"concurrency ran out, which every function there shares ({config.name('*')}, other stages and "
+            "apps). Which one: the AWS/Lambda Throttles metric by FunctionName; ConcurrentExecutions against "
+            "the account's quota.",
+            cloudwatch.Metric(namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=five),
+            threshold=1,
+        )
         self._rate_alarm(
             "slack-fallback-rate",
             f"Over {SLACK_FALLBACK_RATE_PCT} % of Slack notices went by email instead",
@@ -104,7 +144,9 @@ class Observability(Construct):
             threshold=ASSIGNMENT_EXPIRIES,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
-        self.dashboard = self._dashboard()
+        # A dashboard is $3 a month whether anyone opens it; the alarms above are the signal, so a
+        # stage may go without one (dev: stages.dev.dashboard in cdk.json).
+        self.dashboard = self._dashboard() if config.dashboard else None
 
     # ------------------------------------------------------------ metrics by name
 

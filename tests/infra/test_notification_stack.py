@@ -1,5 +1,6 @@
-"""The notification stack: alarms on every queue and function of every stack, the custom-metric
-alarms, the dashboard, the alarm subscribers, the fast SQS trigger, secrets and the SES grant."""
+"""The notification stack: alarms on every queue of every stack (the Lambda alarms: test_alarms.py),
+the custom-metric alarms, the prod dashboard, the alarm subscribers, the fast SQS trigger, secrets
+and the SES grant."""
 
 from __future__ import annotations
 
@@ -50,17 +51,6 @@ def test_every_main_queue_alarms_on_the_age_of_its_oldest_message(synth: Synthes
         assert _acts_on_topic(synth, alarm), queue.key
 
 
-def test_every_function_alarms_on_errors_and_throttles(synth: Synthesized) -> None:
-    alarms = _alarms(synth)
-    for fn in wiring.FUNCTIONS:
-        for metric in ("Errors", "Throttles"):
-            alarm = alarms[synth.config.name(f"{fn.key}-{metric.lower()}")]
-            assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", metric, "Sum")
-            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": synth.config.name(fn.key)}]
-            assert alarm["Threshold"] == 1
-            assert _acts_on_topic(synth, alarm)
-
-
 def _metric_names(alarm: dict[str, Any]) -> dict[str, tuple[str, str, tuple[tuple[str, str], ...]]]:
     out = {}
     for query in alarm.get("Metrics", []):
@@ -95,7 +85,9 @@ def test_custom_metric_alarms_watch_the_agreed_metrics(synth: Synthesized) -> No
     assert _acts_on_topic(synth, expiries)
 
 
-def test_a_dashboard_per_stage_shows_queues_errors_and_latencies(synth: Synthesized) -> None:
+def test_the_prod_dashboard_shows_queues_errors_and_latencies(prod: Synthesized) -> None:
+    # dev has none (cdk.json: stages.dev.dashboard): tests/infra/test_alarms.py
+    synth = prod
     [dashboard] = resources(synth.templates["notification"], "AWS::CloudWatch::Dashboard").values()
     assert props(dashboard)["DashboardName"] == synth.config.name("overview")
     body = flatten(props(dashboard)["DashboardBody"])

@@ -270,6 +270,19 @@ def test_idle_month_counts_alarms_dashboards_secrets_waf_and_pollers_from_templa
     assert idle["total"] == pytest.approx(1.1 + 3.0 + 0.8 + 8.0 + 0.5184)
 
 
+def test_a_metrics_insights_alarm_is_refused_not_priced_as_one_metric() -> None:
+    # billed per metric the query matches (every function of the account, say): unknowable here
+    query = _alarm(metrics=[{"Id": "q", "Expression": 'SELECT SUM(Errors) FROM "AWS/Lambda"', "Period": 300}])
+    with pytest.raises(ValueError, match="Metrics Insights"):
+        cm.idle_month([{"Resources": {"Q": query}}], PRICES)
+
+
+def test_an_alarm_without_dimensions_is_one_metric() -> None:
+    region_wide = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Namespace": "AWS/Lambda", "Period": 300}}
+    idle = cm.idle_month([{"Resources": {"T": region_wide}}], PRICES)
+    assert idle["counted"]["alarm_metrics_standard"] == 1
+
+
 # ---------------------------------------------------------------- the seed designs
 
 
