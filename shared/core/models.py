@@ -153,3 +153,35 @@ class Job(BaseModel):
     def public(self) -> dict[str, Any]:
         """The job object the API and the CLI show."""
         return self.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- messages between functions
+
+
+class BatchRow(BaseModel):
+    """One raw row on the lead-batches queue. Short names: SQS bills every 64 KB of a message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: the worksheet (None for CSV, JSON, a call or a form)
+    w: str | None = None
+    #: the row number a person sees in the file
+    r: int
+    #: header -> cell text, as read
+    v: dict[str, str]
+
+
+class LeadBatch(BaseModel):
+    """A message on the lead-batches queue: rows for the store step, of one job or of a job-less
+    source (a phone call, a web form), whose `batch_id` then keys the leads it makes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job_id: str | None = None
+    batch_id: str
+    source: str = "upload"
+    file: str | None = None
+    rows: list[BatchRow]
+
+    def body(self) -> str:
+        return self.model_dump_json(exclude_none=False)

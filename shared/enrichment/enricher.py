@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
-from shared.core.models import Lead, iso_now
+from shared.core.models import BatchRow, Lead, iso_now
 from shared.enrichment.standardize import (
     CONFIDENT,
     HeaderMapping,
@@ -190,15 +190,15 @@ class Enricher:
             mapping = self.assist.layout(job_id, headers, samples, mapping)
         return mapping
 
-    def standardize(self, job_id: str, rows: Sequence[Mapping[str, Any]]) -> list[RowResult]:
+    def standardize(self, job_id: str, rows: Sequence[BatchRow]) -> list[RowResult]:
         by_layout: dict[tuple[str, ...], list[Mapping[str, str]]] = {}
         for row in rows:
-            by_layout.setdefault(tuple(row["v"]), []).append(row["v"])
+            by_layout.setdefault(tuple(row.v), []).append(row.v)
         mappings = {headers: self._mapping(job_id, headers, samples[:3]) for headers, samples in by_layout.items()}
         results = []
         for row in rows:
-            std = standardize_row(row["v"], default_region=self.default_region, mapping=mappings[tuple(row["v"])])
-            results.append(RowResult(row.get("w"), int(row["r"]), std))
+            std = standardize_row(row.v, default_region=self.default_region, mapping=mappings[tuple(row.v)])
+            results.append(RowResult(row.w, row.r, std))
         if self.assist is not None:
             self._ask_about_cells(results, rows, mappings)
         return results
@@ -206,13 +206,13 @@ class Enricher:
     def _ask_about_cells(
         self,
         results: list[RowResult],
-        rows: Sequence[Mapping[str, Any]],
+        rows: Sequence[BatchRow],
         mappings: Mapping[tuple[str, ...], HeaderMapping],
     ) -> None:
         """One batched request for the cells the rules could not parse; answers go back through the rules."""
         assert self.assist is not None
         asking = [
-            (str(i), row["v"], mappings[tuple(row["v"])], result.standardized)
+            (str(i), row.v, mappings[tuple(row.v)], result.standardized)
             for i, (result, row) in enumerate(zip(results, rows, strict=True))
             if result.standardized.unparsed
         ]
@@ -246,7 +246,7 @@ class Enricher:
     # ------------------------------------------------------------------ dedupe and storage
 
     def enrich(
-        self, *, job_id: str | None, batch_id: str, source: str, file: str | None, rows: Sequence[Mapping[str, Any]]
+        self, *, job_id: str | None, batch_id: str, source: str, file: str | None, rows: Sequence[BatchRow]
     ) -> EnrichOutcome:
         outcome = EnrichOutcome()
         results = self.standardize(job_id or batch_id, rows)

@@ -15,7 +15,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.core.events import EventBridge, EventPublisher
-from shared.core.models import JobStatus, Rejection
+from shared.core.models import JobStatus, LeadBatch, Rejection
 from shared.core.objects import ObjectWriter, S3Objects
 from shared.core.observability import logger, metrics
 from shared.enrichment.enricher import LLM_FALLBACK, Enricher, EnrichOutcome, jsonl
@@ -53,8 +53,8 @@ class LeadStore:
         return self._status_cache[job_id]
 
     def store_batch(self, body: str) -> BatchOutcome:
-        message: dict[str, Any] = json.loads(body)
-        job_id, batch_id = message.get("job_id"), message["batch_id"]
+        batch = LeadBatch.model_validate_json(body)
+        job_id, batch_id = batch.job_id, batch.batch_id
         outcome = BatchOutcome(job_id, batch_id)
         # a batch without a job (a phone call) has nothing to cancel and nothing to count
         status = self._status(job_id) if job_id else JobStatus.PROCESSING
@@ -62,11 +62,9 @@ class LeadStore:
             outcome.skipped = status.value if status else "unknown job"
             logger.info("batch skipped", job_id=job_id, batch_id=batch_id, reason=outcome.skipped)
             return outcome
-        source = str(message.get("source") or "upload")
+        source = batch.source or "upload"
         calls_before = self.enricher.assist.calls if self.enricher.assist else 0
-        result = self.enricher.enrich(
-            job_id=job_id, batch_id=batch_id, source=source, file=message.get("file"), rows=message["rows"]
-        )
+        result = self.enricher.enrich(job_id=job_id, batch_id=batch_id, source=source, file=batch.file, rows=batch.rows)
         llm_calls = (self.enricher.assist.calls if self.enricher.assist else 0) - calls_before
         if llm_calls:
             # the notification domain's LLM fallback-rate alarm watches these two

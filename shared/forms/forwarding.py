@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from shared.core.batching import SqsSender, encode, sqs_client
+from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
-from shared.core.models import iso_now
+from shared.core.models import BatchRow, LeadBatch, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
 from shared.forms.store import Claimed, StepJournal, StepState
@@ -154,14 +154,10 @@ class Forwarder:
     def _store(self, record: dict[str, Any]) -> str:
         # a job-less batch of one row, as a phone call's lead; its id is the form lead's, so a
         # second send merges into the same stored lead
-        batch = {
-            "job_id": None,
-            "batch_id": f"form-{record['form_lead_id']}",
-            "source": "form",
-            "file": None,
-            "rows": [{"w": None, "r": 1, "v": record["row"]}],
-        }
-        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=encode(batch))
+        batch = LeadBatch(
+            batch_id=f"form-{record['form_lead_id']}", source="form", rows=[BatchRow(r=1, v=record["row"])]
+        )
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=batch.body())
         return "queued for storing"
 
     def _marketing(self, record: dict[str, Any], timeout: float) -> str:

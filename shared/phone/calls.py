@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import phonenumbers
 
-from shared.core.batching import SqsSender, encode, sqs_client
+from shared.core.batching import SqsSender, sqs_client
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
-from shared.core.models import utc_now
+from shared.core.models import BatchRow, LeadBatch, utc_now
 from shared.core.observability import logger
 from shared.phone.vanity.engine import spoken, vanity_numbers
 from shared.phone.vanity.numbers import InvalidNumber
@@ -163,14 +163,12 @@ class CallService:
 
     def _send_lead(self, contact_id: str, e164: str) -> None:
         # a job-less batch of one row: the store step gives it a lead id derived from the contact
-        body = {
-            "job_id": None,
-            "batch_id": f"call-{contact_id}",
-            "source": "phone",
-            "file": None,
-            "rows": [{"w": None, "r": 1, "v": {"Phone": e164, "Contact Id": contact_id}}],
-        }
-        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_queue_url, MessageBody=encode(body))
+        batch = LeadBatch(
+            batch_id=f"call-{contact_id}",
+            source="phone",
+            rows=[BatchRow(r=1, v={"Phone": e164, "Contact Id": contact_id})],
+        )
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_queue_url, MessageBody=batch.body())
 
 
 def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:

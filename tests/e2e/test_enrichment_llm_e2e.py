@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from leadflow.local.fake_llm import FakeLlm
 from leadflow.local.runtime import LocalRuntime
+from shared.core.models import BatchRow
 from shared.enrichment.chat import answer_question
 from shared.enrichment.enricher import LLM_FALLBACK, Enricher
 from shared.enrichment.lead_reader import LeadReader
@@ -34,13 +34,9 @@ def enricher(runtime: LocalRuntime, assist: LlmAssist | None) -> Enricher:
 ODD = ("Kontaktperson Adresse", "Rufnummer Zentrale", "Arbeitgeber")
 
 
-def odd_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
+def odd_rows(n: int, start: int = 0) -> list[BatchRow]:
     return [
-        {
-            "w": None,
-            "r": i + 2,
-            "v": dict(zip(ODD, (f"odd{i}@oddities.example", f"+1 646 555 {i:04d}", "Odd Co"), strict=True)),
-        }
+        BatchRow(r=i + 2, v=dict(zip(ODD, (f"odd{i}@oddities.example", f"+1 646 555 {i:04d}", "Odd Co"), strict=True)))
         for i in range(start, start + n)
     ]
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.core.batching import SQS_BATCH_BYTES, SQS_BATCH_ENTRIES, BatchSender, RowBatcher
+from shared.core.models import LeadBatch
 
 
 class FakeSqs:
@@ -79,3 +80,25 @@ def test_a_row_too_large_for_any_message_is_refused(fake_sqs: FakeSqs) -> None:
     assert not batcher.add("S", 2, {"Notes": "x" * 4_000})
     assert batcher.add("S", 3, {"Notes": "short"})
     assert batcher.close() == 1 and batcher.rows == 1
+
+
+def test_what_the_batcher_sends_is_a_lead_batch_the_store_step_reads() -> None:
+    # Given the splitter's byte-sized batcher writing its own JSON for speed
+    sent: list[str] = []
+
+    class Sqs:
+        def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+            sent.extend(e["MessageBody"] for e in Entries)
+            return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
+
+        def send_message(self, *, QueueUrl: str, MessageBody: str, DelaySeconds: int = 0) -> dict[str, Any]:
+            raise AssertionError("batches go ten at a time")
+
+    batcher = RowBatcher("job-1", BatchSender("q", sqs=Sqs()), 2048, header={"source": "upload", "file": "a.csv"})
+    for i in range(60):
+        batcher.add("Sheet 1", i + 2, {"Email": f"p{i}@example.com", "Name": f"Person {i}"})
+    batcher.close()
+    # Then every message parses as the model the store step reads, with every row once, in order
+    batches = [LeadBatch.model_validate_json(body) for body in sent]
+    assert len(batches) > 1 and {b.job_id for b in batches} == {"job-1"}
+    assert [(r.w, r.r) for b in batches for r in b.rows] == [("Sheet 1", i + 2) for i in range(60)]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from shared.core.models import Job, JobStatus, Lead
 from shared.enrichment import storing
@@ -203,3 +204,11 @@ def test_a_lead_changed_by_a_concurrent_writer_is_read_again_and_merged(world: W
     # Then the lost write is retried over the newer version instead of overwriting it
     assert outcome.duplicates == 1
     assert (world.leads.items[lead_id]["version"], world.leads.items[lead_id]["last_name"]) == (3, "Adams")
+
+
+def test_a_batch_message_that_is_not_a_lead_batch_is_refused_before_anything_is_stored(world: World) -> None:
+    # a row without its number: the message is malformed, and SQS will dead-letter it after its receives
+    body = json.dumps({"job_id": None, "batch_id": "x", "rows": [{"w": None, "v": {"Email": "a@b.example"}}]})
+    with pytest.raises(ValidationError, match=r"rows\.0\.r"):
+        world.store.store_batch(body)
+    assert world.objects.objects == {}

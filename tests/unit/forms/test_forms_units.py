@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.core.errors import BadInput
+from shared.core.models import BatchRow
 from shared.enrichment.enricher import Enricher, lead_id_for
 from shared.enrichment.standardize import dedupe_key
 from shared.forms.forwarding import MAX_BACKOFF_S, backoff_s
@@ -30,7 +31,7 @@ FORM = {
 
 def test_the_webhook_answers_the_id_the_store_step_will_store_the_lead_under() -> None:
     lead, row = lead_from(FormSubmission.model_validate(FORM), "US")
-    stored = Enricher("unused").standardize("form-x", [{"w": None, "r": 1, "v": row}])[0].standardized
+    stored = Enricher("unused").standardize("form-x", [BatchRow(r=1, v=row)])[0].standardized
     key = dedupe_key(stored.fields)
     assert key is not None and lead.lead_id == lead_id_for(key)
     assert lead.phone == "+14155550132" and lead.first_name == "Ana" and lead.source == "form"
