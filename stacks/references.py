@@ -118,4 +118,6 @@ class References(Construct):
             return self.secret(ref.secret).secret_arn
         if isinstance(ref, wiring.Setting):
             return wiring.render_setting(getattr(self.config, ref.attribute))
+        if isinstance(ref, wiring.RouteRoles):
+            return wiring.route_roles_json()
         return ref.value

@@ -74,6 +74,8 @@ def resolve_env(fn: wiring.Function, config: StageConfig, res: Resources) -> dic
             env[name] = res.websocket_endpoint
         elif isinstance(ref, wiring.Setting):
             env[name] = wiring.render_setting(getattr(config, ref.attribute))
+        elif isinstance(ref, wiring.RouteRoles):
+            env[name] = wiring.route_roles_json()
         else:
             env[name] = ref.value
     return env

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from leadflow.local.lambda_runtime import Invoker
 from shared.core.cors import CORS
+from shared.core.scopes import policy_allows
 
 #: API Gateway's own limit on a request payload
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -142,12 +143,14 @@ class RestGateway:
         if not header:
             self._json(req, 401, {"message": "Unauthorized"})
             return
-        method_arn = f"arn:aws:execute-api:{self.region}:{self.account}:local/{self.stage}/{req.command}{route.path}"
+        # as on AWS, the methodArn carries the path as called (`GET/jobs/j_123`), not the resource
+        # template: the cached policy must match it with IAM's wildcards
+        method_arn = f"arn:aws:execute-api:{self.region}:{self.account}:local/{self.stage}/{req.command}{path}"
         policy = self._authorize(header, method_arn)
         if policy is None:
             self._json(req, 401, {"message": "Unauthorized"})
             return
-        if not _allows(policy, method_arn):
+        if not policy_allows(policy.get("policyDocument", {}).get("Statement", []), method_arn):
             self._json(req, 403, {"message": "User is not authorized to access this resource"})
             return
         self._reply_to(req, route, path, params, url.query, body, policy)
@@ -242,15 +245,3 @@ class RestGateway:
         for k, values in (response.get("multiValueHeaders") or {}).items():
             headers[k] = ", ".join(str(v) for v in values)
         self._send(req, status, data, headers)
-
-
-def _allows(policy: dict[str, Any], method_arn: str) -> bool:
-    allowed = False
-    for statement in policy.get("policyDocument", {}).get("Statement", []):
-        resources = statement.get("Resource", [])
-        resources = [resources] if isinstance(resources, str) else resources
-        if any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn) for r in resources):
-            if statement.get("Effect") == "Deny":
-                return False
-            allowed = True
-    return allowed

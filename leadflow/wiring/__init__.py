@@ -14,6 +14,7 @@ This module only assembles the parts (no part imports another, nothing is append
 
 from __future__ import annotations
 
+import json
 from types import ModuleType
 
 from leadflow.wiring import assignment, enrichment, forms, ingestion, notification, phone
@@ -86,3 +87,29 @@ def websocket_routes() -> list[tuple[WebSocketRoute, Function]]:
 
 def websocket_authorizer() -> tuple[WebSocketAuthorizer, Function] | None:
     return next(((t, fn) for fn in FUNCTIONS for t in fn.triggers if isinstance(t, WebSocketAuthorizer)), None)
+
+
+def route_roles() -> dict[str, tuple[str, ...]]:
+    """The scope table: for every token REST route ("GET /jobs/{job_id}") and every WebSocket route
+    ("$connect", "setStatus"), the roles that may call it. A route that names none is a wiring error:
+    deny by default means no route is open because someone forgot to say who may call it."""
+    table: dict[str, tuple[str, ...]] = {}
+    for route, fn in rest_routes():
+        if route.auth == "none":
+            if route.roles:
+                raise ValueError(f"{route.key} ({fn.key}) is public: roles would be a lie, the authorizer never runs")
+            continue
+        if not route.roles:
+            raise ValueError(f"{route.key} ({fn.key}) names no roles: every token route says who may call it")
+        table[route.key] = route.roles
+    for ws, fn in websocket_routes():
+        if not ws.roles:
+            raise ValueError(f"WebSocket route {ws.route_key} ({fn.key}) names no roles")
+        table[ws.route_key] = ws.roles
+    return table
+
+
+def route_roles_json() -> str:
+    """The table as the ROUTE_ROLES environment value: one compact line, roles space-separated
+    (Lambda allows 4 KB of environment per function; this is the same on AWS and locally)."""
+    return json.dumps({k: " ".join(v) for k, v in route_roles().items()}, separators=(",", ":"), sort_keys=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     Bus,
     BusName,
@@ -24,6 +25,7 @@ from leadflow.wiring.model import (
     Index,
     Queue,
     QueueUrl,
+    RoleName,
     Route,
     Secret,
     Setting,
@@ -65,6 +67,9 @@ RULES: tuple[EventRule, ...] = (
     ),
 )
 
+#: who may hold an agent's connection and use its routes: agents, and admins (who may do everything)
+_AGENTS: tuple[RoleName, ...] = ("admin", "agent")
+
 #: what every function that runs the engine needs
 _ENGINE: dict[str, EnvRef] = {
     **POWERTOOLS_ENV,
@@ -92,7 +97,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.ws_authorizer.handler.handler",
         "WebSocket $connect: checks the token in the query string; agents and admins get in",
-        env={**POWERTOOLS_ENV, "TOKENS_TABLE": TableName("tokens")},
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
         triggers=(WebSocketAuthorizer(query_parameter="token"),),
         grants=(Grant("table", "tokens", "read"),),
         timeout_s=5,
@@ -106,11 +111,12 @@ FUNCTIONS: tuple[Function, ...] = (
         env={
             "USERS_TABLE": TableName("users"),
             **POWERTOOLS_ENV,
+            **SCOPES_ENV,
             "EXPIRY_QUEUE_URL": QueueUrl("assignment-expiry"),
             "AGENT_GRACE_S": Setting("agent_grace_s"),
             "ASSIGNMENT_TIMEOUT_S": Setting("assignment_timeout_s"),
         },
-        triggers=(WebSocketRoute("$connect"), WebSocketRoute("$disconnect")),
+        triggers=(WebSocketRoute("$connect", roles=_AGENTS), WebSocketRoute("$disconnect", roles=_AGENTS)),
         grants=(Grant("table", "users", "read_write"), Grant("queue", "assignment-expiry", "send")),
         timeout_s=10,
         memory_mb=256,
@@ -120,13 +126,13 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.ws_messages.handler.handler",
         "WebSocket messages (setStatus, disposition, resume, ping): answers the caller, runs the assignment engine",
-        env={**_ENGINE, "EVENT_BUS": BusName("events")},
+        env={**_ENGINE, **SCOPES_ENV, "EVENT_BUS": BusName("events")},
         triggers=(
-            WebSocketRoute("setStatus", reply=True),
-            WebSocketRoute("disposition", reply=True),
-            WebSocketRoute("resume", reply=True),
-            WebSocketRoute("ping", reply=True),
-            WebSocketRoute("$default", reply=True),
+            WebSocketRoute("setStatus", reply=True, roles=_AGENTS),
+            WebSocketRoute("disposition", reply=True, roles=_AGENTS),
+            WebSocketRoute("resume", reply=True, roles=_AGENTS),
+            WebSocketRoute("ping", reply=True, roles=_AGENTS),
+            WebSocketRoute("$default", reply=True, roles=_AGENTS),
         ),
         grants=(*_ENGINE_GRANTS, Grant("bus", "events", "publish")),
         timeout_s=15,
@@ -158,8 +164,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.emails.handler.handler",
         "GET /emails?status=Pending: the queue in received order, with who holds each (admin)",
-        env={**POWERTOOLS_ENV, "EMAILS_TABLE": TableName("emails")},
-        triggers=(Route("GET", "/emails"),),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "EMAILS_TABLE": TableName("emails")},
+        triggers=(Route("GET", "/emails", roles=("admin",)),),
         grants=(Grant("table", "emails", "read"),),
         memory_mb=256,
     ),
@@ -168,8 +174,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.agents.handler.handler",
         "GET /agents: every agent with status, connections and current email (admin)",
-        env={**POWERTOOLS_ENV, "USERS_TABLE": TableName("users")},
-        triggers=(Route("GET", "/agents"),),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "USERS_TABLE": TableName("users")},
+        triggers=(Route("GET", "/agents", roles=("admin",)),),
         grants=(Grant("table", "users", "read"),),
         memory_mb=256,
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from leadflow.wiring.model import (
     LLM_ENV,
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     BucketName,
     Bus,
@@ -96,6 +97,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "Lists, shows and exports leads (indexes, never a Scan) and answers questions about them",
         env={
             **POWERTOOLS_ENV,
+            **SCOPES_ENV,
             **LLM_ENV,
             "LEADS_TABLE": TableName("leads"),
             "DATA_BUCKET": BucketName("data"),
@@ -103,10 +105,12 @@ FUNCTIONS: tuple[Function, ...] = (
             "DELIVERIES_TABLE": TableName("deliveries"),
         },
         triggers=(
-            Route("GET", "/leads"),
-            Route("GET", "/leads/export"),
-            Route("GET", "/leads/{lead_id}"),
-            Route("POST", "/chat"),
+            # reading leads is an export by another name: admins only (an agent gets the lead of the
+            # email it holds with the assignment, over its WebSocket)
+            Route("GET", "/leads", roles=("admin",)),
+            Route("GET", "/leads/export", roles=("admin",)),
+            Route("GET", "/leads/{lead_id}", roles=("admin",)),
+            Route("POST", "/chat", roles=("admin",)),
         ),
         grants=(
             Grant("table", "leads", "read"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     Bus,
     EnvRef,
@@ -87,13 +88,15 @@ FUNCTIONS: tuple[Function, ...] = (
         "ingestion",
         "lambdas.forms.forms.handler.handler",
         "Takes web-form leads (idempotent, open-lead rules), location numbers, threads and the in-flight view",
-        env={**POWERTOOLS_ENV, **_FORMS_ENV},
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, **_FORMS_ENV},
         triggers=(
-            Route("POST", "/leads"),
-            Route("PUT", "/locations/{dealer_id}/{location_id}"),
-            Route("GET", "/leads/{lead_id}/messages"),
-            Route("POST", "/leads/{lead_id}/close"),
-            Route("GET", "/admin/inflight"),
+            Route("POST", "/leads", roles=("admin", "integration")),
+            # a location's number decides where customers' texts go: a leaked integration token
+            # must not be able to redirect them; threads and closing are an operator's work
+            Route("PUT", "/locations/{dealer_id}/{location_id}", roles=("admin",)),
+            Route("GET", "/leads/{lead_id}/messages", roles=("admin",)),
+            Route("POST", "/leads/{lead_id}/close", roles=("admin",)),
+            Route("GET", "/admin/inflight", roles=("admin",)),
         ),
         grants=(
             Grant("table", "form-leads", "read_write"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     BucketName,
     Bus,
@@ -54,7 +55,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "ingestion",
         "lambdas.ingestion.authorizer.handler.handler",
         "Checks bearer tokens (stored hashed) and passes the role and user on",
-        env={**POWERTOOLS_ENV, "TOKENS_TABLE": TableName("tokens")},
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
         triggers=(RestAuthorizer(),),
         grants=(Grant("table", "tokens", "read"),),
         timeout_s=5,
@@ -67,12 +68,16 @@ FUNCTIONS: tuple[Function, ...] = (
         "Takes a direct upload or hands out a presigned POST; creates the job",
         env={
             **POWERTOOLS_ENV,
+            **SCOPES_ENV,
             "JOBS_TABLE": TableName("jobs"),
             "UPLOADS_BUCKET": BucketName("uploads"),
             "MAX_DIRECT_UPLOAD_BYTES": Setting("max_direct_upload_bytes"),
             "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
         },
-        triggers=(Route("POST", "/uploads"), Route("POST", "/uploads/presign")),
+        triggers=(
+            Route("POST", "/uploads", roles=("admin", "integration")),
+            Route("POST", "/uploads/presign", roles=("admin", "integration")),
+        ),
         grants=(
             Grant("table", "jobs", "read_write"),
             Grant("bucket", "uploads", "write", prefix="uploads/*"),
@@ -84,8 +89,13 @@ FUNCTIONS: tuple[Function, ...] = (
         "ingestion",
         "lambdas.ingestion.jobs.handler.handler",
         "Lists the newest jobs, shows a job with its rejected rows, or cancels it",
-        env={**POWERTOOLS_ENV, "JOBS_TABLE": TableName("jobs")},
-        triggers=(Route("GET", "/jobs"), Route("GET", "/jobs/{job_id}"), Route("DELETE", "/jobs/{job_id}")),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "JOBS_TABLE": TableName("jobs")},
+        # integration callers see and cancel only the jobs they created (the handler filters by owner)
+        triggers=(
+            Route("GET", "/jobs", roles=("admin", "integration")),
+            Route("GET", "/jobs/{job_id}", roles=("admin", "integration")),
+            Route("DELETE", "/jobs/{job_id}", roles=("admin", "integration")),
+        ),
         grants=(Grant("table", "jobs", "read_write"),),
         memory_mb=256,
     ),
@@ -94,8 +104,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "ingestion",
         "lambdas.ingestion.tokens.handler.handler",
         "Creates API tokens (admin only); the token is shown once and stored hashed",
-        env={**POWERTOOLS_ENV, "TOKENS_TABLE": TableName("tokens")},
-        triggers=(Route("POST", "/tokens"),),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
+        triggers=(Route("POST", "/tokens", roles=("admin",)),),
         grants=(Grant("table", "tokens", "write"),),
         memory_mb=256,
     ),

@@ -14,6 +14,9 @@ from typing import Literal
 Domain = Literal["ingestion", "enrichment", "assignment", "notification"]
 DOMAINS: tuple[Domain, ...] = ("ingestion", "enrichment", "assignment", "notification")
 Access = Literal["read", "write", "read_write", "send", "consume", "publish"]
+#: the token roles (`shared.core.auth.Role`, spelled out here so the wiring imports nothing of `shared`)
+RoleName = Literal["admin", "agent", "integration"]
+ROLE_NAMES: tuple[RoleName, ...] = ("admin", "agent", "integration")
 
 # ---------------------------------------------------------------- resources
 
@@ -144,11 +147,28 @@ class Literal_:
 
 
 @dataclass(frozen=True)
+class RouteRoles:
+    """The scope table of every REST and WebSocket route as compact JSON (`wiring.route_roles_json()`):
+    the authorizers and the handlers read it at run time without importing `leadflow/`."""
+
+
+@dataclass(frozen=True)
 class WebSocketEndpoint:
     """The WebSocket API's management endpoint for `@connections` (`https://{api}.execute-api.../{stage}`)."""
 
 
-EnvRef = TableName | QueueUrl | BucketName | TopicArn | BusName | SecretArn | Setting | Literal_ | WebSocketEndpoint
+EnvRef = (
+    TableName
+    | QueueUrl
+    | BucketName
+    | TopicArn
+    | BusName
+    | SecretArn
+    | Setting
+    | Literal_
+    | WebSocketEndpoint
+    | RouteRoles
+)
 
 
 # ---------------------------------------------------------------- triggers and grants
@@ -162,6 +182,13 @@ class Route:
     path: str
     #: "none": a public method (the caller signs its requests instead, e.g. Twilio's webhooks)
     auth: Literal["token", "none"] = "token"
+    #: who may call it; empty on a token route is a wiring error (deny by default, never allow by omission)
+    roles: tuple[RoleName, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The route's key in the scope table: "GET /jobs/{job_id}"."""
+        return f"{self.method} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -192,6 +219,8 @@ class WebSocketRoute:
 
     route_key: str
     reply: bool = False
+    #: who may use it on their connection ($connect: who may open one); empty is a wiring error
+    roles: tuple[RoleName, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,6 +294,9 @@ def render_setting(value: object) -> str:
 
 #: what Powertools reads (the log level, the stage as the service's dimension)
 POWERTOOLS_ENV: dict[str, EnvRef] = {"LOG_LEVEL": Literal_("INFO"), "STAGE": Setting("stage")}
+
+#: every function that checks a caller's role: the authorizers and the handlers behind routes
+SCOPES_ENV: dict[str, EnvRef] = {"ROUTE_ROLES": RouteRoles()}
 
 #: the LLM provider of the enrichment steps (base URL and model per stage, the key in Secrets Manager)
 LLM_ENV: dict[str, EnvRef] = {

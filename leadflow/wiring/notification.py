@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     Bus,
     EventRule,
@@ -132,8 +133,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "notification",
         "lambdas.notification.deliveries.handler.handler",
         "Shows a lead's deliveries (Slack, email, digest, downstream) with their state and attempts",
-        env={**POWERTOOLS_ENV, "DELIVERIES_TABLE": TableName("deliveries")},
-        triggers=(Route("GET", "/deliveries"),),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "DELIVERIES_TABLE": TableName("deliveries")},
+        triggers=(Route("GET", "/deliveries", roles=("admin",)),),
         grants=(Grant("table", "deliveries", "read"),),
         memory_mb=256,
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    SCOPES_ENV,
     Bucket,
     Bus,
     ConnectInvoke,
@@ -69,8 +70,9 @@ FUNCTIONS: tuple[Function, ...] = (
         "ingestion",
         "lambdas.phone.callers.handler.handler",
         "The last callers with their vanity numbers (a Query on the time-ordered index)",
-        env={**POWERTOOLS_ENV, "CALLS_TABLE": TableName("calls")},
-        triggers=(Route("GET", "/callers"),),
+        env={**POWERTOOLS_ENV, **SCOPES_ENV, "CALLS_TABLE": TableName("calls")},
+        # recent callers are phone numbers of people: admins only
+        triggers=(Route("GET", "/callers", roles=("admin",)),),
         grants=(Grant("table", "calls", "read"),),
         memory_mb=256,
     ),

@@ -9,9 +9,7 @@ from typing import Any
 
 from shared.core.auth import Role
 from shared.core.errors import Unauthorized
-
-#: who may hold an agent's connection
-AGENT_ROLES = (Role.AGENT, Role.ADMIN)
+from shared.core.scopes import may_call
 
 
 @dataclass(frozen=True)
@@ -23,18 +21,17 @@ class Caller:
 
 
 def caller(event: Mapping[str, Any]) -> Caller:
-    """The caller's identity comes from the authorizer's context, never from a message."""
+    """The caller's identity comes from the authorizer's context, never from a message; its role must
+    be one the scope table names for the route (only `$connect` has an authorizer on AWS, so this
+    check is the one that guards every other route of the connection)."""
     context = event.get("requestContext") or {}
     authorizer = context.get("authorizer") or {}
     user = authorizer.get("user") or authorizer.get("principalId")
-    if not user or authorizer.get("role") not in {r.value for r in AGENT_ROLES}:
-        raise Unauthorized("this connection carries no agent identity")
-    return Caller(
-        user=str(user),
-        role=Role(authorizer["role"]),
-        connection_id=str(context["connectionId"]),
-        route_key=str(context.get("routeKey") or "$default"),
-    )
+    route_key = str(context.get("routeKey") or "$default")
+    role = authorizer.get("role")
+    if not user or role not in {r.value for r in Role} or not may_call(Role(role), route_key):
+        raise Unauthorized("this connection carries no identity allowed on this route")
+    return Caller(user=str(user), role=Role(role), connection_id=str(context["connectionId"]), route_key=route_key)
 
 
 def reply(message: Mapping[str, Any], status: int = 200) -> dict[str, Any]:

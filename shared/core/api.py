@@ -20,6 +20,7 @@ from shared.core.auth import Principal, Role
 from shared.core.cors import CORS
 from shared.core.errors import DomainError, Forbidden, Unauthorized
 from shared.core.observability import logger
+from shared.core.scopes import may_call, rest_key, route_roles
 
 UNPROCESSABLE = 422
 
@@ -111,8 +112,16 @@ def principal(app: APIGatewayRestResolver) -> Principal:
     return Principal(user=str(context.get("user") or context.get("principalId")), role=Role(context["role"]))
 
 
-def require_role(app: APIGatewayRestResolver, *roles: Role) -> Principal:
+def require_route_role(app: APIGatewayRestResolver) -> Principal:
+    """The handler's own check, a second line behind the authorizer: the caller's role must be one
+    the wiring's scope table names for this route (method and resource template). A route the table
+    does not know allows nobody."""
     who = principal(app)
-    if who.role not in roles:
-        raise Forbidden(f"this needs the {' or '.join(r.value for r in roles)} role; your token is {who.role.value}")
+    event = app.current_event
+    key = rest_key(event.http_method, event.resource)
+    if not may_call(who.role, key):
+        allowed = sorted(r.value for r in route_roles().get(key, frozenset()))
+        logger.info("route refused", route=key, role=who.role.value, allowed=allowed)
+        needs = " or ".join(allowed) if allowed else "a role this route does not name"
+        raise Forbidden(f"this needs the {needs} role; your token is {who.role.value}")
     return who

@@ -3,7 +3,8 @@
 Layout (one partition per job): the job itself under sort key `job`, each rejected row under
 `rej#{worksheet}#{row}` so that writing the same rejection twice leaves one item. Every job also has
 a pointer in the partition `#recent` under `{created_at}#{job_id}`, so the newest jobs are one Query
-(GET /jobs), never a Scan. A batch is
+(GET /jobs), never a Scan; a job with a creator has a second pointer in `#recent#{created_by}`, so an
+integration's own newest jobs are one Query too. A batch is
 counted once: its id goes into the string set `done_batches` in the same conditional update that
 adds its counts, so a redelivered batch cannot count twice.
 """
@@ -27,6 +28,11 @@ RETENTION_S = 90 * 24 * 3600
 _INTERNAL = {"sk", "done_batches", "split_done", "expires_at"}
 #: the statuses a job may still move from (to processing, failed, cancelled)
 ACTIVE = (JobStatus.UPLOADING, JobStatus.UPLOADED, JobStatus.PROCESSING)
+
+
+def recent_pk(created_by: str) -> str:
+    """The partition of one creator's job pointers."""
+    return f"{RECENT_PK}#{created_by}"
 
 
 def rejection_sk(worksheet: str | None, row: int) -> str:
@@ -93,13 +99,14 @@ class JobRepository:
         ]
         return self._job(job_item, rejections)
 
-    def recent(self, limit: int = 20) -> list[Job]:
-        """The newest jobs first (without their rejections): one Query on the pointers, one BatchGetItem."""
+    def recent(self, limit: int = 20, *, created_by: str | None = None) -> list[Job]:
+        """The newest jobs first (without their rejections): one Query on the pointers, one BatchGetItem.
+        With `created_by`, only the jobs that user created."""
         response = call(
             "query",
             TableName=self.table,
             KeyConditionExpression="job_id = :r",
-            ExpressionAttributeValues=to_attr({":r": RECENT_PK}),
+            ExpressionAttributeValues=to_attr({":r": recent_pk(created_by) if created_by else RECENT_PK}),
             ScanIndexForward=False,
             Limit=max(1, min(limit, MAX_RECENT)),
         )
@@ -148,8 +155,11 @@ class JobRepository:
             return False
 
         # the job's place in the list of recent jobs, once the job exists
-        pointer = {"job_id": RECENT_PK, "sk": f"{job.created_at}#{job.job_id}", "ref": job.job_id}
-        call("put_item", TableName=self.table, Item=to_attr({**pointer, "expires_at": expires_at}))
+        pointer = {"sk": f"{job.created_at}#{job.job_id}", "ref": job.job_id, "expires_at": expires_at}
+        call("put_item", TableName=self.table, Item=to_attr({**pointer, "job_id": RECENT_PK}))
+        if job.created_by:
+            owned = {**pointer, "job_id": recent_pk(job.created_by)}
+            call("put_item", TableName=self.table, Item=to_attr(owned))
         return True
 
     def _update(

@@ -46,10 +46,16 @@ def api(runtime: LocalRuntime, client: LeadflowClient) -> Iterator[httpx.Client]
         yield c
 
 
-def location(api: httpx.Client, phone: str | None = None) -> tuple[str, str, str]:
+@pytest.fixture(scope="module")
+def admin(client: LeadflowClient) -> httpx.Client:
+    """An operator's client: location numbers, threads and closing leads are admin-only (issue 15)."""
+    return client.http
+
+
+def location(admin: httpx.Client, phone: str | None = None) -> tuple[str, str, str]:
     """A new dealer location with its phone on file: (dealer id, location id, phone)."""
     dealer, loc, phone = f"D-{uuid.uuid4().hex[:8]}", "L1", phone or location_phone()
-    assert api.put(f"/locations/{dealer}/{loc}", json={"phone": phone}).status_code == 200
+    assert admin.put(f"/locations/{dealer}/{loc}", json={"phone": phone}).status_code == 200
     return dealer, loc, phone
 
 
@@ -68,19 +74,19 @@ def submission(phone: str, dealer: str, loc: str, **extra: Any) -> dict[str, Any
     }
 
 
-def thread(api: httpx.Client, lead_id: str) -> dict[str, Any]:
-    response = api.get(f"/leads/{lead_id}/messages")
+def thread(admin: httpx.Client, lead_id: str) -> dict[str, Any]:
+    response = admin.get(f"/leads/{lead_id}/messages")
     assert response.status_code == 200, response.text
     form_leads: list[dict[str, Any]] = response.json()["form_leads"]
     assert len(form_leads) == 1
     return form_leads[0]
 
 
-def settled(api: httpx.Client, form_lead_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
+def settled(admin: httpx.Client, form_lead_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
     """The form lead once every forward step is final (and it is marked forwarded, off the in-flight list)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        lead = thread(api, form_lead_id)
+        lead = thread(admin, form_lead_id)
         if all(s["state"] in ("done", "skipped", "failed") for s in lead["steps"].values()) and lead["forwarded_at"]:
             return lead
         assert time.monotonic() < deadline, f"forward steps still running: {lead['steps']}"
@@ -90,13 +96,15 @@ def settled(api: httpx.Client, form_lead_id: str, timeout_s: float = 20.0) -> di
 # ---------------------------------------------------------------- the webhook
 
 
-def test_a_form_lead_is_answered_202_with_the_id_it_is_stored_under(api: httpx.Client, forms: LocalForms) -> None:
-    dealer, loc, dealer_phone = location(api)
+def test_a_form_lead_is_answered_202_with_the_id_it_is_stored_under(
+    admin: httpx.Client, api: httpx.Client, forms: LocalForms
+) -> None:
+    dealer, loc, dealer_phone = location(admin)
     customer = customer_phone()
     response = api.post("/leads", json=submission(customer, dealer, loc))
     assert response.status_code == 202, response.text
     body = response.json()
-    lead = settled(api, body["form_lead_id"])
+    lead = settled(admin, body["form_lead_id"])
     assert {name: s["state"] for name, s in lead["steps"].items()} == {
         "store": "done",
         "marketing": "done",
@@ -104,7 +112,7 @@ def test_a_form_lead_is_answered_202_with_the_id_it_is_stored_under(api: httpx.C
         "sms_dealer": "done",
     }
     deadline = time.monotonic() + 15
-    while (stored := api.get(f"/leads/{body['lead_id']}")).status_code == 404 and time.monotonic() < deadline:
+    while (stored := admin.get(f"/leads/{body['lead_id']}")).status_code == 404 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert stored.status_code == 200 and stored.json()["source"] == "form" and stored.json()["phone"] == customer
     # both parties were texted from the conversation's pool number
@@ -120,18 +128,18 @@ def test_an_invalid_submission_is_refused_with_the_reasons(api: httpx.Client) ->
 
 
 def test_a_redelivered_webhook_returns_the_first_answer_and_creates_nothing(
-    api: httpx.Client, forms: LocalForms
+    admin: httpx.Client, api: httpx.Client, forms: LocalForms
 ) -> None:
-    dealer, loc, _ = location(api)
+    dealer, loc, _ = location(admin)
     form = submission(customer_phone(), dealer, loc)
     key = {"Idempotency-Key": uuid.uuid4().hex}
     first = api.post("/leads", json=form, headers=key)
     again = api.post("/leads", json=form, headers=key)
     assert first.status_code == again.status_code == 202
     assert again.json() == first.json()
-    settled(api, first.json()["form_lead_id"])
+    settled(admin, first.json()["form_lead_id"])
     # one form lead for the person, one delivery to the marketing platform
-    person = api.get(f"/leads/{first.json()['lead_id']}/messages").json()["form_leads"]
+    person = admin.get(f"/leads/{first.json()['lead_id']}/messages").json()["form_leads"]
     assert [f["form_lead_id"] for f in person] == [first.json()["form_lead_id"]]
     assert len(forms.marketing.deliveries_for(first.json()["form_lead_id"])) == 1  # type: ignore[union-attr]
     # the same key with another body is a client bug, not a retry
@@ -142,8 +150,10 @@ def test_a_redelivered_webhook_returns_the_first_answer_and_creates_nothing(
 # ---------------------------------------------------------------- the open-lead rules
 
 
-def test_same_phone_dealer_and_location_is_409_with_the_open_lead_unless_replaced(api: httpx.Client) -> None:
-    dealer, loc, _ = location(api)
+def test_same_phone_dealer_and_location_is_409_with_the_open_lead_unless_replaced(
+    admin: httpx.Client, api: httpx.Client
+) -> None:
+    dealer, loc, _ = location(admin)
     customer = customer_phone()
     first = api.post("/leads", json=submission(customer, dealer, loc)).json()
 
@@ -155,20 +165,22 @@ def test_same_phone_dealer_and_location_is_409_with_the_open_lead_unless_replace
     assert replaced.status_code == 202, replaced.text
     new = replaced.json()
     assert new["form_lead_id"] != first["form_lead_id"] and new["replaced"] == first["form_lead_id"]
-    old = thread(api, first["form_lead_id"])
+    old = thread(admin, first["form_lead_id"])
     assert old["status"] == "closed" and old["replaced_by"] == new["form_lead_id"]
-    assert thread(api, new["form_lead_id"])["status"] == "open"
+    assert thread(admin, new["form_lead_id"])["status"] == "open"
     # the new lead is the open one now
     assert api.post("/leads", json=submission(customer, dealer, loc)).json()["open_lead_id"] == new["form_lead_id"]
 
 
-def test_a_closed_lead_frees_its_phone_dealer_and_location(api: httpx.Client, client: LeadflowClient) -> None:
-    dealer, loc, _ = location(api)
+def test_a_closed_lead_frees_its_phone_dealer_and_location(
+    admin: httpx.Client, api: httpx.Client, client: LeadflowClient
+) -> None:
+    dealer, loc, _ = location(admin)
     customer = customer_phone()
     first = api.post("/leads", json=submission(customer, dealer, loc)).json()
-    closed = api.post(f"/leads/{first['form_lead_id']}/close")
+    closed = admin.post(f"/leads/{first['form_lead_id']}/close")
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    assert api.post(f"/leads/{first['form_lead_id']}/close").status_code == 409
+    assert admin.post(f"/leads/{first['form_lead_id']}/close").status_code == 409
     second = api.post("/leads", json=submission(customer, dealer, loc))
     assert second.status_code == 202 and second.json()["form_lead_id"] != first["form_lead_id"]
     # the conversation goes on for the new lead (same two parties)
@@ -177,9 +189,11 @@ def test_a_closed_lead_frees_its_phone_dealer_and_location(api: httpx.Client, cl
     assert open_ids[first["conversation_id"]] == [second.json()["form_lead_id"]]
 
 
-def test_same_phone_and_dealer_at_another_location_is_two_leads_and_two_conversations(api: httpx.Client) -> None:
-    dealer, first_location, _ = location(api)
-    assert api.put(f"/locations/{dealer}/L2", json={"phone": location_phone()}).status_code == 200
+def test_same_phone_and_dealer_at_another_location_is_two_leads_and_two_conversations(
+    admin: httpx.Client, api: httpx.Client
+) -> None:
+    dealer, first_location, _ = location(admin)
+    assert admin.put(f"/locations/{dealer}/L2", json={"phone": location_phone()}).status_code == 200
     customer = customer_phone()
     one = api.post("/leads", json=submission(customer, dealer, first_location))
     two = api.post("/leads", json=submission(customer, dealer, "L2"))
@@ -190,10 +204,10 @@ def test_same_phone_and_dealer_at_another_location_is_two_leads_and_two_conversa
     assert one.json()["pool_number"] != two.json()["pool_number"]
 
 
-def test_two_locations_sharing_a_phone_share_one_conversation(api: httpx.Client) -> None:
+def test_two_locations_sharing_a_phone_share_one_conversation(admin: httpx.Client, api: httpx.Client) -> None:
     shared = location_phone()
-    dealer, _, _ = location(api, shared)
-    assert api.put(f"/locations/{dealer}/L2", json={"phone": shared}).status_code == 200
+    dealer, _, _ = location(admin, shared)
+    assert admin.put(f"/locations/{dealer}/L2", json={"phone": shared}).status_code == 200
     customer = customer_phone()
     one = api.post("/leads", json=submission(customer, dealer, "L1")).json()
     two = api.post("/leads", json=submission(customer, dealer, "L2")).json()
@@ -204,26 +218,26 @@ def test_two_locations_sharing_a_phone_share_one_conversation(api: httpx.Client)
 
 
 def test_a_location_changing_its_phone_keeps_open_leads_on_the_old_number(
-    api: httpx.Client, runtime: LocalRuntime, forms: LocalForms
+    admin: httpx.Client, api: httpx.Client, runtime: LocalRuntime, forms: LocalForms
 ) -> None:
     old_phone, new_phone = location_phone(), location_phone()
-    dealer, loc, _ = location(api, old_phone)
+    dealer, loc, _ = location(admin, old_phone)
     early_customer, late_customer = customer_phone(), customer_phone()
     early = api.post("/leads", json=submission(early_customer, dealer, loc)).json()
-    settled(api, early["form_lead_id"])
+    settled(admin, early["form_lead_id"])
 
-    assert api.put(f"/locations/{dealer}/{loc}", json={"phone": new_phone}).status_code == 200
+    assert admin.put(f"/locations/{dealer}/{loc}", json={"phone": new_phone}).status_code == 200
     late = api.post("/leads", json=submission(late_customer, dealer, loc)).json()
-    settled(api, late["form_lead_id"])
+    settled(admin, late["form_lead_id"])
 
-    assert thread(api, early["form_lead_id"])["location_phone"] == old_phone
-    assert thread(api, late["form_lead_id"])["location_phone"] == new_phone
+    assert thread(admin, early["form_lead_id"])["location_phone"] == old_phone
+    assert thread(admin, late["form_lead_id"])["location_phone"] == new_phone
     # the early customer's reply still goes to the old number
     reply = simulate_inbound(
         f"{runtime.rest_url}/twilio/sms", forms.auth_token, from_=early_customer, to=early["pool_number"], text="Hi!"
     )
     assert reply.status_code == 200
-    relayed = [m for m in thread(api, early["form_lead_id"])["messages"] if m["body"].endswith(": Hi!")]
+    relayed = [m for m in thread(admin, early["form_lead_id"])["messages"] if m["body"].endswith(": Hi!")]
     assert [m["to"] for m in relayed] == [old_phone]
 
 
@@ -231,12 +245,12 @@ def test_a_location_changing_its_phone_keeps_open_leads_on_the_old_number(
 
 
 def test_inbound_sms_is_signature_checked_relayed_and_tracked(
-    api: httpx.Client, runtime: LocalRuntime, forms: LocalForms
+    admin: httpx.Client, api: httpx.Client, runtime: LocalRuntime, forms: LocalForms
 ) -> None:
-    dealer, loc, dealer_phone = location(api)
+    dealer, loc, dealer_phone = location(admin)
     customer = customer_phone()
     lead = api.post("/leads", json=submission(customer, dealer, loc)).json()
-    settled(api, lead["form_lead_id"])
+    settled(admin, lead["form_lead_id"])
     url, pool = f"{runtime.rest_url}/twilio/sms", lead["pool_number"]
 
     tampered = simulate_inbound(url, forms.auth_token, from_=customer, to=pool, text="Price?", tamper=True)
@@ -252,7 +266,7 @@ def test_inbound_sms_is_signature_checked_relayed_and_tracked(
     answer = simulate_inbound(url, forms.auth_token, from_=dealer_phone, to=pool, text="25k")
     assert answer.status_code == 200
 
-    tracked = thread(api, lead["form_lead_id"])
+    tracked = thread(admin, lead["form_lead_id"])
     bodies = [(m["direction"], m["to"], m["body"]) for m in tracked["messages"]]
     assert ("inbound", pool, "Price?") in bodies
     assert bodies.count(("outbound", dealer_phone, "Ana Lima: Price?")) == 1  # relayed once despite the retry
@@ -261,9 +275,9 @@ def test_inbound_sms_is_signature_checked_relayed_and_tracked(
 
 
 def test_the_cli_sends_a_signed_inbound_sms(
-    api: httpx.Client, runtime: LocalRuntime, forms: LocalForms, capsys: pytest.CaptureFixture[str]
+    admin: httpx.Client, api: httpx.Client, runtime: LocalRuntime, forms: LocalForms, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dealer, loc, dealer_phone = location(api)
+    dealer, loc, dealer_phone = location(admin)
     customer = customer_phone()
     lead = api.post("/leads", json=submission(customer, dealer, loc)).json()
     code = main(
@@ -277,15 +291,17 @@ def test_the_cli_sends_a_signed_inbound_sms(
 # ---------------------------------------------------------------- durable forwarding
 
 
-def test_marketing_failures_end_with_exactly_one_delivery(api: httpx.Client, forms: LocalForms) -> None:
+def test_marketing_failures_end_with_exactly_one_delivery(
+    admin: httpx.Client, api: httpx.Client, forms: LocalForms
+) -> None:
     assert forms.marketing is not None
-    dealer, loc, _ = location(api)
+    dealer, loc, _ = location(admin)
     form = submission(customer_phone(), dealer, loc)
     # a refusal, then a lost answer (the lead was taken but the reply was a 500): the retry must not duplicate
     forms.marketing.fail(times=1, status=503, match=form["email"])
     forms.marketing.fail(times=1, status=500, after_accept=True, match=form["email"])
     lead = api.post("/leads", json=form).json()
-    done = settled(api, lead["form_lead_id"])
+    done = settled(admin, lead["form_lead_id"])
     marketing = done["steps"]["marketing"]
     assert marketing["state"] == "done" and marketing["attempts"] == 3, marketing
     deliveries = forms.marketing.deliveries_for(lead["form_lead_id"])
@@ -293,11 +309,11 @@ def test_marketing_failures_end_with_exactly_one_delivery(api: httpx.Client, for
 
 
 def test_admin_sees_forwards_in_flight_until_they_finish(
-    api: httpx.Client, client: LeadflowClient, forms: LocalForms, runtime: LocalRuntime,
+    admin: httpx.Client, api: httpx.Client, client: LeadflowClient, forms: LocalForms, runtime: LocalRuntime,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     assert forms.marketing is not None
-    dealer, loc, _ = location(api)
+    dealer, loc, _ = location(admin)
     form = submission(customer_phone(), dealer, loc)
     forms.marketing.fail(times=3, status=502, match=form["email"])
     lead = api.post("/leads", json=form).json()
@@ -315,7 +331,7 @@ def test_admin_sees_forwards_in_flight_until_they_finish(
     assert main(["inflight", "--api", runtime.rest_url, "--token", client.http.headers["Authorization"][7:]]) == 0
     assert lead["form_lead_id"] in capsys.readouterr().out
 
-    done = settled(api, lead["form_lead_id"], timeout_s=30)
+    done = settled(admin, lead["form_lead_id"], timeout_s=30)
     assert done["steps"]["marketing"]["attempts"] == 4 and done["forwarded_at"]
     after = client.http.get("/admin/inflight").json()["forwards"]
     assert lead["form_lead_id"] not in [f["form_lead_id"] for f in after]

@@ -115,12 +115,12 @@ def test_recent_callers_newest_first_through_the_api_and_the_cli(
     callers = client.callers(limit=2)
     assert [c["caller"] for c in callers] == ["+14155550103", "+14155550102"]
     assert all(len(c["vanity"]) == 5 for c in callers)
-    agent = LeadflowClient(runtime.rest_url, client.create_token("agent", "cal")["token"])
-    assert len(agent.callers(limit=1)) == 1
-    integration = LeadflowClient(runtime.rest_url, client.create_token("integration", "crm2")["token"])
-    with pytest.raises(ApiError) as denied:
-        integration.callers()
-    assert denied.value.status == 403
+    # recent callers are people's phone numbers: admins only (issue 15), agents and integrations are refused
+    for role in ("agent", "integration"):
+        other = LeadflowClient(runtime.rest_url, client.create_token(role, f"cal-{role}")["token"])
+        with pytest.raises(ApiError) as denied:
+            other.callers()
+        assert denied.value.status == 403
     with pytest.raises(ApiError) as bad:
         client.callers(limit=0)
     assert bad.value.status == 422 and "query limit" in bad.value.message

@@ -12,8 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import UsersEnv
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
@@ -27,7 +26,7 @@ def repository() -> AssignmentRepository:
 
 @app.get("/agents")
 def agents() -> dict[str, Any]:
-    require_role(app, Role.ADMIN)
+    require_route_role(app)
     return {
         "agents": [
             {

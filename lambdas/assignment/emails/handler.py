@@ -11,8 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.assignment.intake import public_email
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import EmailsEnv
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
@@ -32,7 +31,7 @@ def emails(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="page size")] = 50,
     start: Annotated[str | None, Query(alias="next", description="the previous page's `next`")] = None,
 ) -> dict[str, Any]:
-    require_role(app, Role.ADMIN)
+    require_route_role(app)
     items, after = repository().list_open(limit, start)
     return {
         "emails": [{**public_email(i), "waiting": "queue" in i} for i in items],

@@ -1,8 +1,9 @@
 """WebSocket $connect authorizer (REQUEST): the token comes in the query string (`?token=...`).
 
 A missing or unknown token raises "Unauthorized" (API Gateway answers 401); a known token whose
-role may not hold an agent's connection gets a Deny (403). The role and user go into the context,
-which API Gateway passes to every route of the connection.
+role the scope table (`ROUTE_ROLES`, from the wiring) does not name for `$connect` gets a Deny
+(403). The role and user go into the context, which API Gateway passes to every route of the
+connection.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.assignment.websocket import AGENT_ROLES
 from shared.core.auth import TokenStore
 from shared.core.observability import logger
+from shared.core.scopes import may_call
 from shared.core.settings import TokensEnv, load
 
 
@@ -26,7 +27,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if principal is None:
         logger.info("unknown token on $connect")
         raise Exception("Unauthorized")
-    effect = "Allow" if principal.role in AGENT_ROLES else "Deny"
+    effect = "Allow" if may_call(principal.role, "$connect") else "Deny"
     return {
         "principalId": principal.user,
         "policyDocument": {

@@ -10,8 +10,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.aws import client
 from shared.core.observability import logger
 from shared.core.settings import LeadsApiEnv, load
@@ -41,13 +40,13 @@ def list_leads(
     filters: Filters,
     cursor: Annotated[str | None, Query(description="the previous page's `next_cursor`")] = None,
 ) -> dict[str, Any]:
-    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    require_route_role(app)
     return reader().page(filters, cursor or None)
 
 
 @app.get("/leads/export")
 def export_leads(filters: Filters) -> Response[Any]:
-    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    require_route_role(app)
     body, count = to_csv(reader().all(filters, MAX_EXPORT_LEADS))
     if len(body) <= INLINE_EXPORT_BYTES:
         headers = {"Content-Disposition": 'attachment; filename="leads.csv"', "X-Lead-Count": str(count)}
@@ -64,7 +63,7 @@ def export_leads(filters: Filters) -> Response[Any]:
 
 @app.get("/leads/<lead_id>")
 def show_lead(lead_id: str) -> dict[str, Any]:
-    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    require_route_role(app)
     lead = reader().get(lead_id).to_item()
     lead["deliveries"] = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
     return lead
@@ -72,7 +71,7 @@ def show_lead(lead_id: str) -> dict[str, Any]:
 
 @app.post("/chat")
 def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
-    require_role(app, Role.ADMIN)
+    require_route_role(app)
     status, body = answer_question(ask.question, reader())
     return Response(status, content_types.APPLICATION_JSON, body)
 

@@ -9,8 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import error_response, make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import error_response, make_resolver, require_route_role
 from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.core.settings import load
@@ -45,7 +44,7 @@ def submit(
         Header(alias="Idempotency-Key", max_length=MAX_KEY_LENGTH, description="a redelivery gets the first answer"),
     ] = None,
 ) -> Response[Any]:
-    who = require_role(app, Role.INTEGRATION, Role.ADMIN)
+    who = require_route_role(app)
     # keys are the caller's own: two integrations choosing the same key do not meet
     scoped = f"{who.user}#{idempotency_key}" if idempotency_key else None
     try:
@@ -57,7 +56,7 @@ def submit(
 
 @app.put("/locations/<dealer_id>/<location_id>")
 def set_location(dealer_id: str, location_id: str, location: Annotated[LocationPhone, Body()]) -> Response[Any]:
-    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    require_route_role(app)
     e164 = to_e164_or_none(location.phone, load(FormsEnv).DEFAULT_COUNTRY)
     if e164 is None:
         raise BadInput(f"{location.phone!r} is not a phone number")
@@ -67,19 +66,19 @@ def set_location(dealer_id: str, location_id: str, location: Annotated[LocationP
 
 @app.get("/leads/<lead_id>/messages")
 def messages(lead_id: str) -> dict[str, Any]:
-    require_role(app, Role.ADMIN, Role.AGENT, Role.INTEGRATION)
+    require_route_role(app)
     return views.thread(intake().store, intake().conversations, lead_id)
 
 
 @app.post("/leads/<lead_id>/close")
 def close(lead_id: str) -> dict[str, Any]:
-    require_role(app, Role.ADMIN, Role.INTEGRATION)
+    require_route_role(app)
     return views.close(intake().store, intake().conversations, lead_id)
 
 
 @app.get("/admin/inflight")
 def inflight() -> dict[str, Any]:
-    require_role(app, Role.ADMIN)
+    require_route_role(app)
     return views.inflight(intake().store, intake().conversations)
 
 

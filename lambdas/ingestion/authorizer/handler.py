@@ -1,8 +1,10 @@
-"""REST API token authorizer: a known token is allowed, with its role and user in the context.
+"""REST API token authorizer: a known token gets a policy naming every route its role may call.
 
-An unknown or missing token raises "Unauthorized", which API Gateway answers with 401. Which
-role a route needs is checked by the route's handler (403), so one cached policy serves every
-route of the API.
+An unknown or missing token raises "Unauthorized", which API Gateway answers with 401. A known
+token gets the routes of its role from the wiring's scope table (`ROUTE_ROLES`): API Gateway caches
+the policy per token for 60 s and applies it to every route called meanwhile, so the policy lists
+all of the role's routes, never only the one called. A route outside it gets API Gateway's 403
+before any handler runs; the handlers check the same table again.
 """
 
 from __future__ import annotations
@@ -13,14 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.auth import TokenStore
 from shared.core.observability import logger
+from shared.core.scopes import rest_policy
 from shared.core.settings import TokensEnv, load
-
-
-def _api_wildcard(method_arn: str) -> str:
-    # arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> every route of this stage
-    api, _, rest = method_arn.partition("/")
-    stage = rest.split("/", 1)[0]
-    return f"{api}/{stage}/*"
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,11 +31,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise Exception("Unauthorized")
     return {
         "principalId": principal.user,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _api_wildcard(event["methodArn"])}
-            ],
-        },
+        "policyDocument": {"Version": "2012-10-17", "Statement": rest_policy(principal.role, event["methodArn"])},
         "context": {"role": principal.role.value, "user": principal.user},
     }

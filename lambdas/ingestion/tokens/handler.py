@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role, TokenRequest, TokenStore
+from shared.core.api import make_resolver, require_route_role
+from shared.core.auth import TokenRequest, TokenStore
 from shared.core.observability import logger
 from shared.core.settings import TokensEnv, load
 
@@ -24,7 +24,7 @@ def store() -> TokenStore:
 
 @app.post("/tokens")
 def create(request: Annotated[TokenRequest, Body()]) -> Response[Any]:
-    who = require_role(app, Role.ADMIN)
+    who = require_route_role(app)
     role = request.role
     user = request.user or f"{role.value}-user"
     token = store().create(role=role, user=user, created_by=who.user)

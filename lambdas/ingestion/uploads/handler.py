@@ -11,8 +11,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.errors import BadInput
 from shared.core.observability import logger
 from shared.core.settings import UploadsEnv, load
@@ -45,7 +44,7 @@ def direct_upload(
     x_filename: Annotated[str | None, Header(alias="X-Filename", description="the file's name, URL-encoded")] = None,
 ) -> Response[Any]:
     """The file is the raw body (any media type: CSV, XLSX) or the file field of a multipart form."""
-    who = require_role(app, Role.ADMIN, Role.INTEGRATION)
+    who = require_route_role(app)
     content_type = next((v for k, v in app.current_event.headers.items() if k.lower() == "content-type"), "")
     body = _body_bytes()
     if content_type.lower().startswith("multipart/form-data"):
@@ -63,7 +62,7 @@ def direct_upload(
 
 @app.post("/uploads/presign", status_code=202)
 def presign(request: Annotated[PresignRequest, Body()]) -> Response[Any]:
-    who = require_role(app, Role.ADMIN, Role.INTEGRATION)
+    who = require_route_role(app)
     result = uploads().presign(
         filename=request.filename, size=request.size, content_type=request.content_type, created_by=who.user
     )

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.observability import logger
 from shared.notification import deliveries_for
 
@@ -17,7 +16,7 @@ app = make_resolver()
 
 @app.get("/deliveries")
 def deliveries(lead_id: Annotated[str, Query(min_length=1, description="the lead's id")]) -> dict[str, Any]:
-    require_role(app, Role.ADMIN)
+    require_route_role(app)
     return {"lead_id": lead_id, "deliveries": deliveries_for(lead_id)}
 
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.core.api import make_resolver, require_role
-from shared.core.auth import Role
+from shared.core.api import make_resolver, require_route_role
 from shared.core.observability import logger
 from shared.core.settings import CallsEnv, load
 from shared.phone.calls import MAX_LIST, recent_callers
@@ -20,7 +19,7 @@ app = make_resolver()
 def callers(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="how many callers, newest first")] = 5,
 ) -> dict[str, Any]:
-    require_role(app, Role.ADMIN, Role.AGENT)
+    require_route_role(app)
     return {"callers": recent_callers(load(CallsEnv).CALLS_TABLE, limit)}
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig, load_stage
-from leadflow.local.rest import LocalRoute, _allows
+from leadflow.local.rest import LocalRoute
 from shared.core.errors import BadInput
+from shared.core.scopes import policy_allows
 from shared.ingestion.uploads import job_id_from_key, object_key, parse_multipart, safe_filename
 
 
@@ -52,9 +53,11 @@ def test_policy_allow_deny_and_wildcards() -> None:
     deny = {
         "policyDocument": {"Statement": [*allow["policyDocument"]["Statement"], {"Effect": "Deny", "Resource": [arn]}]}
     }
-    assert _allows(allow, arn)
-    assert not _allows(deny, arn)
-    assert not _allows(allow, "arn:aws:execute-api:us-east-1:1:local/prod/GET/jobs/x")
+    assert policy_allows(allow["policyDocument"]["Statement"], arn)
+    assert not policy_allows(deny["policyDocument"]["Statement"], arn)
+    assert not policy_allows(
+        allow["policyDocument"]["Statement"], "arn:aws:execute-api:us-east-1:1:local/prod/GET/jobs/x"
+    )
 
 
 def test_every_reference_in_wiring_points_at_a_declared_resource() -> None:
