@@ -1,7 +1,8 @@
 """Cold-start init of every handler as it ships, against a bare boto3 client, and the layer's size.
 
-Each sample is a fresh `python3.12 -I -S -B` process with only the function's asset (staged as synth
-stages it), the layer (built as synth builds it) and a boto3/botocore stand-in for the Lambda runtime
+Each sample is a fresh `python3.12 -I -S -B` process (-B: like Lambda, it can write no byte-code, so no
+run warms the next) with only the function's asset (staged and compiled as synth stages it), the layer
+(built and compiled as synth builds it) and a boto3/botocore stand-in for the Lambda runtime
 on its path (see tests/infra/shipped.py). Init is what Lambda's init phase pays for our code: importing
 the handler module plus building its first client (`shared.core.aws.client`). The baseline is
 `import boto3; boto3.client("dynamodb")` in the same kind of process, sampled in the same rounds.
@@ -84,7 +85,7 @@ def env_for(fn: wiring.Function) -> dict[str, str]:
 
 def sample(python: str, path: list[str], module: str, service: str, env: dict[str, str]) -> dict[str, float]:
     out = subprocess.run(
-        [python, *shipped.ISOLATED, "-c", TIMER, json.dumps(path), module, service],
+        [python, *shipped.READ_ONLY, "-c", TIMER, json.dumps(path), module, service],
         capture_output=True,
         text=True,
         env=env,
@@ -101,7 +102,7 @@ def top_imports(python: str, path: list[str], module: str, env: dict[str, str], 
     """The top-level packages with the largest cumulative import time (ms), from -X importtime."""
     code = f"import sys; sys.path[:0] = {path!r}; import {module}"
     out = subprocess.run(
-        [python, *shipped.ISOLATED, "-X", "importtime", "-c", code],
+        [python, *shipped.READ_ONLY, "-X", "importtime", "-c", code],
         capture_output=True,
         text=True,
         env=env,

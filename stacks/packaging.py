@@ -6,13 +6,20 @@ its own handler package and the `shared/` package, at the same relative paths as
 layer built by `pip install --platform ...` on this machine (local bundling): there is no Docker
 engine here, and the `image` CDK insists on is never run.
 
-`build_layer` and `layer_hash` are what synth runs; `tests/infra/test_layer_as_shipped.py` and
-`bench/cold_start.py` call the same two functions, so what they test is what ships.
+Both ship byte-code compiled by CPython 3.12 (`compile_bytecode`), because Lambda's `/var/task` and
+`/opt` are read-only: whatever ships without a `.pyc` is compiled from source on every cold start.
+
+`build_layer`, `layer_hash` and `Packaging.stage_function` are what synth runs;
+`tests/infra/test_layer_as_shipped.py` and `bench/cold_start.py` call the same functions, so what they
+test is what ships.
 """
 
 from __future__ import annotations
 
+import functools
+import glob
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -44,20 +51,97 @@ PIP_TARGET_ARGS: tuple[str, ...] = (
 # listed wheels: nothing unlisted, such as a botocore that would shadow the runtime's, can slip in.
 PIP_LAYER_ARGS: tuple[str, ...] = (*PIP_TARGET_ARGS, "--no-deps")
 
+# The repo's own caches are never copied: they come from whatever interpreter ran locally (3.11 for the
+# tools, timestamp-checked). The staged copy is compiled afresh by CPython 3.12 (`compile_bytecode`).
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", ".pytest_cache")
+
+#: set LEADFLOW_LAMBDA_PYTHON to point at another CPython 3.12
+PYTHON_ENV = "LEADFLOW_LAMBDA_PYTHON"
+
+# Why unchecked-hash: CDK zips assets with normalized timestamps, so a timestamp-based .pyc (the default,
+# which records the source's mtime) no longer matches its source on Lambda and is ignored; and the
+# checked-hash mode would hash every source file at each import. An unchecked-hash .pyc is used as is.
+# "Cached bytecode invalidation", https://docs.python.org/3/reference/import.html#cached-bytecode-invalidation
+# and https://docs.python.org/3/library/compileall.html (--invalidation-mode).
+COMPILEALL_ARGS: tuple[str, ...] = ("-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash")
 
 
 class PackagingError(RuntimeError):
     """A function's sources or the layer's requirements are missing or cannot be built."""
 
 
-def layer_hash(requirements: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS) -> str:
-    """The layer's identity: its inputs (the lock and the target platform), not its built bytes."""
-    return hashlib.sha256(requirements.read_bytes() + " ".join(pip_args).encode()).hexdigest()
+class NoLambdaPython(PackagingError):
+    """No CPython 3.12 (the Lambda runtime's version) on this machine: nothing can be compiled for it."""
 
 
-def build_layer(requirements: Path, target: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS) -> None:
-    """Install the locked `requirements` for the Lambda platform into `target` (the layer's `python/`).
+def _is_312(python: str) -> bool:
+    try:
+        out = subprocess.run(
+            [python, "-I", "-S", "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return False
+    return out.stdout.strip() == "True"
+
+
+def lambda_python() -> str:
+    """A CPython 3.12 interpreter, the Lambda runtime's version (a pyenv shim may exist yet not run)."""
+    candidates = [
+        os.environ.get(PYTHON_ENV, ""),
+        shutil.which("python3.12") or "",
+        *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")), reverse=True),
+    ]
+    for python in filter(None, candidates):
+        if _is_312(python):
+            return python
+    raise NoLambdaPython(
+        "no CPython 3.12 (the Lambda runtime's version) found: "
+        f"install it or set {PYTHON_ENV}; tried {[c for c in candidates if c]}"
+    )
+
+
+@functools.cache
+def bytecode_python() -> str | None:
+    """The interpreter synth compiles with, or None (said once on stderr) to ship sources only.
+
+    Synth still works without it, as before byte-code was shipped; the as-shipped tests do not, since
+    they ask `lambda_python()` directly and check that the byte-code was there.
+    """
+    try:
+        return lambda_python()
+    except NoLambdaPython as missing:
+        # stderr, not stdout: the CDK CLI reads the app's stdout
+        print(
+            f"leadflow: WARNING shipping no byte-code, so every Lambda cold start will be slower: {missing}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def compile_bytecode(folder: Path, python: str) -> None:
+    """Write `__pycache__/*.cpython-312.pyc` beside every source under `folder`, with `python` (3.12)."""
+    result = subprocess.run(
+        [python, *COMPILEALL_ARGS, str(folder)], capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode != 0:
+        raise PackagingError(f"compileall could not compile {folder}:\n{result.stdout}{result.stderr}")
+
+
+def layer_hash(requirements: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS, bytecode: bool = True) -> str:
+    """The layer's identity: its inputs (the lock, the target platform, byte-code or not), not its bytes."""
+    compiled = " ".join(("cpython-312", *COMPILEALL_ARGS)) if bytecode else "sources only"
+    return hashlib.sha256(requirements.read_bytes() + " ".join((*pip_args, compiled)).encode()).hexdigest()
+
+
+def build_layer(
+    requirements: Path, target: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS, python: str | None = None
+) -> None:
+    """Install the locked `requirements` for the Lambda platform into `target` (the layer's `python/`),
+    then compile it with `python` (a CPython 3.12), or ship sources only when `python` is None.
 
     `pip_args` is for tests that build a deliberately wrong layer; synth always uses the default.
     """
@@ -81,6 +165,9 @@ def build_layer(requirements: Path, target: Path, pip_args: tuple[str, ...] = PI
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise PackagingError(f"pip could not build the dependencies layer:\n{result.stderr}")
+    # pip --no-compile above: pip would compile with this machine's Python (not 3.12) in timestamp mode
+    if python is not None:
+        compile_bytecode(target, python)
     print(f"leadflow: dependencies layer built in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
@@ -88,13 +175,14 @@ def build_layer(requirements: Path, target: Path, pip_args: tuple[str, ...] = PI
 class PipLayerBundling:
     """Installs `requirements.txt` into `<output>/python` with the running interpreter's pip."""
 
-    def __init__(self, requirements: Path) -> None:
+    def __init__(self, requirements: Path, python: str | None) -> None:
         self._requirements = requirements
+        self._python = python
 
     # jsii passes the bundling options as keywords only when a keyword-only parameter exists.
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         # Raising (rather than returning False) stops CDK from falling back to `docker run`.
-        build_layer(self._requirements, Path(output_dir) / "python")
+        build_layer(self._requirements, Path(output_dir) / "python", python=self._python)
         return True
 
 
@@ -104,6 +192,11 @@ class Packaging:
 
     repo_root: Path
     staging_root: Path
+    #: False ships sources only (as when synth finds no CPython 3.12); tests use it to show the check fails
+    bytecode: bool = True
+
+    def _python(self) -> str | None:
+        return bytecode_python() if self.bytecode else None
 
     def function_code(self, fn: wiring.Function) -> lambda_.Code:
         return lambda_.Code.from_asset(str(self.stage_function(fn)))
@@ -131,6 +224,9 @@ class Packaging:
         for init in package_inits:
             shutil.copy2(self.repo_root / init, staged / init)
         shutil.copytree(shared, staged / "shared", ignore=_IGNORED)
+        python = self._python()
+        if python is not None:
+            compile_bytecode(staged, python)
         return staged
 
     def dependencies_code(self) -> lambda_.Code:
@@ -143,7 +239,8 @@ class Packaging:
         shutil.copy2(requirements, staged_requirements)
         # The hash is the input (requirements + target platform), so an unchanged layer is not
         # rebuilt when its bundle already sits in the output folder from an earlier synth.
-        digest = layer_hash(requirements)
+        python = self._python()
+        digest = layer_hash(requirements, bytecode=python is not None)
         return lambda_.Code.from_asset(
             str(source),
             asset_hash_type=AssetHashType.CUSTOM,
@@ -151,6 +248,6 @@ class Packaging:
             bundling=BundlingOptions(
                 # Required by the API; never run, because the local bundler always succeeds or raises.
                 image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.12"),
-                local=PipLayerBundling(staged_requirements),
+                local=PipLayerBundling(staged_requirements, python),
             ),
         )

@@ -4,13 +4,12 @@ Used by `test_layer_as_shipped.py` and `bench/cold_start.py`. The asset and the 
 same code synth runs (`Packaging.stage_function`, `build_layer`, `layer_hash`); nothing is copied.
 The Lambda Python runtime provides boto3 and botocore; a folder with the versions pinned in
 `requirements-dev.txt` stands for them. Each function runs in `python3.12 -I -S`: no environment
-variables, no user or system site-packages, so only the folders given here are on its path, and `-B`
-(see ISOLATED).
+variables, no user or system site-packages, so only the folders given here are on its path (see
+ISOLATED for why not `-B`).
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import re
@@ -21,47 +20,22 @@ from pathlib import Path
 
 from leadflow import wiring
 from leadflow.config import REPO_ROOT
-from stacks.packaging import PIP_LAYER_ARGS, PIP_TARGET_ARGS, Packaging, build_layer, layer_hash
+
+# lambda_python is the finder synth compiles with; here it has no fallback: it raises NoLambdaPython
+from stacks.packaging import (
+    PIP_LAYER_ARGS,
+    PIP_TARGET_ARGS,
+    Packaging,
+    build_layer,
+    lambda_python,
+    layer_hash,
+)
 
 BUILD = REPO_ROOT / "build" / "as-shipped"
 #: what the Lambda runtime brings (requirements.txt leaves these out of the layer)
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath")
-#: set LEADFLOW_LAMBDA_PYTHON to point at another CPython 3.12
-PYTHON_ENV = "LEADFLOW_LAMBDA_PYTHON"
-
-
-class NoLambdaPython(RuntimeError):
-    """No CPython 3.12 on this machine: the as-shipped checks cannot run and must say so."""
-
-
-def _is_312(python: str) -> bool:
-    try:
-        out = subprocess.run(
-            [python, "-I", "-S", "-c", "import sys; print(sys.version_info[:2] == (3, 12))"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return False
-    return out.stdout.strip() == "True"
-
-
-def lambda_python() -> str:
-    """A CPython 3.12 interpreter, the Lambda runtime's version (a pyenv shim may exist yet not run)."""
-    candidates = [
-        os.environ.get(PYTHON_ENV, ""),
-        shutil.which("python3.12") or "",
-        *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")), reverse=True),
-    ]
-    for python in filter(None, candidates):
-        if _is_312(python):
-            return python
-    raise NoLambdaPython(
-        "the as-shipped checks need CPython 3.12 (the Lambda runtime's version) and found none: "
-        f"install it or set {PYTHON_ENV}; tried {[c for c in candidates if c]}"
-    )
+#: path -> (size, mtime): what a function run may not change, as Lambda's /var/task and /opt are read-only
+Snapshot = dict[str, tuple[int, int]]
 
 
 def _once(target: Path, build: object) -> Path:
@@ -81,11 +55,12 @@ def _once(target: Path, build: object) -> Path:
 
 
 def layer(pip_args: tuple[str, ...] = PIP_LAYER_ARGS, requirements: Path | None = None) -> Path:
-    """The layer's `python/` folder, built once per lock and platform (cached under build/)."""
+    """The layer's `python/` folder compiled by CPython 3.12, built once per lock and platform (under build/)."""
     requirements = requirements or REPO_ROOT / "requirements.txt"
+    python = lambda_python()
     root = _once(
-        BUILD / f"layer-{layer_hash(requirements, pip_args)[:16]}",
-        lambda out: build_layer(requirements, out / "python", pip_args),
+        BUILD / f"layer-{layer_hash(requirements, pip_args, bytecode=True)[:16]}",
+        lambda out: build_layer(requirements, out / "python", pip_args, python=python),
     )
     return root / "python"
 
@@ -116,9 +91,9 @@ def runtime_standin() -> Path:
     return _once(BUILD / f"runtime-compiled-{digest}", build)
 
 
-def asset(fn: wiring.Function, staging_root: Path, repo_root: Path = REPO_ROOT) -> Path:
-    """The function's asset folder exactly as synth stages it."""
-    return Packaging(repo_root=repo_root, staging_root=staging_root).stage_function(fn)
+def asset(fn: wiring.Function, staging_root: Path, repo_root: Path = REPO_ROOT, bytecode: bool = True) -> Path:
+    """The function's asset folder exactly as synth stages it (`bytecode=False`: as synth without 3.12)."""
+    return Packaging(repo_root=repo_root, staging_root=staging_root, bytecode=bytecode).stage_function(fn)
 
 
 def lambda_path(asset_dir: Path, layer_python: Path, runtime: Path) -> list[str]:
@@ -127,10 +102,30 @@ def lambda_path(asset_dir: Path, layer_python: Path, runtime: Path) -> list[str]
 
 
 def size_mb(folder: Path) -> float:
-    """Unzipped size as shipped (byte-code caches a local run may have left are not part of it)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts) / 1e6
+    """Unzipped size as shipped, byte-code included (it ships: see `stacks.packaging.compile_bytecode`)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-#: Lambda's /var/task and /opt are read-only, so Python can write no byte-code there: every cold start
-#: compiles what ships without it. -B keeps a local run from writing caches into the shared folders.
-ISOLATED = ("-I", "-S", "-B")
+def snapshot(*folders: Path) -> Snapshot:
+    """Every file under `folders` with its size and mtime, to show a run wrote or rewrote nothing there."""
+    return {
+        str(p): (p.stat().st_size, p.stat().st_mtime_ns) for folder in folders for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def written(before: Snapshot, *folders: Path) -> list[str]:
+    """Files that appeared or changed under `folders` since `before`: byte-code Python had to write.
+
+    On Lambda it could not (/var/task and /opt are read-only) and would compile them again at every
+    cold start. A stale .pyc (wrong magic, or a timestamp that does not match) is rewritten in place,
+    hence the mtime.
+    """
+    after = snapshot(*folders)
+    return sorted(path for path, stat in after.items() if before.get(path) != stat)
+
+
+#: No -B: Python reads byte-code either way, and without -B it writes whatever did not ship, which is
+#: what the tests look for (`written`). The bench adds -B (`READ_ONLY`) so that no run warms the next.
+ISOLATED = ("-I", "-S")
+#: as on Lambda, nothing is written: each process compiles what shipped without byte-code
+READ_ONLY = (*ISOLATED, "-B")

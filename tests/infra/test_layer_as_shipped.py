@@ -29,10 +29,10 @@ from stacks.packaging import PIP_LAYER_ARGS
 from tests.infra import shipped
 
 # Runs inside the clean interpreter: put the given folders on the path, call the handler as Lambda
-# would, and write its answer and where each top-level module came from.
+# would, and write its answer, where each top-level module came from and where our byte-code is.
 RUNNER = r"""
 import importlib, json, sys
-paths, handler_path, out_path = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+paths, handler_path, out_path, timeout_ms = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 sys.path[:0] = paths
 
 class Context:
@@ -43,15 +43,19 @@ class Context:
     aws_request_id = "as-shipped-request"
     log_group_name = "/aws/lambda/as-shipped"
     log_stream_name = "as-shipped"
-    def get_remaining_time_in_millis(self):
-        return 30000
+    def get_remaining_time_in_millis(self):  # the whole declared timeout, as at an invocation's start
+        return timeout_ms
 
 module, _, attr = handler_path.rpartition(".")
 handler = getattr(importlib.import_module(module), attr)
 result = handler(json.load(sys.stdin), Context())
 origins = {name: getattr(mod, "__file__", None) for name, mod in list(sys.modules.items()) if "." not in name}
+# Where our byte-code is (or would be) cached: the asset's __pycache__ if it shipped. Not every handler
+# imports shared.core.models (notify, downstream-sync do not): imported here, it is checked in each asset.
+importlib.import_module("shared.core.models")
+cached = {name: sys.modules[name].__cached__ for name in (module, "shared.core.models")}
 with open(out_path, "w") as out:
-    json.dump({"result": result, "origins": origins}, out, default=str)
+    json.dump({"result": result, "origins": origins, "cached": cached}, out, default=str)
 """
 
 
@@ -289,14 +293,27 @@ class Shipped:
     returncode: int
     result: Any
     origins: dict[str, str | None]
+    cached: dict[str, str | None]
+    #: files the run created or rewrote on its path: byte-code that did not ship, or shipped stale
+    written: list[str]
     output: str
+
+    def bytecode_problems(self, asset: Path) -> list[str]:
+        """Why the handler and `shared.core.models` did not run from byte-code shipped in `asset`."""
+        problems = [f"the run wrote {path}" for path in self.written]
+        for name, cached in self.cached.items():
+            if not cached or not cached.startswith(str(asset)) or not Path(cached).is_file():
+                problems.append(f"{name}: no byte-code in the asset ({cached})")
+        return problems
 
 
 def run_shipped(python: str, fn: wiring.Function, path: list[str], aws: LocalAws, workdir: Path) -> Shipped:
     build_event, _ = EVENTS[fn.key]
     out = workdir / "result.json"
+    folders = [Path(p) for p in path]
+    before = shipped.snapshot(*folders)
     proc = subprocess.run(
-        [python, *shipped.ISOLATED, "-c", RUNNER, json.dumps(path), fn.handler, str(out)],
+        [python, *shipped.ISOLATED, "-c", RUNNER, json.dumps(path), fn.handler, str(out), str(fn.timeout_s * 1000)],
         input=json.dumps(build_event(aws)),
         capture_output=True,
         text=True,
@@ -305,8 +322,16 @@ def run_shipped(python: str, fn: wiring.Function, path: list[str], aws: LocalAws
         timeout=120,
         check=False,
     )
-    data = json.loads(out.read_text()) if proc.returncode == 0 else {"result": None, "origins": {}}
-    return Shipped(proc.returncode, data["result"], data["origins"], (proc.stdout + proc.stderr)[-4000:])
+    written = shipped.written(before, *folders)
+    # The layer and the runtime stand-in are cached under build/ for the whole session: take back the
+    # files this run added there, so that one failure does not hide the same fault from the next run.
+    for name in written:
+        if name not in before and Path(name).is_relative_to(shipped.BUILD):
+            Path(name).unlink(missing_ok=True)
+    data = json.loads(out.read_text()) if proc.returncode == 0 else {"result": None, "origins": {}, "cached": {}}
+    return Shipped(
+        proc.returncode, data["result"], data["origins"], data["cached"], written, (proc.stdout + proc.stderr)[-4000:]
+    )
 
 
 def test_every_function_has_a_representative_event() -> None:
@@ -329,6 +354,9 @@ def test_handler_runs_as_shipped(
             assert "site-packages" not in origin and not origin.startswith(str(REPO_ROOT)), (name, origin)
     for name in ("boto3", "botocore"):
         assert str(run.origins[name]).startswith(str(runtime)), (name, run.origins[name])
+    # Lambda cannot write byte-code into /var/task or /opt: what did not ship compiled (or shipped stale)
+    # is compiled again at every cold start. Here the run may write, and must not have needed to.
+    assert not run.bytecode_problems(asset), "\n".join(run.bytecode_problems(asset))
 
 
 def test_the_lock_is_complete_and_leaves_the_runtime_its_own(layer_python: Path, runtime: Path) -> None:
@@ -403,3 +431,36 @@ def test_a_broken_package_fails_the_check(
     run = run_shipped(python312, fn, shipped.lambda_path(asset, layer, runtime), local_aws, tmp_path)
     assert run.returncode != 0
     assert expected in run.output, run.output
+
+
+# --- and when what ships is not compiled ------------------------------------------------------------------
+
+
+def _layer_without_bytecode(layer_python: Path, tmp: Path) -> Path:
+    stripped = tmp / "layer" / "python"
+    shutil.copytree(layer_python, stripped, ignore=shutil.ignore_patterns("__pycache__"))
+    return stripped
+
+
+@pytest.mark.parametrize("uncompiled", ["asset", "layer"])
+def test_what_ships_without_byte_code_fails_the_check(
+    uncompiled: str,
+    python312: str,
+    layer_python: Path,
+    runtime: Path,
+    local_aws: LocalAws,
+    tmp_path: Path,
+) -> None:
+    # Given the function staged as synth stages it without a CPython 3.12, or a layer built so
+    fn = wiring.function(BROKEN_FN)
+    asset = shipped.asset(fn, tmp_path / "stage", bytecode=uncompiled != "asset")
+    layer = _layer_without_bytecode(layer_python, tmp_path) if uncompiled == "layer" else layer_python
+    # When it runs, it still answers
+    run = run_shipped(python312, fn, shipped.lambda_path(asset, layer, runtime), local_aws, tmp_path)
+    assert run.returncode == 0 and EVENTS[fn.key][1](run.result), run.output
+    # Then the byte-code check finds what Python had to compile and write, in the uncompiled folder only
+    problems = run.bytecode_problems(asset)
+    folder = str(asset if uncompiled == "asset" else layer)
+    elsewhere = [p for p in problems if not p.startswith(f"the run wrote {folder}/")]
+    assert problems and not elsewhere, elsewhere
+    assert any(p.endswith(".cpython-312.pyc") for p in problems), problems

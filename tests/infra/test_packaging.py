@@ -8,11 +8,28 @@ import pytest
 
 from leadflow import wiring
 from leadflow.config import REPO_ROOT
-from stacks.packaging import Packaging, PackagingError
+from stacks import packaging
+from stacks.packaging import NoLambdaPython, Packaging, PackagingError
+
+PYC = ".cpython-312.pyc"
 
 
 def _files(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def _compiled(*sources: str) -> set[str]:
+    """Each source with the byte-code CPython 3.12 writes beside it."""
+    out = set(sources)
+    for source in sources:
+        folder, _, name = source.rpartition("/")
+        out.add(f"{folder}/__pycache__/{name.removesuffix('.py')}{PYC}")
+    return out
+
+
+def _unchecked_hash(pyc: Path) -> bool:
+    # PEP 552 header: magic, then flags; 0b01 is hash-based with the source check off
+    return int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01
 
 
 def _write(root: Path, *paths: str) -> None:
@@ -40,15 +57,34 @@ def test_a_function_gets_its_handler_package_and_shared_only(tmp_path: Path) -> 
     )
     # When the splitter is staged
     staged = Packaging(repo_root=repo, staging_root=tmp_path / "out").stage_function(wiring.function("splitter"))
-    # Then the asset holds its handler package, the `lambdas` and domain package markers and `shared`, no caches
-    assert _files(staged) == {
+    # Then the asset holds its handler package, the `lambdas` and domain package markers and `shared`,
+    # none of the repo's caches (shared/__pycache__/models... has no source here), and byte-code of its own
+    assert _files(staged) == _compiled(
         "lambdas/__init__.py",
         "lambdas/ingestion/__init__.py",
         "lambdas/ingestion/splitter/__init__.py",
         "lambdas/ingestion/splitter/handler.py",
         "shared/__init__.py",
         "shared/ingestion/files/reader.py",
-    }
+    )
+    assert all(_unchecked_hash(p) for p in staged.rglob("*.pyc"))
+
+
+def test_without_a_python_312_synth_ships_sources_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def none_found() -> str:
+        raise NoLambdaPython("no CPython 3.12 found (test)")
+
+    monkeypatch.setattr(packaging, "lambda_python", none_found)
+    packaging.bytecode_python.cache_clear()
+    try:
+        staged = Packaging(repo_root=REPO_ROOT, staging_root=tmp_path).stage_function(wiring.function("splitter"))
+    finally:
+        packaging.bytecode_python.cache_clear()
+    assert not list(staged.rglob("*.pyc"))
+    warning = capsys.readouterr().err.strip().splitlines()
+    assert len(warning) == 1 and "cold start will be slower" in warning[0], warning
 
 
 def test_a_missing_handler_folder_is_a_clear_error(tmp_path: Path) -> None:
@@ -63,4 +99,7 @@ def test_every_handler_path_resolves_in_its_asset(fn: wiring.Function, tmp_path:
     staged = Packaging(repo_root=REPO_ROOT, staging_root=tmp_path).stage_function(fn)
     module = fn.handler.rsplit(".", 1)[0]
     assert (staged / (module.replace(".", "/") + ".py")).is_file()
-    assert not [p for p in staged.rglob("__pycache__")]
+    # every source ships compiled by CPython 3.12, in the mode that survives CDK's normalized timestamps
+    sources = {str(p.relative_to(staged)) for p in staged.rglob("*.py")}
+    assert _files(staged) >= _compiled(*sources)
+    assert all(_unchecked_hash(p) for p in staged.rglob("*.pyc"))
