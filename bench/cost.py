@@ -474,13 +474,15 @@ async def agents_work(runtime: Any, meter: Meter, agents: int, emails: int, time
 
 
 def form_setup(runtime: Any, client: Any, count: int) -> dict[str, Any]:
-    """Setup, not counted: an integration's token, and one dealer location per form lead (a dealer
+    """Setup, not counted: an integration's token, and (as an admin) one dealer location per form lead (a dealer
     phone can hold a conversation on each pool number once, and the dev pool has three numbers)."""
     import httpx
 
     token = client.create_token("integration", "cost-forms")["token"]
+    # a dealer location's number is admin-only (issue 15's route scopes); the leads come with the integration's
+    admin = runtime.create_token("admin", "cost-setup")
     locations = []
-    with httpx.Client(base_url=runtime.rest_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
+    with httpx.Client(base_url=runtime.rest_url, headers={"Authorization": f"Bearer {admin}"}, timeout=60) as api:
         for i in range(count):
             dealer, phone = f"D-{uuid.uuid4().hex[:8]}", f"+1212556{i % 10000:04d}"
             api.put(f"/locations/{dealer}/L1", json={"phone": phone}).raise_for_status()

@@ -57,7 +57,7 @@ def test_an_unknown_layout_is_asked_once_per_job_and_grounded(runtime: LocalRunt
 def test_the_provider_down_falls_back_to_the_rules_and_loses_no_lead(runtime: LocalRuntime, fake: FakeLlm) -> None:
     fake.script.server_error(503, times=10)
     assist = LlmAssist(client_of(fake))
-    rows = [{"w": None, "r": 2, "v": {"Email": "down@fallback.example", "Phone": "call the office"}}]
+    rows = [BatchRow(r=2, v={"Email": "down@fallback.example", "Phone": "call the office"})]
     result = enricher(runtime, assist).enrich(
         job_id="llm-job-3", batch_id="b000001", source="upload", file=None, rows=rows + odd_rows(3, 40)
     )
@@ -70,7 +70,7 @@ def test_the_provider_down_falls_back_to_the_rules_and_loses_no_lead(runtime: Lo
 def test_hallucinated_cells_are_refused(runtime: LocalRuntime, fake: FakeLlm) -> None:
     fake.script.hallucinate(times=3)
     assist = LlmAssist(client_of(fake))
-    rows = [{"w": None, "r": 2, "v": {"Name": "Ana Lima", "Phone": "call me maybe", "Email": "ana@real.example"}}]
+    rows = [BatchRow(r=2, v={"Name": "Ana Lima", "Phone": "call me maybe", "Email": "ana@real.example"})]
     result = enricher(runtime, assist).enrich(job_id="llm-job-4", batch_id="b1", source="upload", file=None, rows=rows)
     lead = result.leads[0]
     assert lead["email"] == "ana@real.example" and "phone" not in lead  # nothing invented
