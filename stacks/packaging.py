@@ -122,18 +122,26 @@ def bytecode_python() -> str | None:
         return None
 
 
-def compile_bytecode(folder: Path, python: str) -> None:
-    """Write `__pycache__/*.cpython-312.pyc` beside every source under `folder`, with `python` (3.12)."""
-    result = subprocess.run(
-        [python, *COMPILEALL_ARGS, str(folder)], capture_output=True, text=True, timeout=600, check=False
-    )
+#: where Lambda unpacks a function's code and a layer's `python/` folder
+TASK_ROOT = "/var/task"
+LAYER_ROOT = "/opt/python"
+
+
+def compile_bytecode(folder: Path, python: str, runtime_root: str) -> None:
+    """Write `__pycache__/*.cpython-312.pyc` beside every source under `folder`, with `python` (3.12).
+
+    Each file's recorded path is the one it has on Lambda (`-s folder -p runtime_root`), not this
+    machine's staging folder: tracebacks name `/var/task/...`, and the bytes (so the asset's hash)
+    do not depend on where synth staged them."""
+    command = [python, *COMPILEALL_ARGS, "-s", str(folder), "-p", runtime_root, str(folder)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0:
         raise PackagingError(f"compileall could not compile {folder}:\n{result.stdout}{result.stderr}")
 
 
 def layer_hash(requirements: Path, pip_args: tuple[str, ...] = PIP_LAYER_ARGS, bytecode: bool = True) -> str:
     """The layer's identity: its inputs (the lock, the target platform, byte-code or not), not its bytes."""
-    compiled = " ".join(("cpython-312", *COMPILEALL_ARGS)) if bytecode else "sources only"
+    compiled = " ".join(("cpython-312", *COMPILEALL_ARGS, "-p", LAYER_ROOT)) if bytecode else "sources only"
     return hashlib.sha256(requirements.read_bytes() + " ".join((*pip_args, compiled)).encode()).hexdigest()
 
 
@@ -167,7 +175,7 @@ def build_layer(
         raise PackagingError(f"pip could not build the dependencies layer:\n{result.stderr}")
     # pip --no-compile above: pip would compile with this machine's Python (not 3.12) in timestamp mode
     if python is not None:
-        compile_bytecode(target, python)
+        compile_bytecode(target, python, LAYER_ROOT)
     print(f"leadflow: dependencies layer built in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
@@ -226,7 +234,7 @@ class Packaging:
         shutil.copytree(shared, staged / "shared", ignore=_IGNORED)
         python = self._python()
         if python is not None:
-            compile_bytecode(staged, python)
+            compile_bytecode(staged, python, TASK_ROOT)
         return staged
 
     def dependencies_code(self) -> lambda_.Code:

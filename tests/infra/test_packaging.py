@@ -103,3 +103,15 @@ def test_every_handler_path_resolves_in_its_asset(fn: wiring.Function, tmp_path:
     sources = {str(p.relative_to(staged)) for p in staged.rglob("*.py")}
     assert _files(staged) >= _compiled(*sources)
     assert all(_unchecked_hash(p) for p in staged.rglob("*.pyc"))
+
+
+def test_byte_code_names_the_path_on_lambda_and_does_not_depend_on_where_it_was_staged(tmp_path: Path) -> None:
+    # Given the same function staged in two different folders
+    fn = wiring.function("jobs")
+    first = Packaging(repo_root=REPO_ROOT, staging_root=tmp_path / "a").stage_function(fn)
+    second = Packaging(repo_root=REPO_ROOT, staging_root=tmp_path / "b" / "deeper").stage_function(fn)
+    relative = "shared/core/__pycache__/errors.cpython-312.pyc"
+    # Then the byte-code is the same bytes, and its source path is the one it has in /var/task
+    assert (first / relative).read_bytes() == (second / relative).read_bytes()
+    assert b"/var/task/shared/core/errors.py" in (first / relative).read_bytes()
+    assert str(tmp_path).encode() not in (first / relative).read_bytes()
