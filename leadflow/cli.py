@@ -91,6 +91,8 @@ def cmd_jobs_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
+    if args.role == "agent" and not args.user:
+        raise UsageError("an agent token needs --user: one identity is one person")
     result = client(args).create_token(args.role, args.user)
     emit(args, result, lambda: print(result["token"]))
     return ExitCode.OK
@@ -381,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = group(sub, "tokens", "API tokens", "tokens_command")
     create = leaf(tokens, "create", "create a token (needs an admin token)", cmd_tokens_create)
     create.add_argument("--role", required=True, choices=["admin", "agent", "integration"], help="what it may do")
-    create.add_argument("--user", help="the user the token belongs to")
+    create.add_argument(
+        "--user", help="the user the token belongs to (required for agents: one identity is one person)"
+    )
     api_options(create)
     json_option(create)
     boot = leaf(

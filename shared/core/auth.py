@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput
@@ -30,8 +30,19 @@ class TokenRequest(BaseModel):
 
     role: Role
     user: str | None = Field(
-        default=None, max_length=200, description="whom the token is for; '<role>-user' if left out"
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="whom the token is for; required for agents (one identity is one person), "
+        "'<role>-user' if left out for the other roles",
     )
+
+    @model_validator(mode="after")
+    def _an_agent_is_a_person(self) -> TokenRequest:
+        # two agents on one identity would disposition each other's emails
+        if self.role is Role.AGENT and not self.user:
+            raise ValueError("an agent token needs a user: one identity is one person")
+        return self
 
 
 @dataclass(frozen=True)

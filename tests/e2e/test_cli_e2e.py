@@ -100,7 +100,7 @@ def test_leadflow_dev_serves_until_stopped_and_writes_its_urls(tmp_path: Path) -
         assert state["rest_url"].startswith("http://127.0.0.1:")
         response = httpx.post(
             f"{state['rest_url']}/tokens",
-            json={"role": "agent"},
+            json={"role": "agent", "user": "ada"},
             headers={"Authorization": f"Bearer {state['admin_token']}"},
         )
         assert response.status_code == 201

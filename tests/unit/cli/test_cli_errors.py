@@ -25,7 +25,7 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
         "leads list": ["leads", "list"],
         "leads export": ["leads", "export", "-o", str(tmp / "out.csv")],
         "upload": ["upload", str(upload), "--wait"],
-        "tokens create": ["tokens", "create", "--role", "agent"],
+        "tokens create": ["tokens", "create", "--role", "agent", "--user", "ada"],
         "callers": ["callers"],
         "ask": ["ask", "who?"],
         "inflight": ["inflight"],
@@ -231,3 +231,12 @@ def test_the_agent_refused_by_the_websocket_api_exits_4(fake_api: FakeApi, tmp_p
     )
     assert result.returncode == ExitCode.AUTH, result.stderr
     assert "401" in _one_error_line(result.stderr)
+
+
+def test_an_agent_token_without_a_user_is_a_usage_error_and_nothing_is_sent(
+    fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["tokens", "create", "--role", "agent", "--api", fake_api.url, "--token", "lf_admin"])
+    assert code == ExitCode.USAGE
+    assert capsys.readouterr().err.strip() == "leadflow: error: an agent token needs --user: one identity is one person"
+    assert fake_api.seen == []

@@ -101,7 +101,7 @@ def _data_commands(tmp: Path) -> dict[str, list[str]]:
         "jobs cancel": ["jobs", "cancel", "job-1"],
         "leads list": ["leads", "list"],
         "leads export": ["leads", "export", "-o", str(tmp / "out.csv")],
-        "tokens create": ["tokens", "create", "--role", "agent"],
+        "tokens create": ["tokens", "create", "--role", "agent", "--user", "ada"],
         "callers": ["callers"],
         "ask": ["ask", "who?"],
         "inflight": ["inflight"],

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from shared.core.auth import TOKEN_PREFIX, Principal, Role, TokenStore, hash_token, parse_role
+from shared.core.auth import TOKEN_PREFIX, Principal, Role, TokenRequest, TokenStore, hash_token, parse_role
 from shared.core.errors import BadInput
 
 
@@ -68,3 +69,13 @@ def test_a_role_is_parsed_or_refused_naming_the_roles() -> None:
     assert parse_role("integration") is Role.INTEGRATION
     with pytest.raises(BadInput, match="admin, agent, integration"):
         parse_role("owner")
+
+
+def test_an_agent_token_needs_a_user_one_identity_is_one_person() -> None:
+    with pytest.raises(ValidationError, match="an agent token needs a user"):
+        TokenRequest(role=Role.AGENT)
+    with pytest.raises(ValidationError):
+        TokenRequest(role=Role.AGENT, user="")
+    assert TokenRequest(role=Role.AGENT, user="ada").user == "ada"
+    # the other roles may still leave it out ('<role>-user')
+    assert TokenRequest(role=Role.INTEGRATION).user is None
