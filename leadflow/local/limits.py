@@ -1,4 +1,4 @@
-"""The AWS limits the local WebSocket gateway enforces, with AWS's values by default.
+"""The AWS limits the local WebSocket gateway enforces, with AWS's values (`shared.core.limits`) by default.
 
 Source: "Quotas for configuring and running a WebSocket in API Gateway"
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html):
@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-#: API Gateway closes a connection that carried no message, in either direction, for this long
-WS_IDLE_TIMEOUT_S = 10 * 60.0
-#: ... and every connection this long after it opened, active or not
-WS_MAX_LIFETIME_S = 2 * 60 * 60.0
-#: API Gateway's limit on one WebSocket message
-WS_MAX_MESSAGE_BYTES = 128 * 1024
+from shared.core import limits
+
+#: AWS's values live with every other limit in `shared.core.limits`; these are the local gateway's names
+WS_IDLE_TIMEOUT_S = float(limits.WS_IDLE_TIMEOUT_S)
+WS_MAX_LIFETIME_S = float(limits.WS_MAX_LIFETIME_S)
+WS_MAX_MESSAGE_BYTES = limits.WS_MESSAGE_BYTES
 IDLE_ENV = "LEADFLOW_WS_IDLE_S"
 LIFETIME_ENV = "LEADFLOW_WS_LIFETIME_S"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    REST_TIMEOUT_S,
     SCOPES_ENV,
     Bucket,
     Bus,
@@ -168,6 +169,7 @@ FUNCTIONS: tuple[Function, ...] = (
         triggers=(Route("GET", "/emails", roles=("admin",)),),
         grants=(Grant("table", "emails", "read"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
     Function(
         "agents",
@@ -178,5 +180,6 @@ FUNCTIONS: tuple[Function, ...] = (
         triggers=(Route("GET", "/agents", roles=("admin",)),),
         grants=(Grant("table", "users", "read"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
 )

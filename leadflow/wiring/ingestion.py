@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    REST_TIMEOUT_S,
     SCOPES_ENV,
     Bucket,
     BucketName,
@@ -98,6 +99,7 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         grants=(Grant("table", "jobs", "read_write"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
     Function(
         "tokens",
@@ -108,6 +110,7 @@ FUNCTIONS: tuple[Function, ...] = (
         triggers=(Route("POST", "/tokens", roles=("admin",)),),
         grants=(Grant("table", "tokens", "write"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
     Function(
         "splitter",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.core import limits
+
 #: the four CDK stacks; the lead sources (phone, forms) live in the ingestion stack
 Domain = Literal["ingestion", "enrichment", "assignment", "notification"]
 DOMAINS: tuple[Domain, ...] = ("ingestion", "enrichment", "assignment", "notification")
@@ -305,6 +307,10 @@ LLM_ENV: dict[str, EnvRef] = {
     "LLM_MODEL": Setting("llm_model"),
     "LLM_SECRET_ARN": Setting("llm_secret_arn"),
 }
+
+#: a function behind a REST route: API Gateway stops waiting after its integration timeout, so the
+#: function must not run longer (the client would see a 504 while the work went on)
+REST_TIMEOUT_S = limits.REST_INTEGRATION_TIMEOUT_S
 
 #: events on the bus carry source "leadflow.<domain>"
 EVENT_SOURCE_PREFIX = "leadflow."

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    REST_TIMEOUT_S,
     SCOPES_ENV,
     Bucket,
     Bus,
@@ -137,5 +138,6 @@ FUNCTIONS: tuple[Function, ...] = (
         triggers=(Route("GET", "/deliveries", roles=("admin",)),),
         grants=(Grant("table", "deliveries", "read"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadflow.wiring.model import (
     POWERTOOLS_ENV,
+    REST_TIMEOUT_S,
     SCOPES_ENV,
     Bucket,
     Bus,
@@ -75,5 +76,6 @@ FUNCTIONS: tuple[Function, ...] = (
         triggers=(Route("GET", "/callers", roles=("admin",)),),
         grants=(Grant("table", "calls", "read"),),
         memory_mb=256,
+        timeout_s=REST_TIMEOUT_S,
     ),
 )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from shared.core import limits
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import EmailStatus, UserStatus
 
@@ -34,9 +35,9 @@ OPEN = "pending"
 AVAILABLE = "online"
 AGENT_KIND = "agent"
 EMAIL_KIND = "email"
-TRANSACT_MAX_ITEMS = 100
+TRANSACT_MAX_ITEMS = limits.TRANSACT_ITEMS
 #: TransactWriteItems allows 4 MB; leave room for the request's own overhead
-TRANSACT_MAX_BYTES = 3 * 1024 * 1024
+TRANSACT_MAX_BYTES = limits.TRANSACT_BYTES - 1 * limits.MIB
 
 
 class DisposeOutcome(Enum):

@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from shared.core import limits
 from shared.core.aws import client
 
-SQS_BATCH_ENTRIES = 10
+SQS_BATCH_ENTRIES = limits.SQS_BATCH_ENTRIES
 #: SendMessageBatch's payload limit, the sum of all bodies in one call (1 MiB since 2025)
-SQS_BATCH_BYTES = 1024 * 1024
+SQS_BATCH_BYTES = limits.SQS_BATCH_BYTES
 _ENVELOPE_SLACK = 512
 
 

@@ -22,10 +22,11 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from shared.core import limits
 from shared.core.aws import client, error_code
 from shared.core.errors import Conflict, DomainError, NotFound
 
-BATCH_WRITE_MAX = 25
+BATCH_WRITE_MAX = limits.BATCH_WRITE_ITEMS
 
 #: a transaction item's reason when its own condition failed (CancellationReasons[i].Code)
 CONDITION_FAILED = "ConditionalCheckFailed"

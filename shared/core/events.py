@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from shared.core import limits
 from shared.core.aws import client
 
-PUT_EVENTS_MAX_ENTRIES = 10
+PUT_EVENTS_MAX_ENTRIES = limits.PUT_EVENTS_ENTRIES
 #: PutEvents' limit for one call, all entries together
-PUT_EVENTS_MAX_BYTES = 256 * 1024
+PUT_EVENTS_MAX_BYTES = limits.PUT_EVENTS_BYTES
 
 
 def publish(bus: str, source: str, detail_type: str, details: Iterable[Mapping[str, Any]]) -> int:

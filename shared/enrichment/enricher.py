@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from shared.core import limits
 from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import BatchRow, Lead, iso_now
 from shared.enrichment.standardize import (
@@ -38,8 +39,8 @@ from shared.enrichment.standardize import (
 
 #: the problem noted on a lead whose unreadable cells the LLM could not be asked about
 LLM_FALLBACK = "the LLM provider could not be reached; the rules' result was kept"
-BATCH_GET_MAX = 100
-TRANSACT_MAX = 100
+BATCH_GET_MAX = limits.BATCH_GET_ITEMS
+TRANSACT_MAX = limits.TRANSACT_ITEMS
 MERGE_ATTEMPTS = 5
 #: fields a later sighting may fill when the stored lead has them empty
 MERGEABLE = ("first_name", "last_name", "email", "phone", "company", "title", "country")
