@@ -16,6 +16,13 @@ STAGES = ("dev", "prod")
 PREFIX = "leadflow"
 #: SQS's longest per-message delay (the assignment and grace timers)
 SQS_MAX_DELAY_S = 900
+#: the settings that are S3 lifecycle expirations, in days
+RETENTION_SETTINGS = (
+    "raw_upload_retention_days",
+    "export_retention_days",
+    "enriched_retention_days",
+    "noncurrent_version_retention_days",
+)
 
 
 class ConfigError(ValueError):
@@ -29,6 +36,19 @@ class StageConfig:
     account: str | None = None
     retain_data: bool = False
     log_retention_days: int = 14
+    #: lifecycle expiration of the S3 copies of personal data (see README "Retention"). Raw uploads
+    #: (uploads/, raw/) are only needed until the job is split and for a re-run if it went wrong;
+    #: 30 days covers a month of support questions about a job, and the leads stay in the leads table.
+    raw_upload_retention_days: int = 30
+    #: large CSV exports are fetched through a short-lived link right after they are made; a week
+    #: covers a download retried over a weekend, and any export can be made again
+    export_retention_days: int = 7
+    #: enriched/ is the analytics system of record (every accepted row with its own cells), so it is
+    #: kept longest, but not forever: two years of history, after which the leads table remains
+    enriched_retention_days: int = 730
+    #: where buckets are versioned (retain_data), an overwritten or deleted object's old version is
+    #: kept this long to undo a mistake, then expires: a deletion must not keep the data by another name
+    noncurrent_version_retention_days: int = 30
     max_direct_upload_bytes: int = 4 * 1024 * 1024
     max_presigned_upload_bytes: int = 500 * 1024 * 1024
     max_uncompressed_bytes: int = 200 * 1024 * 1024
@@ -85,6 +105,11 @@ class StageConfig:
             value = getattr(self, setting)
             if not 0 <= value <= SQS_MAX_DELAY_S:
                 raise ConfigError(f"{setting} must be 0 to {SQS_MAX_DELAY_S} s (an SQS delay); got {value}")
+        # S3 lifecycle expirations are whole days, at least one
+        for setting in RETENTION_SETTINGS:
+            value = getattr(self, setting)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{setting} must be a whole number of days, at least 1; got {value!r}")
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""

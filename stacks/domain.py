@@ -246,7 +246,7 @@ class DomainResources(Construct):
             auto_delete_objects=not retain,
             server_access_logs_bucket=self._access_logs_bucket(),
             server_access_logs_prefix=f"{declared.key}/",
-            lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1))],
+            lifecycle_rules=self._lifecycle_rules(declared),
             cors=[
                 # Presigned POST forms are authorized by their signed policy, not by the origin.
                 s3.CorsRule(
@@ -275,6 +275,35 @@ class DomainResources(Construct):
                 )
         self.buckets[declared.key] = bucket
         self.refs.buckets[declared.key] = bucket
+
+    def _lifecycle_rules(self, declared: wiring.Bucket) -> list[s3.LifecycleRule]:
+        """Each personal-data prefix expires after its stage setting; old versions expire where versioned."""
+        retain = self.config.retain_data
+        rules = [
+            s3.LifecycleRule(
+                id="whole-bucket",
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+                noncurrent_version_expiration=(
+                    Duration.days(self.config.noncurrent_version_retention_days) if retain else None
+                ),
+            )
+        ]
+        for expiry in declared.expiries:
+            days = getattr(self.config, expiry.setting, None)
+            if not isinstance(days, int):
+                raise ConfigError(
+                    f"wiring: bucket {declared.key!r} expires {expiry.prefix} by unknown setting {expiry.setting!r}"
+                )
+            rules.append(
+                s3.LifecycleRule(
+                    id=f"expire-{expiry.prefix.strip('/')}",
+                    prefix=expiry.prefix,
+                    # in a versioned bucket this leaves a delete marker, and the data itself goes
+                    # noncurrent_version_retention_days later by the whole-bucket rule
+                    expiration=Duration.days(days),
+                )
+            )
+        return rules
 
     def _access_logs_bucket(self) -> s3.Bucket:
         if self._access_logs is None:

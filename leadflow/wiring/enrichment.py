@@ -11,6 +11,7 @@ from leadflow.wiring.model import (
     Bus,
     BusName,
     EventRule,
+    Expiry,
     Function,
     Grant,
     Index,
@@ -46,7 +47,14 @@ TABLES: tuple[Table, ...] = (
 
 BUCKETS: tuple[Bucket, ...] = (
     # enriched/{job}/ is the system of record for analytics; exports/ holds large CSV exports
-    Bucket("data", "enrichment"),
+    Bucket(
+        "data",
+        "enrichment",
+        expiries=(
+            Expiry("enriched/", "enriched_retention_days"),
+            Expiry("exports/", "export_retention_days"),
+        ),
+    ),
 )
 
 TOPICS: tuple[Topic, ...] = ()

@@ -10,6 +10,7 @@ from leadflow.wiring.model import (
     BucketName,
     Bus,
     EventRule,
+    Expiry,
     Function,
     Grant,
     Queue,
@@ -39,6 +40,8 @@ BUCKETS: tuple[Bucket, ...] = (
         "ingestion",
         notifications=(QueueNotification("upload-events", ("uploads/", "raw/")),),
         cors_post=True,
+        # uploaded files are raw personal data; once split, the leads live in the leads table
+        expiries=(Expiry("uploads/", "raw_upload_retention_days"), Expiry("raw/", "raw_upload_retention_days")),
     ),
 )
 

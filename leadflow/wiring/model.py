@@ -58,12 +58,22 @@ class QueueNotification:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """Objects under `prefix` expire after the number of days in the `StageConfig` setting `setting`."""
+
+    prefix: str
+    setting: str
+
+
+@dataclass(frozen=True)
 class Bucket:
     key: str
     domain: Domain
     notifications: tuple[QueueNotification, ...] = ()
     #: browsers and the CLI POST presigned forms straight to the bucket
     cors_post: bool = False
+    #: lifecycle expiration per key prefix (every prefix that holds personal data has one)
+    expiries: tuple[Expiry, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORS_CONFIG, enable_validation=True)
 
     def _domain_error(exc: DomainError) -> Response[Any]:
-        logger.info("request refused", status=exc.status_code, reason=exc.message)
+        # the kind of refusal, not its message: a message may quote the input (an email, a phone)
+        logger.info("request refused", status=exc.status_code, error=type(exc).__name__)
         return error_response(exc.status_code, exc.message)
 
     app.exception_handler(DomainError)(_domain_error)

@@ -76,7 +76,13 @@ class LeadStore:
             rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
             self.jobs.add_rejections(job_id, rejections)
         elif result.rejections:
-            logger.info("rows without a job rejected", batch_id=batch_id, reasons=[r[2] for r in result.rejections])
+            # the reasons quote the bad email or phone: log where the rows were, not why
+            logger.info(
+                "rows without a job rejected",
+                batch_id=batch_id,
+                rejected=len(result.rejections),
+                rows=[[w, r] for w, r, _ in result.rejections],
+            )
         self._write_enriched(job_id or "no-job", batch_id, result)
         self._announce(job_id, source, result.leads, result.rows)
         if not job_id:

@@ -102,7 +102,7 @@ class Forwarder:
         record = self.store.form_lead(form_lead_id) or {}
         if claim == Claimed.FINISHED:
             if record.get(f"{step}_state") == StepState.FAILED.value:
-                raise GaveUp(f"{step} of {form_lead_id} failed for good: {record.get(f'{step}_error')}")
+                raise GaveUp(f"{step} of {form_lead_id} failed for good; its error is on the form lead")
             return "finished"
         steps = list(record.get("steps", []))
         attempts = int(record.get(f"{step}_attempts", 0)) + 1
@@ -124,8 +124,9 @@ class Forwarder:
                 )
                 return "retrying"
             self.store.finish_step(form_lead_id, step, StepState.FAILED, steps=steps, error=str(exc))
-            logger.error("forward step failed for good", form_lead_id=form_lead_id, step=step, error=str(exc))
-            raise GaveUp(f"{step} of {form_lead_id}: {exc}") from None
+            # not the error's text: Twilio's answer quotes the number; it is kept on the form lead (`leadflow inflight`)
+            logger.error("forward step failed for good", form_lead_id=form_lead_id, step=step, attempts=attempts)
+            raise GaveUp(f"{step} of {form_lead_id} failed for good; its error is on the form lead") from None
         self.store.finish_step(form_lead_id, step, StepState.DONE, steps=steps, result=result)
         logger.info("forward step done", form_lead_id=form_lead_id, step=step, attempts=attempts)
         return "done"

@@ -132,7 +132,8 @@ class CallService:
         try:
             e164 = to_e164(raw_number, self.default_region)
         except NoCallerNumber as exc:
-            logger.info("no usable caller number", contact_id=contact_id, reason=str(exc))
+            # the message quotes the number: the contact id is enough to find the call
+            logger.info("no usable caller number", contact_id=contact_id)
             return graceful_answer(str(exc))
         stored = self._log.get(contact_id)
         if stored:  # the same contact again: Connect or Lambda retried the invocation

@@ -4,6 +4,7 @@ gracefully."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -123,3 +124,26 @@ def test_a_withheld_or_unreadable_number_is_answered_gracefully(world: World, ra
 
     assert answer["status"] == "no_number" and answer["count"] == "0" and answer["reason"]
     assert world.log.items == {} and world.sqs.sent == {}
+
+
+def test_an_unreadable_number_is_logged_by_contact_id_not_by_number(world: World) -> None:
+    from shared.core.observability import logger
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    collect = Collect()
+    collect.setFormatter(logger.registered_formatter)
+    level = logger._logger.level
+    logger._logger.addHandler(collect)
+    logger.setLevel("INFO")
+    try:
+        world.service.handle("contact-zqx", "+1 999 41", now=NOON)
+    finally:
+        logger.setLevel(level)
+        logger._logger.removeHandler(collect)
+    assert any("contact-zqx" in line for line in lines), lines
+    assert not any("999 41" in line for line in lines), lines
