@@ -59,8 +59,9 @@ bench: setup
 	$(PY) bench/cold_start.py --runs 5
 	$(PY) bench/cost.py
 
+#: prod needs an alarm recipient: make synth STAGE=prod ALARM_EMAILS=oncall@example.com
 synth: setup
-	npx cdk synth -c stage=$${STAGE:-dev} --quiet
+	npx cdk synth -c stage=$${STAGE:-dev} $(if $(ALARM_EMAILS),-c alarm_emails=$(ALARM_EMAILS)) --quiet
 
 #: docs/openapi.json from the routes' declared types (a unit test fails when it is stale)
 openapi: setup

@@ -69,6 +69,8 @@ class StageConfig:
     dashboard: bool = True
     #: an HTTPS endpoint (PagerDuty) subscribed to the alarms topic besides `alarm_emails`
     alarm_https_endpoint: str | None = None
+    #: synth refuses a stage whose alarms would reach nobody (prod); others only say so
+    alarm_recipient_required: bool = False
     #: notification: SES sender (verified in SES) and recipients of the email fallback
     notify_sender: str = "leadflow-alerts@example.com"
     notify_recipients: tuple[str, ...] = field(default_factory=tuple)
@@ -110,6 +112,9 @@ class StageConfig:
             value = getattr(self, setting)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{setting} must be a whole number of days, at least 1; got {value!r}")
+
+    def alarm_recipients(self) -> tuple[str, ...]:
+        return (*self.alarm_emails, *((self.alarm_https_endpoint,) if self.alarm_https_endpoint else ()))
 
     def name(self, key: str) -> str:
         """The physical name of a queue, table, function or topic: the stage is in every name."""

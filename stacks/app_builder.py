@@ -6,13 +6,17 @@ check exactly what `cdk synth` produces, with the same cdk.json context and feat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import App, Environment, Tags
 
-from leadflow.config import REPO_ROOT, StageConfig
+from leadflow.config import REPO_ROOT, ConfigError, StageConfig
 from stacks import nag
 from stacks.assignment_stack import AssignmentStack
 from stacks.enrichment_stack import EnrichmentStack
@@ -23,21 +27,32 @@ from stacks.packaging import Packaging
 DEFAULT_STAGE = "dev"
 
 
-def build_app(stage: str | None = None, *, outdir: str | None = None, bundle: bool = True) -> App:
+def build_app(
+    stage: str | None = None,
+    *,
+    outdir: str | None = None,
+    bundle: bool = True,
+    context: Mapping[str, Any] | None = None,
+) -> App:
     """The app for `stage` (default: context `-c stage=...`, else dev).
 
     `bundle=False` skips asset bundling (the pip-built layer), for tests: nothing is downloaded.
+    `context` is what `-c key=value` gives the CLI (`alarm_emails`, `alarm_https_endpoint`).
     """
     cdk_json = json.loads((REPO_ROOT / "cdk.json").read_text())
     # cdk.json's context (stages, feature flags) as defaults: the CLI passes it too, and its
     # values (with any -c overrides) take precedence; outside the CLI this is the only source.
     app = App(
         outdir=outdir,
-        context=cdk_json.get("context", {}),
+        context={**cdk_json.get("context", {}), **(context or {})},
         post_cli_context={"aws:cdk:bundling-stacks": []} if not bundle else None,
     )
     stage = stage or app.node.try_get_context("stage") or DEFAULT_STAGE
-    config = StageConfig.from_context(stage, app.node.try_get_context("stages") or {})
+    config = with_alarm_recipients(
+        StageConfig.from_context(stage, app.node.try_get_context("stages") or {}),
+        emails=app.node.try_get_context("alarm_emails"),
+        https_endpoint=app.node.try_get_context("alarm_https_endpoint"),
+    )
 
     # Region always from the stage's config: bucket names carry it. Account from the config if
     # pinned, else from the CLI's credentials; without either the stacks are account-agnostic.
@@ -69,3 +84,24 @@ def build_app(stage: str | None = None, *, outdir: str | None = None, bundle: bo
     Tags.of(app).add("stage", config.stage)
     nag.add_checks(app)
     return app
+
+
+def with_alarm_recipients(config: StageConfig, *, emails: Any = None, https_endpoint: Any = None) -> StageConfig:
+    """The stage's alarm recipients, with `-c alarm_emails=a@x,b@y` / `-c alarm_https_endpoint=...`
+    overriding cdk.json. A stage that requires one and has none is refused here, before anything is
+    built; any other stage without one says so on stderr (the CDK CLI reads the app's stdout)."""
+    if emails:
+        listed = emails.split(",") if isinstance(emails, str) else list(emails)
+        config = dataclasses.replace(config, alarm_emails=tuple(e.strip() for e in listed if e.strip()))
+    if https_endpoint:
+        config = dataclasses.replace(config, alarm_https_endpoint=str(https_endpoint))
+    if config.alarm_recipients():
+        return config
+    where = f"stages.{config.stage}.alarm_emails (a list of addresses) or stages.{config.stage}.alarm_https_endpoint"
+    if config.alarm_recipient_required:
+        raise ConfigError(
+            f"stage {config.stage}: its alarms would reach nobody. Set {where} in cdk.json, "
+            "or pass -c alarm_emails=oncall@example.com"
+        )
+    print(f"leadflow: stage {config.stage} has no alarm recipient; its alarms reach nobody ({where})", file=sys.stderr)
+    return config
