@@ -39,6 +39,12 @@ from leadflow.config import StageConfig
 NAMESPACE = "Leadflow"
 #: the age of the oldest message on a main queue that means the pipeline is stuck
 QUEUE_AGE_ALARM_S = 300
+#: server errors the REST API may answer in 5 minutes before someone is told (a handful are a
+#: client retrying a timeout; more is a failing function or integration)
+REST_5XX_ALARM = 5
+#: the REST API's p99 latency over 5 minutes; the integration gives up at 29 s, a p99 of 10 s means
+#: people are waiting on most of that
+REST_LATENCY_P99_MS = 10_000
 SLACK_FALLBACK_RATE_PCT = 20
 LLM_FALLBACK_RATE_PCT = 20
 #: a rate is judged only on this many attempts in the period (two failures out of three is noise)
@@ -112,6 +118,24 @@ class Observability(Construct):
             cloudwatch.Metric(namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=five),
             threshold=1,
         )
+        api = config.name("api")
+        self._alarm(
+            "rest-5xx",
+            f"The REST API {api} answered {REST_5XX_ALARM} or more server errors (5XX) in 5 minutes: a "
+            "function behind it failed or ran past the 29 s integration timeout. Look at the access log "
+            f"/aws/apigateway/{api}/access (status, integration latency), then the domains' errors alarms.",
+            self.api_metric(api, "5XXError", "Sum", five),
+            threshold=REST_5XX_ALARM,
+        )
+        self._alarm(
+            "rest-latency-p99",
+            f"The REST API {api} took over {REST_LATENCY_P99_MS // 1000} s at p99 for 5 minutes: callers wait "
+            "on most of the 29 s the integration allows. Look at IntegrationLatency against Latency (the "
+            "function or API Gateway), then the slow function's log group and its dependencies.",
+            self.api_metric(api, "Latency", "p99", five),
+            threshold=REST_LATENCY_P99_MS,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
         self._rate_alarm(
             "slack-fallback-rate",
             f"Over {SLACK_FALLBACK_RATE_PCT} % of Slack notices went by email instead",
@@ -174,6 +198,16 @@ class Observability(Construct):
             statistic=statistic,
             period=period,
             label=key if label else None,
+        )
+
+    def api_metric(self, api: str, name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+        """A REST API stage's metric, by the API's name (it lives in the ingestion stack)."""
+        return cloudwatch.Metric(
+            namespace="AWS/ApiGateway",
+            metric_name=name,
+            dimensions_map={"ApiName": api, "Stage": self.config.stage},
+            statistic=statistic,
+            period=period,
         )
 
     def custom(self, name: str, service: str, period: Duration, statistic: str = "Sum") -> cloudwatch.Metric:

@@ -21,11 +21,11 @@ from stacks.observability import ACCOUNT_THROTTLES, MAX_ALARM_METRICS, error_gro
 from .cfn import flatten, props, resources
 from .conftest import Synthesized
 
-#: 7 queue-age + 7 dead-letter + 4 domain errors + 1 region-wide throttles + Slack, LLM and expiry
-#: alarms; before consolidation there were 61 (44 per-function errors and throttles)
-ALARMS_PER_STAGE = 22
-#: alarm metrics billed ($0.10 each): 22 function Errors + 1 Throttles + 7 + 7 + 2 + 10 + 1 (was 71)
-ALARM_METRICS_PER_STAGE = 50
+#: 7 queue-age + 7 dead-letter + 4 domain errors + 1 region-wide throttles + REST 5XX and latency +
+#: Slack, LLM and expiry alarms; before consolidation there were 61 (44 per-function errors and throttles)
+ALARMS_PER_STAGE = 24
+#: alarm metrics billed ($0.10 each): 22 function Errors + 1 Throttles + 7 + 7 + 2 REST + 2 + 10 + 1 (was 71)
+ALARM_METRICS_PER_STAGE = 52
 IDLE_DEV_TARGET_USD = 10.0
 
 Templates = dict[str, dict[str, Any]]
@@ -177,3 +177,16 @@ def test_the_dashboard_is_in_prod_only(stage: str, dashboards: int, request: pyt
 def test_an_idle_dev_stage_costs_under_ten_dollars_a_month(dev: Synthesized) -> None:
     idle = cm.idle_month(dev.templates.values(), cm.load_prices())
     assert idle["total"] < IDLE_DEV_TARGET_USD, idle["dollars"]
+
+
+def test_the_rest_api_has_5xx_and_latency_alarms_on_its_own_stage(synth: Synthesized) -> None:
+    alarms = _alarms(synth.templates)
+    api = {"ApiName": synth.config.name("api"), "Stage": synth.config.stage}
+    five_xx = alarms[synth.config.name("rest-5xx")]
+    latency = alarms[synth.config.name("rest-latency-p99")]
+    for alarm, metric in ((five_xx, "5XXError"), (latency, "Latency")):
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/ApiGateway", metric)
+        assert {d["Name"]: flatten(d["Value"]) for d in alarm["Dimensions"]} == api
+        assert alarm["AlarmActions"], "an alarm without an action reaches nobody"
+    assert latency["ExtendedStatistic"] == "p99" and latency["Threshold"] == 10_000
+    assert five_xx["Statistic"] == "Sum" and five_xx["Threshold"] == 5
