@@ -473,6 +473,25 @@ async def agents_work(runtime: Any, meter: Meter, agents: int, emails: int, time
     }
 
 
+def settle(runtime: Any, timeout_s: float) -> None:
+    """Idle, and no delayed message left on any main queue (`wait_idle` does not count those)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runtime.wait_idle(max(1.0, deadline - time.monotonic()))
+        delayed = sum(
+            int(
+                runtime.aws("sqs").get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+                )["Attributes"]["ApproximateNumberOfMessagesDelayed"]
+            )
+            for url in runtime.resources.queues.values()
+        )
+        if delayed == 0 and runtime.wait_idle(1.0):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"the local runtime did not settle within {timeout_s} s")
+
+
 def form_setup(runtime: Any, client: Any, count: int) -> dict[str, Any]:
     """Setup, not counted: an integration's token, and (as an admin) one dealer location per form lead (a dealer
     phone can hold a conversation on each pool number once, and the dev pool has three numbers)."""
@@ -605,7 +624,8 @@ def run(args: argparse.Namespace, meter: Meter) -> dict[str, Any]:
             # the presigned POST goes from the client straight to S3: one tier-1 request
             meter.usage.s3_tier1 += 1 if workbook.stat().st_size > 4 * 1024 * 1024 else 0
             job = client.wait(job["job_id"], timeout_s=args.timeout, interval_s=1.0)
-            runtime.wait_idle(args.timeout)
+            # the idle window starts once delayed messages (a burst's digest, retries) have run too
+            settle(runtime, args.timeout)
             _progress(f"uploaded and stored: {job.get('leads_stored')} leads")
             meter.phase = "idle"
             idle_started = time.monotonic()
