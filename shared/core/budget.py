@@ -26,7 +26,6 @@ from typing import Any
 
 import httpx
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 #: time kept back after the last outbound call: recording its outcome and answering SQS
 MARGIN_S = 1.0
@@ -158,7 +157,6 @@ __all__ = [
     "Circuit",
     "CircuitOpen",
     "OutOfTime",
-    "PartialItemFailureResponse",
     "call_timeout",
     "circuit",
     "reset_circuits",
