@@ -318,6 +318,21 @@ LLM_ENV: dict[str, EnvRef] = {
     "LLM_SECRET_ARN": Setting("llm_secret_arn"),
 }
 
+#: a function that calls out over HTTP (Slack, the downstream CRM, the marketing platform, Twilio):
+#: each call's timeout, and how long its circuit stays open after failures
+OUTBOUND_ENV: dict[str, EnvRef] = {
+    "OUTBOUND_TIMEOUT_S": Setting("outbound_timeout_s"),
+    "CIRCUIT_RESET_S": Setting("circuit_reset_s"),
+}
+
+#: a function that talks to Twilio: its API's base URL (the local sink when run locally) and the
+#: secret holding the account's credentials, plus the outbound timeouts
+TWILIO_ENV: dict[str, EnvRef] = {
+    **OUTBOUND_ENV,
+    "TWILIO_BASE_URL": Setting("twilio_base_url"),
+    "TWILIO_SECRET_ARN": SecretArn("twilio"),
+}
+
 #: a function behind a REST route: API Gateway stops waiting after its integration timeout, so the
 #: function must not run longer (the client would see a 504 while the work went on)
 REST_TIMEOUT_S = limits.REST_INTEGRATION_TIMEOUT_S

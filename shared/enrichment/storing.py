@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.core import metric_names
 from shared.core.events import EventBridge, EventPublisher
 from shared.core.models import JobStatus, LeadBatch, Rejection
 from shared.core.objects import ObjectWriter, S3Objects
@@ -69,8 +70,8 @@ class LeadStore:
         if llm_calls:
             # the notification domain's LLM fallback-rate alarm watches these two
             fallbacks = sum(LLM_FALLBACK in lead.get("problems", []) for lead in result.leads)
-            metrics.add_metric(name="LlmRequests", unit=MetricUnit.Count, value=llm_calls)
-            metrics.add_metric(name="LlmFallbacks", unit=MetricUnit.Count, value=fallbacks)
+            metrics.add_metric(name=metric_names.LLM_REQUESTS, unit=MetricUnit.Count, value=llm_calls)
+            metrics.add_metric(name=metric_names.LLM_FALLBACKS, unit=MetricUnit.Count, value=fallbacks)
         outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
         if job_id and result.rejections:
             rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
