@@ -223,3 +223,21 @@ class LeadBatch(BaseModel):
 
     def body(self) -> str:
         return self.model_dump_json(exclude_none=False)
+
+
+class FormForward(BaseModel):
+    """A message on the form-forwards queue: one step of a form lead (store, marketing, an SMS).
+
+    A step that must wait longer than SQS's longest delay hops: it is re-sent with the same
+    `not_before` until that time has come."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    form_lead_id: str
+    step: str
+    attempt: int = Field(ge=1)
+    #: epoch seconds before which the step must not run (None: at once)
+    not_before: float | None = None
+
+    def body(self) -> str:
+        return self.model_dump_json(exclude_none=True)
