@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -155,6 +155,44 @@ class Job(BaseModel):
         return self.model_dump(mode="json")
 
 
+class Call(BaseModel):
+    """A phone call from Amazon Connect, stored once per ContactId with the vanity numbers it got."""
+
+    contact_id: str
+    #: E.164
+    caller: str
+    #: the one partition of the time-ordered `recent` index
+    kind: Literal["call"] = "call"
+    called_at: str
+    vanity: list[str]
+    #: how a contact flow reads each vanity number aloud
+    speech: list[str]
+    #: the caller's numbers came from an earlier call within the window
+    reused: bool = False
+    expires_at: int | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class RecentCaller(BaseModel):
+    """A call as `GET /callers` shows it."""
+
+    caller: str
+    called_at: str
+    contact_id: str
+    vanity: list[str]
+    reused: bool
+
+    @classmethod
+    def of(cls, call: Call) -> RecentCaller:
+        return cls.model_validate(call.model_dump(include=set(cls.model_fields)))
+
+
+class RecentCallers(BaseModel):
+    callers: list[RecentCaller]
+
+
 # ---------------------------------------------------------------- messages between functions
 
 
@@ -185,3 +223,21 @@ class LeadBatch(BaseModel):
 
     def body(self) -> str:
         return self.model_dump_json(exclude_none=False)
+
+
+class FormForward(BaseModel):
+    """A message on the form-forwards queue: one step of a form lead (store, marketing, an SMS).
+
+    A step that must wait longer than SQS's longest delay hops: it is re-sent with the same
+    `not_before` until that time has come."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    form_lead_id: str
+    step: str
+    attempt: int = Field(ge=1)
+    #: epoch seconds before which the step must not run (None: at once)
+    not_before: float | None = None
+
+    def body(self) -> str:
+        return self.model_dump_json(exclude_none=True)

@@ -16,7 +16,6 @@ that record is the journal, and it is what `GET /leads/{id}/messages` and `GET /
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ import httpx
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
-from shared.core.models import BatchRow, LeadBatch, iso_now
+from shared.core.models import BatchRow, FormForward, LeadBatch, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
 from shared.forms.store import Claimed, StepJournal, StepState
@@ -84,10 +83,10 @@ class Forwarder:
 
     def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> str:
         """Process one step message; returns what happened (for logs and tests)."""
-        message: dict[str, Any] = json.loads(body)
-        form_lead_id, step, attempt = str(message["form_lead_id"]), str(message["step"]), int(message["attempt"])
+        message = FormForward.model_validate_json(body)
+        form_lead_id, step, attempt = message.form_lead_id, message.step, message.attempt
         now = self.clock()
-        not_before = message.get("not_before")
+        not_before = message.not_before
         if not_before is not None and now < float(not_before) - 0.5:
             self._send(form_lead_id, step, attempt, float(not_before))
             return "waiting"
@@ -133,10 +132,8 @@ class Forwarder:
 
     def _send(self, form_lead_id: str, step: str, attempt: int, not_before: float) -> None:
         delay = max(0, min(MAX_HOP_S, math.ceil(not_before - self.clock())))
-        body = {"form_lead_id": form_lead_id, "step": step, "attempt": attempt, "not_before": not_before}
-        (self.sqs or sqs_client()).send_message(
-            QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay
-        )
+        message = FormForward(form_lead_id=form_lead_id, step=step, attempt=attempt, not_before=not_before)
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.queue_url, MessageBody=message.body(), DelaySeconds=delay)
 
     # ------------------------------------------------------------------ the steps
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
-from shared.core.models import Lead, iso_now
+from shared.core.models import FormForward, Lead, iso_now
 from shared.core.observability import logger
 from shared.enrichment.enricher import lead_id_for
 from shared.enrichment.standardize import dedupe_key, standardize_row
@@ -243,7 +243,7 @@ class FormIntake(Generic[S, C]):
         if not steps:
             return
         entries = [
-            {"Id": step, "MessageBody": json.dumps({"form_lead_id": form_lead_id, "step": step, "attempt": 1})}
+            {"Id": step, "MessageBody": FormForward(form_lead_id=form_lead_id, step=step, attempt=1).body()}
             for step in steps
         ]
         response = (self.sqs or sqs_client()).send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)

@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from shared.core.models import FormForward
 from shared.forms.forwarding import MAX_HOP_S, Forwarder, GaveUp, marketing_key
 from shared.forms.store import StepState
 from shared.forms.twilio import TwilioError
@@ -175,3 +177,27 @@ def test_a_twilio_failure_worth_retrying_retries(world: World) -> None:
 
 def test_a_step_of_an_unknown_form_lead_is_dropped(world: World) -> None:
     assert world.forwarder.handle(json.dumps({"form_lead_id": "nope", "step": "store", "attempt": 1})) == "missing"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"form_lead_id": "f1", "step": "store"}',
+        '{"form_lead_id": "f1", "step": "store", "attempt": 0}',
+        '{"form_lead_id": "f1", "step": "store", "attempt": 1, "extra": true}',
+        "not json",
+    ],
+)
+def test_a_malformed_step_message_is_refused_before_anything_is_claimed(world: World, body: str) -> None:
+    before = dict(world.store.records["f1"])
+    with pytest.raises(ValidationError):
+        world.forwarder.handle(body)
+    assert world.store.records["f1"] == before
+    assert not world.sqs.sent
+
+
+def test_a_step_sent_on_is_a_form_forward_message(world: World) -> None:
+    later = FormForward(form_lead_id="f1", step="store", attempt=2, not_before=T0 + 3600)
+    assert world.forwarder.handle(later.body()) == "waiting"
+    [body] = world.sqs.sent[FORWARDS]
+    assert FormForward.model_validate_json(body) == later
