@@ -36,6 +36,9 @@ REST_PAYLOAD_BYTES = 10 * MIB
 
 #: a synchronous invocation's response (what a REST proxy integration returns)
 LAMBDA_SYNC_RESPONSE_BYTES = 6 * MIB
+#: the figure Lambda's own error names when it refuses a response ("Response payload size exceeded
+#: maximum allowed payload size (6291556 bytes)"): what the local runtime enforces
+LAMBDA_SYNC_RESPONSE_ENFORCED_BYTES = 6_291_556
 LAMBDA_MAX_TIMEOUT_S = 900
 
 # ---------------------------------------------------------------- SQS
