@@ -52,6 +52,11 @@ def response_bytes(result: Any) -> int:
     return len(json.dumps(result, default=str).encode())
 
 
+def event_bytes(event: Any) -> int:
+    """The size of an invocation's payload (the event as JSON)."""
+    return len(json.dumps(event).encode())
+
+
 @dataclass
 class Invoker:
     """Invokes one function. Functions whose module keeps per-request state (the REST resolver)

@@ -14,12 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from leadflow.client import LINK_HEADER, LeadflowClient
 from leadflow.local.runtime import LocalRuntime
 from shared.core import events, limits
 from shared.core.models import BatchRow
 from shared.enrichment.enricher import LEAD_ITEM_BYTES, SIZE_LIMIT_PROBLEM, Enricher, item_bytes
+from tests.e2e.test_console_admin_browser import sign_in
 
 
 def _job_ids(client: LeadflowClient) -> set[str]:
@@ -31,8 +33,12 @@ def test_an_upload_body_over_10_mb_is_413_and_no_job_is_made(client: LeadflowCli
     body = b"Email\n" + b"x" * (limits.REST_PAYLOAD_BYTES - 6 + 1)
     response = client.http.post("/uploads", params={"filename": "huge.csv"}, content=body)
     assert response.status_code == 413
+    assert response.text == "HTTP content length exceeded 10485760 bytes."
+    # under 10 MB but over Lambda's 6 MB once base64-encoded in the event: Lambda refuses it
+    response = client.http.post("/uploads", params={"filename": "big.csv"}, content=body[: 5 * limits.MIB])
+    assert response.status_code == 413
     assert response.json() == {"message": "Request Too Long"}
-    assert runtime.invokers["uploads"].invocations == invoked  # API Gateway refused it: no function ran
+    assert runtime.invokers["uploads"].invocations == invoked  # refused before the function: it never ran
     assert _job_ids(client) == before
 
 
@@ -73,12 +79,19 @@ def _store_leads(runtime: LocalRuntime, job_id: str, rows: list[BatchRow]) -> An
     return enricher.enrich(job_id=job_id, batch_id="b000001", source="upload", file="wide.csv", rows=rows)
 
 
-def test_a_lead_list_over_6_mb_comes_as_a_link_the_client_follows_to_every_lead(
-    client: LeadflowClient, runtime: LocalRuntime
-) -> None:
+@pytest.fixture(scope="module")
+def wide_job(runtime: LocalRuntime) -> str:
+    """A job of 100 leads whose page of 100 is over Lambda's 6 MB."""
     job_id = "limits-wide-list"
     rows = [BatchRow(r=i + 2, v={"Email": f"wide{i}@limits.example", "Notes": WIDE_NOTE}) for i in range(100)]
     assert _store_leads(runtime, job_id, rows).stored == 100
+    return job_id
+
+
+def test_a_lead_list_over_6_mb_comes_as_a_link_the_client_follows_to_every_lead(
+    client: LeadflowClient, wide_job: str
+) -> None:
+    job_id = wide_job
     # a small page comes inline
     small = client.http.get("/leads", params={"job_id": job_id, "limit": 10})
     assert small.status_code == 200 and LINK_HEADER not in small.headers
@@ -97,6 +110,28 @@ def test_a_lead_list_over_6_mb_comes_as_a_link_the_client_follows_to_every_lead(
     assert page["next_cursor"] is None
     assert sorted(lead["email"] for lead in page["leads"]) == sorted(f"wide{i}@limits.example" for i in range(100))
     assert all(lead["attributes"]["Notes"] == WIDE_NOTE for lead in page["leads"])
+
+
+def test_the_console_follows_the_link_of_a_lead_page_over_6_mb(
+    runtime: LocalRuntime, admin_token: str, browser: Browser, wide_job: str
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        links: list[str] = []
+        page.on("requestfinished", lambda r: links.append(r.url) if r.url.startswith(runtime.moto.url) else None)
+        sign_in(page, runtime, admin_token, "leads")
+        page.get_by_label("Job id").fill(wide_job)
+        page.get_by_label("Per page").select_option("100")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page.locator("#leads-summary")).to_have_text("Page 1: 100 leads, newest first.", timeout=30_000)
+        expect(page.get_by_role("row").filter(has_text="wide7@limits.example")).to_be_visible()
+        assert any("exports/responses/" in url for url in links), links  # fetched from S3, not the API
+        assert not errors, errors
+    finally:
+        context.close()
 
 
 @pytest.fixture
