@@ -6,15 +6,20 @@ cannot fit is refused with a reason, and nothing else is lost. Payloads are made
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 from leadflow.client import LINK_HEADER, LeadflowClient
 from leadflow.local.runtime import LocalRuntime
@@ -132,6 +137,32 @@ def test_the_console_follows_the_link_of_a_lead_page_over_6_mb(
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_websocket_messages_up_to_128_kb_in_frames_up_to_32_kb(runtime: LocalRuntime) -> None:
+    url = f"{runtime.websocket_url}?token={quote(runtime.create_token('agent', 'limits-frames'))}"
+    teleport = json.dumps({"action": "teleport", "pad": "x" * 100_000})  # 100 KB: a message API Gateway takes
+
+    async def scenario() -> tuple[str, int | None, int | None]:
+        async with connect(url, max_size=None) as ws:
+            # in frames of 25 KB it reaches the route (which answers that the action is unknown)
+            await ws.send([teleport[i : i + 25_000] for i in range(0, len(teleport), 25_000)])
+            answer = json.loads(await ws.recv())["message"]
+        async with connect(url, max_size=None) as ws:
+            await ws.send("x" * (limits.WS_FRAME_BYTES + 1))  # one frame over 32 KB
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
+            frame_close = ws.close_code
+        async with connect(url, max_size=None) as ws:
+            await ws.send(["y" * 30_000] * 5)  # frames that fit, a message over 128 KB
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
+            message_close = ws.close_code
+        return answer, frame_close, message_close
+
+    answer, frame_close, message_close = asyncio.run(scenario())
+    assert "unknown action 'teleport'" in answer
+    assert frame_close == message_close == CloseCode.MESSAGE_TOO_BIG
 
 
 @pytest.fixture

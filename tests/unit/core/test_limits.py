@@ -9,7 +9,7 @@ import pytest
 from leadflow import wiring
 from leadflow.config import load_stage
 from leadflow.local import limits as local_limits
-from shared.core import batching, dynamo, events, limits
+from shared.core import batching, dynamo, events, limits, responses
 from shared.enrichment import enricher, storing
 from shared.notification import downstream
 
@@ -51,3 +51,15 @@ def test_the_local_gateway_enforces_aws_values_by_default() -> None:
     default = local_limits.ConnectionLimits()
     assert (default.idle_s, default.lifetime_s) == (limits.WS_IDLE_TIMEOUT_S, limits.WS_MAX_LIFETIME_S)
     assert local_limits.WS_MAX_MESSAGE_BYTES == limits.WS_MESSAGE_BYTES == 128 * 1024
+    assert local_limits.WS_MAX_FRAME_BYTES == limits.WS_FRAME_BYTES == 32 * 1024
+
+
+def test_the_local_rest_gateway_enforces_aws_values_by_default() -> None:
+    assert local_limits.REST_INTEGRATION_TIMEOUT_S == limits.REST_INTEGRATION_TIMEOUT_S == 29
+    assert local_limits.REST_PAYLOAD_BYTES == limits.REST_PAYLOAD_BYTES == 10 * 1024 * 1024
+    assert local_limits.LAMBDA_SYNC_REQUEST_BYTES == limits.LAMBDA_SYNC_REQUEST_BYTES == 6 * 1024 * 1024
+    # what the handlers keep inline stays under what Lambda enforces
+    assert responses.INLINE_RESPONSE_BYTES < limits.LAMBDA_SYNC_RESPONSE_BYTES
+    assert limits.LAMBDA_SYNC_RESPONSE_BYTES <= limits.LAMBDA_SYNC_RESPONSE_ENFORCED_BYTES
+    assert enricher.LEAD_ITEM_BYTES < limits.DYNAMODB_ITEM_BYTES
+    assert enricher.TRANSACT_BUDGET_BYTES < limits.TRANSACT_BYTES
