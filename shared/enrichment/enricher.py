@@ -270,6 +270,7 @@ class Enricher:
         origin = f"{job_id or '-'}/{batch_id}"
         sighting = f"{source}:{job_id}" if job_id else f"{source}:{batch_id}"
         incoming: dict[str, Lead] = {}
+        sizes: dict[int, tuple[Lead, int]] = {}
         for result in results:
             std = result.standardized
             if std.rejected:
@@ -300,6 +301,7 @@ class Enricher:
                 }
             )
             size = lead_bytes(lead)
+            sizes[id(lead)] = (lead, size)
             if size > LEAD_ITEM_BYTES:
                 outcome.rejected += 1
                 outcome.rejections.append(
@@ -323,11 +325,20 @@ class Enricher:
                 incoming[lead.lead_id] = merge(incoming[lead.lead_id], lead)
             else:
                 incoming[lead.lead_id] = lead
-        merged = self._store(incoming, origin, outcome)
+        merged = self._store(incoming, origin, outcome, sizes)
         outcome.leads = [m.to_item() for m in merged]
         return outcome
 
-    def _store(self, incoming: dict[str, Lead], origin: str, outcome: EnrichOutcome) -> list[Lead]:
+    def _store(
+        self, incoming: dict[str, Lead], origin: str, outcome: EnrichOutcome, sizes: dict[int, tuple[Lead, int]]
+    ) -> list[Lead]:
+        """Merge and write; `sizes` holds each lead as it came with its measured size (by object id,
+        the lead kept so that its id is not reused), so that a lead no merge changed is measured once."""
+
+        def size_of(lead: Lead) -> int:
+            known = sizes.get(id(lead))
+            return known[1] if known is not None and known[0] is lead else lead_bytes(lead)
+
         pending = dict(incoming)
         written: list[Lead] = []
         for _attempt in range(MERGE_ATTEMPTS):
@@ -339,7 +350,7 @@ class Enricher:
             for lead_id, new in pending.items():
                 existing = stored.get(lead_id)
                 merged_plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
-            for plan in transactions(merged_plan):
+            for plan in transactions(merged_plan, size_of=size_of):
                 chunk = [lead.lead_id for lead, _ in plan]
                 if self._leads.put_versioned(plan):
                     for lead, existing in plan:
@@ -362,12 +373,13 @@ def transactions(
     *,
     max_items: int = TRANSACT_MAX,
     max_bytes: int = TRANSACT_BUDGET_BYTES,
+    size_of: Callable[[Lead], int] = lead_bytes,
 ) -> list[list[tuple[Lead, dict[str, Any] | None]]]:
     """The writes split into transactions DynamoDB accepts: at most 100 items and 4 MB each."""
     out: list[list[tuple[Lead, dict[str, Any] | None]]] = [[]]
     used = 0
     for entry in plan:
-        size = lead_bytes(entry[0])
+        size = size_of(entry[0])
         if out[-1] and (len(out[-1]) >= max_items or used + size > max_bytes):
             out.append([])
             used = 0

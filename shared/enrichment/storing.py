@@ -145,10 +145,13 @@ class LeadStore:
             rows_of.setdefault(row["lead_id"], []).append(row)
         chunks: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = [([], [])]
         size = 0
-        for whole in leads:
-            its_rows = rows_of.get(whole["lead_id"], [])
-            lead = event_lead(whole, its_rows)
-            lead_size = len(json.dumps(lead)) + len(json.dumps(its_rows))
+        for lead in leads:
+            its_rows = rows_of.get(lead["lead_id"], [])
+            rows_size = len(json.dumps(its_rows))
+            lead_size = len(json.dumps(lead)) + rows_size
+            if lead_size > EVENT_DETAIL_BYTES:
+                lead = event_lead(lead, its_rows)
+                lead_size = len(json.dumps(lead)) + rows_size
             if chunks[-1][0] and size + lead_size > EVENT_DETAIL_BYTES:
                 chunks.append(([], []))
                 size = 0

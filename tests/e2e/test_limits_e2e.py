@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -160,7 +161,9 @@ def test_websocket_messages_up_to_128_kb_in_frames_up_to_32_kb(runtime: LocalRun
             message_close = ws.close_code
         return answer, frame_close, message_close
 
-    answer, frame_close, message_close = asyncio.run(scenario())
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer, frame_close, message_close = pool.submit(asyncio.run, scenario()).result(timeout=60)
     assert "unknown action 'teleport'" in answer
     assert frame_close == message_close == CloseCode.MESSAGE_TOO_BIG
 
