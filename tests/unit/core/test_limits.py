@@ -26,12 +26,14 @@ def test_every_function_timeout_is_one_lambda_allows() -> None:
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_stage_settings_fit_sqs(stage: str) -> None:
+def test_stage_settings_fit_sqs_and_lambda(stage: str) -> None:
     config = load_stage(stage)
     # a batch message of rows, and every delay the stage asks SQS for
     assert config.batch_message_bytes <= limits.SQS_MESSAGE_BYTES
     assert config.assignment_timeout_s <= limits.SQS_MAX_DELAY_S
     assert config.agent_grace_s <= limits.SQS_MAX_DELAY_S
+    # a direct upload reaches the uploads function base64-encoded in its event, beside the headers
+    assert config.max_direct_upload_bytes * 4 // 3 + 64 * limits.KIB <= limits.LAMBDA_SYNC_REQUEST_BYTES
 
 
 def test_the_codes_own_sizes_stay_inside_the_service_limits() -> None:
