@@ -20,9 +20,11 @@ Nothing here makes anything faster.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
+import moto
 from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.utilities import bytesize
@@ -93,13 +95,20 @@ def _checked(method: Callable[[Any], Any], check: Callable[[Any], None]) -> Call
 
 
 def install() -> None:
-    """Put the checks in moto's request handlers (once; a second call does nothing)."""
-    if getattr(EventsHandler.put_events, _INSTALLED, False):
-        return
-    EventsHandler.put_events = _checked(EventsHandler.put_events, _check_put_events)  # type: ignore[method-assign,assignment]
-    DynamoHandler.transact_write_items = _checked(  # type: ignore[method-assign,assignment]
-        DynamoHandler.transact_write_items, _check_transaction
+    """Put the checks in moto's request handlers (once; a second call does nothing). On a moto whose
+    handlers lack one of these methods, that check is left out and one line on stderr says so."""
+    checks: tuple[tuple[type[Any], str, Callable[[Any], None]], ...] = (
+        (EventsHandler, "put_events", _check_put_events),
+        (DynamoHandler, "transact_write_items", _check_transaction),
+        (DynamoHandler, "batch_write_item", _check_batch_write),
     )
-    DynamoHandler.batch_write_item = _checked(  # type: ignore[method-assign,assignment]
-        DynamoHandler.batch_write_item, _check_batch_write
-    )
+    for handler, name, check in checks:
+        method = getattr(handler, name, None)
+        if method is None:
+            print(
+                f"leadflow: moto {moto.__version__} has no {handler.__name__}.{name}: its limit is not enforced",
+                file=sys.stderr,
+            )
+            continue
+        if not getattr(method, _INSTALLED, False):
+            setattr(handler, name, _checked(method, check))
