@@ -234,6 +234,7 @@ class DomainResources(Construct):
 
     def _add_bucket(self, declared: wiring.Bucket) -> None:
         retain = self.config.retain_data
+        methods = ((s3.HttpMethods.POST, declared.cors_post), (s3.HttpMethods.GET, declared.cors_get))
         bucket = s3.Bucket(
             self,
             f"{_construct_id(declared.key)}Bucket",
@@ -248,15 +249,15 @@ class DomainResources(Construct):
             server_access_logs_prefix=f"{declared.key}/",
             lifecycle_rules=self._lifecycle_rules(declared),
             cors=[
-                # Presigned POST forms are authorized by their signed policy, not by the origin.
+                # Presigned POST forms and GET links are authorized by their signature, not by the origin.
                 s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.POST],
+                    allowed_methods=[m for m, on in methods if on],
                     allowed_origins=["*"],
                     allowed_headers=["*"],
                     max_age=3000,
                 )
             ]
-            if declared.cors_post
+            if any(on for _, on in methods)
             else None,
         )
         for notification in declared.notifications:

@@ -18,7 +18,7 @@ from moto import server
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 from werkzeug.wsgi import LimitedStream
 
-from leadflow.local import moto_index_and_timers, moto_speedups, moto_transactions
+from leadflow.local import moto_index_and_timers, moto_limits, moto_speedups, moto_transactions
 
 _dynamodb = threading.Lock()
 _CONDITIONAL = frozenset(
@@ -42,6 +42,8 @@ moto_transactions.patch()
 # (moto_speedups); index Query, response items, update expressions and delayed SQS messages
 moto_speedups.patch()
 moto_index_and_timers.patch()
+# and AWS's limits moto does not enforce (PutEvents 256 KB, a transaction's 4 MB, BatchWriteItem's 25)
+moto_limits.install()
 
 
 class KeepAliveHandler(MotoRequestHandler):

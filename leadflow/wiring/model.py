@@ -72,6 +72,8 @@ class Bucket:
     notifications: tuple[QueueNotification, ...] = ()
     #: browsers and the CLI POST presigned forms straight to the bucket
     cors_post: bool = False
+    #: browsers GET presigned links from the bucket (an answer too large for Lambda: `shared.core.responses`)
+    cors_get: bool = False
     #: lifecycle expiration per key prefix (every prefix that holds personal data has one)
     expiries: tuple[Expiry, ...] = ()
 
