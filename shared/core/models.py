@@ -193,6 +193,96 @@ class RecentCallers(BaseModel):
     callers: list[RecentCaller]
 
 
+class StepState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    RETRYING = "retrying"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (StepState.DONE, StepState.SKIPPED, StepState.FAILED)
+
+
+class FormStep(BaseModel):
+    """One forward step of a form lead (store, marketing, an SMS): where it stands."""
+
+    state: StepState = StepState.PENDING
+    attempts: int = 0
+    #: when it last finished an attempt
+    at: str | None = None
+    error: str | None = None
+    next_attempt_at: str | None = None
+    #: what the step produced (a message sid, "queued for storing")
+    result: str | None = None
+    #: epoch seconds until which the invocation that claimed it holds it
+    claimed_until: int | None = None
+
+
+class FormLead(BaseModel):
+    """A lead from a web form, with its forward steps and, for web-to-text, its SMS conversation.
+
+    Stored flat: each step's fields are attributes named `<step>_<field>` (`sms_dealer_state`), so
+    that one UpdateItem can claim or finish a step under a condition on its own attributes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    form_lead_id: str
+    lead_id: str | None = None
+    created_at: str
+    updated_at: str
+    #: open (web-to-text, until closed or replaced), received, closed
+    status: str
+    web2text: bool = False
+    customer_phone: str | None = None
+    customer_name: str | None = None
+    dealer_id: str | None = None
+    location_id: str | None = None
+    form_id: str | None = None
+    page_url: str | None = None
+    message: str | None = None
+    #: the submission as one row (header -> text), what the store step sends
+    row: dict[str, str] = Field(default_factory=dict)
+    lead: Lead | None = None
+    steps: list[str] = Field(default_factory=list)
+    progress: dict[str, FormStep] = Field(default_factory=dict)
+    #: set while a step is unfinished: the key of the sparse `inflight` index
+    inflight: str | None = None
+    #: (phone, dealer, location) of an open web-to-text lead
+    open_key: str | None = None
+    location_phone: str | None = None
+    conversation_id: str | None = None
+    pool_number: str | None = None
+    last_message: str | None = None
+    last_message_at: str | None = None
+    last_message_from: str | None = None
+    conversation_status: str | None = None
+    replaced_by: str | None = None
+    closed_at: str | None = None
+    forwarded_at: str | None = None
+
+    def step(self, name: str) -> FormStep:
+        return self.progress.get(name) or FormStep()
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> FormLead:
+        steps = [str(s) for s in item.get("steps", [])]
+        progress = {
+            step: {field: item[f"{step}_{field}"] for field in FormStep.model_fields if f"{step}_{field}" in item}
+            for step in steps
+        }
+        return cls.model_validate({**item, "progress": progress})
+
+    def to_item(self) -> dict[str, Any]:
+        item = self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"progress"})
+        for step, state in self.progress.items():
+            for field, value in state.model_dump(mode="json", exclude_none=True).items():
+                item[f"{step}_{field}"] = value
+        return item
+
+
 # ---------------------------------------------------------------- messages between functions
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from shared.core import aws
 from shared.core.errors import Conflict
-from shared.forms.store import AnswerExists, Claimed, FormStore, OpenLeadExists, StepState, open_key
+from shared.core.models import FormLead, StepState
+from shared.forms.store import AnswerExists, Claimed, FormStore, OpenLeadExists, open_key
 from tests.unit.forms.form_fakes import FakeFormStore
 
 TABLE = "form-leads"
@@ -75,8 +76,9 @@ def store(request: pytest.FixtureRequest) -> FormStore | FakeFormStore:
     return repository
 
 
-def record(form_lead_id: str, *, web2text: bool = True, phone: str = "+15551230000") -> dict[str, Any]:
+def record(form_lead_id: str, *, web2text: bool = True, phone: str = "+15551230000") -> FormLead:
     out: dict[str, Any] = {
+        "steps": list(STEPS),
         "form_lead_id": form_lead_id,
         "status": "open" if web2text else "received",
         "created_at": f"2026-12-04T00:00:0{form_lead_id[-1]}Z",
@@ -86,7 +88,7 @@ def record(form_lead_id: str, *, web2text: bool = True, phone: str = "+155512300
     }
     if web2text:
         out["open_key"] = open_key(phone, "d1", "l1")
-    return out
+    return FormLead.from_item(out)
 
 
 def test_a_key_is_answered_once(store: FormStore | FakeFormStore) -> None:
@@ -120,7 +122,7 @@ def test_an_open_lead_is_replaced_only_by_the_request_that_saw_it(store: FormSto
     store.create(record("f2"), idempotency=None, replace_open="f1")
     old = store.form_lead("f1")
     assert old is not None
-    assert (old["status"], old["replaced_by"]) == ("closed", "f2")
+    assert (old.status, old.replaced_by) == ("closed", "f2")
     with pytest.raises(OpenLeadExists) as stale:  # saw f1 open, but f2 is open now
         store.create(record("f3"), idempotency=None, replace_open="f1")
     assert stale.value.open_lead_id == "f2"
@@ -152,16 +154,22 @@ def test_finishing_steps_counts_attempts_and_the_last_final_one_leaves_inflight(
     retry = store.finish_step(
         "f1", "store", StepState.RETRYING, steps=STEPS, error="503", next_attempt_at="2026-12-04T00:01:00Z"
     )
-    assert (retry["store_state"], retry["store_attempts"], retry["store_error"]) == ("retrying", 1, "503")
-    assert "store_claimed_until" not in retry
+    assert (retry.step("store").state, retry.step("store").attempts, retry.step("store").error) == (
+        "retrying",
+        1,
+        "503",
+    )
+    assert retry.step("store").claimed_until is None
     assert store.claim_step("f1", "store", now=NOW, lease_s=30) is Claimed.CLAIMED, "a retrying step is taken again"
     done = store.finish_step("f1", "store", StepState.DONE, steps=STEPS, result="lead-1")
-    assert (done["store_state"], done["store_attempts"], done["store_result"]) == ("done", 2, "lead-1")
-    assert "store_error" not in done and "store_next_attempt_at" not in done, "a success clears the last failure"
+    assert (done.step("store").state, done.step("store").attempts, done.step("store").result) == ("done", 2, "lead-1")
+    assert done.step("store").error is None and done.step("store").next_attempt_at is None, (
+        "a success clears the last failure"
+    )
     assert store.claim_step("f1", "store", now=NOW + 999, lease_s=30) is Claimed.FINISHED
-    assert done["inflight"] == "forward", "other steps are still pending"
+    assert done.inflight == "forward", "other steps are still pending"
     store.finish_step("f1", "marketing", StepState.SKIPPED, steps=STEPS)
     last = store.finish_step("f1", "sms", StepState.FAILED, steps=STEPS, error="no number")
-    assert "inflight" not in last
+    assert last.inflight is None
     stored = store.form_lead("f1")
-    assert stored is not None and "inflight" not in stored
+    assert stored is not None and stored.inflight is None
