@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 def utc_now() -> datetime:
@@ -281,6 +281,66 @@ class FormLead(BaseModel):
             for field, value in state.model_dump(mode="json", exclude_none=True).items():
                 item[f"{step}_{field}"] = value
         return item
+
+
+class Conversation(BaseModel):
+    """An SMS conversation between a customer and a dealer location, on a number of the pool."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    conversation_id: str
+    customer: str
+    dealer_phone: str
+    pool_number: str
+    customer_name: str | None = None
+    #: the open form leads it carries (a DynamoDB string set; absent when none is open)
+    leads: list[str] = Field(default_factory=list)
+    last_message_at: str | None = None
+    created_at: str
+    updated_at: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What the admin's in-flight view shows."""
+        return self.model_dump(
+            include={
+                "conversation_id",
+                "customer",
+                "dealer_phone",
+                "pool_number",
+                "leads",
+                "last_message_at",
+                "created_at",
+            }
+        )
+
+
+#: who a text is from or to in a conversation
+Party = Literal["customer", "dealer"]
+
+
+class SmsMessage(BaseModel):
+    """One text of a conversation, either way; stored once per Twilio MessageSid."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sid: str
+    at: str
+    direction: Literal["inbound", "outbound"]
+    party: Party
+    #: "from" in the table and the API (a Python keyword, hence the name)
+    from_: str = Field(validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
+    to: str
+    body: str
+    #: the form lead an outbound text was sent for
+    lead: str | None = None
+    #: the sid of the relay of an inbound text, once sent
+    relayed_sid: str | None = None
+
+    def to_item(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"relayed_sid"})
 
 
 # ---------------------------------------------------------------- messages between functions

@@ -26,7 +26,7 @@ import httpx
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
-from shared.core.models import BatchRow, FormForward, FormLead, LeadBatch, StepState, iso_now
+from shared.core.models import BatchRow, FormForward, FormLead, LeadBatch, Party, SmsMessage, StepState, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
 from shared.forms.store import Claimed, StepJournal
@@ -192,6 +192,7 @@ class Forwarder:
         if not cid or not pool_number:
             raise Skip("the lead has no conversation")
         name = record.customer_name or "there"
+        party: Party
         if step == "sms_customer":
             to, party = str(record.customer_phone), "customer"
             body = (
@@ -206,17 +207,15 @@ class Forwarder:
             sid = self.twilio.send(from_=str(pool_number), to=to, body=body, timeout=timeout)
         except TwilioError as exc:
             raise StepError(str(exc), retryable=exc.retryable) from None
-        self.conversations.record_outbound(
-            str(cid),
-            {
-                "sid": sid,
-                "at": iso_now(),
-                "direction": "outbound",
-                "party": party,
-                "from": str(pool_number),
-                "to": to,
-                "body": body,
-                "lead": record.form_lead_id,
-            },
+        sent = SmsMessage(
+            sid=sid,
+            at=iso_now(),
+            direction="outbound",
+            party=party,
+            from_=pool_number,
+            to=to,
+            body=body,
+            lead=record.form_lead_id,
         )
+        self.conversations.record_outbound(cid, sent)
         return sid

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
-from shared.core.models import FormForward, FormLead, FormStep, Lead, StepState, iso_now
+from shared.core.models import Conversation, FormForward, FormLead, FormStep, Lead, StepState, iso_now
 from shared.core.observability import logger
 from shared.enrichment.enricher import lead_id_for
 from shared.enrichment.standardize import dedupe_key, standardize_row
@@ -160,7 +160,7 @@ class FormIntake(Generic[S, C]):
             progress={step: FormStep() for step in steps},
             inflight="forward",
         )
-        conversation: dict[str, Any] | None = None
+        conversation: Conversation | None = None
         if web2text:
             assert lead.phone and submission.dealer_id and submission.location_id
             record.open_key = open_key(lead.phone, submission.dealer_id, submission.location_id)
@@ -170,8 +170,8 @@ class FormIntake(Generic[S, C]):
                 conversation = self.conversations.open(
                     customer=lead.phone, dealer_phone=location_phone, customer_name=record.customer_name
                 )
-                record.conversation_id = conversation["conversation_id"]
-                record.pool_number = conversation["pool_number"]
+                record.conversation_id = conversation.conversation_id
+                record.pool_number = conversation.pool_number
             else:
                 for step in SMS_STEPS:
                     record.progress[step] = FormStep(
@@ -205,7 +205,7 @@ class FormIntake(Generic[S, C]):
                     raise
                 replaced = body["replaced"] = exc.open_lead_id
         if conversation is not None:
-            self.conversations.add_lead(conversation["conversation_id"], form_lead_id)
+            self.conversations.add_lead(conversation.conversation_id, form_lead_id)
         if replaced is not None:
             old = self.store.form_lead(replaced)
             if old is not None and old.conversation_id:

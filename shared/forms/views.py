@@ -47,7 +47,7 @@ def thread(store: FormStore, conversations: ConversationStore, lead_id: str) -> 
     for rec in records:
         item = summary(rec)
         cid = rec.conversation_id
-        item["messages"] = [m for m in conversations.messages(cid)] if cid else []
+        item["messages"] = [m.public() for m in conversations.messages(cid)] if cid else []
         out.append(item)
     return {"lead_id": lead_id, "form_leads": out}
 
@@ -55,7 +55,7 @@ def thread(store: FormStore, conversations: ConversationStore, lead_id: str) -> 
 def inflight(store: FormStore, conversations: ConversationStore) -> dict[str, Any]:
     return {
         "forwards": [summary(r) for r in store.inflight()],
-        "conversations": conversations.open_conversations(),
+        "conversations": [c.public() for c in conversations.open_conversations()],
     }
 
 

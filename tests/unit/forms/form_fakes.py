@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.core.errors import Conflict
-from shared.core.models import FormLead, StepState
+from shared.core.models import Conversation, FormLead, SmsMessage, StepState, iso_now
 from shared.forms.store import AnswerExists, Claimed, OpenLeadExists, StoredAnswer
 from shared.forms.twilio import TwilioError
 
@@ -100,11 +100,17 @@ class FakeFormStore:
 class FakeConversations:
     pool_number: str = "+15550000001"
     leads: dict[str, set[str]] = field(default_factory=dict)
-    outbound: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outbound: list[tuple[str, SmsMessage]] = field(default_factory=list)
 
-    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> dict[str, Any]:
-        cid = f"conv-{customer}-{dealer_phone}"
-        return {"conversation_id": cid, "pool_number": self.pool_number, "customer_name": customer_name}
+    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> Conversation:
+        return Conversation(
+            conversation_id=f"conv-{customer}-{dealer_phone}",
+            customer=customer,
+            dealer_phone=dealer_phone,
+            pool_number=self.pool_number,
+            customer_name=customer_name,
+            created_at=iso_now(),
+        )
 
     def add_lead(self, cid: str, form_lead_id: str) -> None:
         self.leads.setdefault(cid, set()).add(form_lead_id)
@@ -112,8 +118,8 @@ class FakeConversations:
     def remove_lead(self, cid: str, form_lead_id: str) -> None:
         self.leads.get(cid, set()).discard(form_lead_id)
 
-    def record_outbound(self, cid: str, message: dict[str, Any]) -> None:
-        self.outbound.append((cid, dict(message)))
+    def record_outbound(self, cid: str, message: SmsMessage) -> None:
+        self.outbound.append((cid, message))
 
 
 @dataclass

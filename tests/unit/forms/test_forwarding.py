@@ -165,7 +165,7 @@ def test_texts_go_from_the_pool_number_and_are_recorded_in_the_conversation(worl
     (from1, to1, body1), (from2, to2, body2) = world.texts.sent
     assert (from1, to1) == ("+15550000001", "+14155550132") and body1.startswith("Hi Ana")
     assert (from2, to2) == ("+15550000001", "+14155550100") and "Is it still there?" in body2
-    assert [(cid, m["party"], m["sid"]) for cid, m in world.conversations.outbound] == [
+    assert [(cid, m.party, m.sid) for cid, m in world.conversations.outbound] == [
         ("c1", "customer", "SM0001"),
         ("c1", "dealer", "SM0002"),
     ]
