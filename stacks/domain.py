@@ -32,8 +32,8 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig
+from leadflow.runbooks import with_runbook
 from stacks import nag
-from stacks.observability import with_runbook
 from stacks.packaging import ARCHITECTURE, RUNTIME, Packaging
 from stacks.references import References
 

@@ -27,8 +27,6 @@ Custom metrics (namespace `Leadflow`, Powertools' `service` dimension = the emit
 
 from __future__ import annotations
 
-import re
-
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -37,6 +35,7 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.runbooks import with_runbook
 
 NAMESPACE = "Leadflow"
 #: the age of the oldest message on a main queue that means the pipeline is stuck
@@ -62,29 +61,6 @@ ASSIGNMENT_LATENCY = "PendingToAssignedMs"
 
 #: the one alarm on Lambda's region-wide Throttles (no FunctionName dimension)
 ACCOUNT_THROTTLES = "lambda-throttles"
-
-#: what to do about each alarm: one section per alarm or family (tests/infra/test_runbooks.py)
-RUNBOOKS = "docs/runbooks.md"
-
-
-def runbook_section(key: str) -> str:
-    """The heading anchor in `RUNBOOKS` for the alarm `key` (its name without the stage prefix)."""
-    if key.endswith("-oldest-message-age"):
-        return "queue-age"
-    if key.endswith("-dlq-not-empty"):
-        return f"dead-letters-{key.removesuffix('-dlq-not-empty')}"
-    if key == ACCOUNT_THROTTLES:
-        return "lambda-throttles"
-    if key.endswith("-throttles"):
-        return "function-throttles"
-    if re.fullmatch(r"[a-z]+-errors(-\d+)?", key):
-        return "function-errors"
-    return key
-
-
-def with_runbook(key: str, description: str) -> str:
-    """The description, ending with where to read what to do."""
-    return f"{description.rstrip('.')}. Runbook: {RUNBOOKS}#{runbook_section(key)}"
 
 
 def error_groups() -> list[tuple[str, str, list[str]]]:

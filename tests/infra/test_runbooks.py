@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from leadflow.config import REPO_ROOT
-from stacks.observability import RUNBOOKS
+from leadflow.runbooks import RUNBOOKS, runbook_section
+from stacks.observability import ACCOUNT_THROTTLES
 
 from .cfn import flatten, props, resources
 from .conftest import Synthesized
@@ -93,3 +94,10 @@ def test_slugs_follow_github() -> None:
         "queue-age",
         "rest-5xx",
     ]
+
+
+def test_the_region_wide_throttles_alarm_has_its_own_section() -> None:
+    # a function's own throttles alarm (reserved concurrency) has another
+    assert runbook_section(ACCOUNT_THROTTLES) == "lambda-throttles"
+    assert runbook_section("twilio-sms-throttles") == "function-throttles"
+    assert runbook_section("enrichment-errors-2") == "function-errors"
