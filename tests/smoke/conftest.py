@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -37,7 +38,7 @@ def _from_environment() -> Target | None:
     return Target(api=api.rstrip("/"), token=token, ws=ws, caller=os.environ.get("SMOKE_CALLER", "").strip() or None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def target() -> Iterator[Target]:
     deployed = _from_environment()
     if deployed is not None:
@@ -53,10 +54,16 @@ def target() -> Iterator[Target]:
         env=env,
     )
     assert process.stdin is not None and process.stdout is not None
+    # a stage that hangs at start is killed, which ends the read below
+    watchdog = threading.Timer(START_TIMEOUT_S, process.kill)
+    watchdog.start()
     try:
         line = process.stdout.readline()
+        watchdog.cancel()
         if not line:
-            raise RuntimeError(f"the local stage exited at start (code {process.wait(START_TIMEOUT_S)})")
+            raise RuntimeError(
+                f"the local stage did not start within {START_TIMEOUT_S} s (exit code {process.wait(30)})"
+            )
         state = json.loads(line)
         yield Target(api=state["api"], token=state["token"], ws=state["ws"], caller=state["caller"])
         process.stdin.close()
