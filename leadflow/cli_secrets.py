@@ -248,7 +248,9 @@ def add_commands(sub: Any) -> None:
     def aws(p: argparse.ArgumentParser) -> None:
         p.add_argument("--stage", default="dev", help="the stage whose secrets and region to use (default: dev)")
         p.add_argument("--region", help="the AWS region (default: the stage's, from cdk.json)")
-        p.add_argument("--endpoint", help="an AWS endpoint URL, or `local` for the local runtime's (default: AWS)")
+        p.add_argument(
+            "--endpoint", help="a local AWS endpoint URL (moto), or `local` for the local runtime's (default: AWS)"
+        )
         timeout_option(p, "AWS")
         json_option(p)
 
