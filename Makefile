@@ -28,6 +28,11 @@ ifeq ($(filter $(STAGE),$(STAGES)),)
 $(error unknown STAGE '$(STAGE)': cdk.json declares $(STAGES))
 endif
 endif
+ifneq ($(filter smoke,$(MAKECMDGOALS)),)
+ifeq ($(and $(API),$(TOKEN),$(WS)),)
+$(error make smoke: API, TOKEN and WS are required: make smoke API=<ApiUrl> TOKEN=<admin token> WS=<WebSocketUrl> (make deploy prints them))
+endif
+endif
 
 $(PYSTAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -96,7 +101,6 @@ destroy: setup
 #: the main journeys through public endpoints only: make smoke API=https://.../prod TOKEN=lf_... WS=wss://.../prod
 #: [CALLER=+1...: a number that phoned the stage's Connect line]. `make test` runs the same suite locally.
 smoke: setup
-	@test -n "$(API)" -a -n "$(TOKEN)" -a -n "$(WS)" || { echo "make smoke: API, TOKEN and WS are required: make smoke API=<ApiUrl> TOKEN=<admin token> WS=<WebSocketUrl> (make deploy prints them)" >&2; exit 2; }
 	SMOKE_API='$(API)' SMOKE_TOKEN='$(TOKEN)' SMOKE_WS='$(WS)' SMOKE_CALLER='$(CALLER)' $(VENV)/bin/pytest -q -p no:cacheprovider tests/smoke
 
 #: docs/openapi.json from the routes' declared types (a unit test fails when it is stale)
