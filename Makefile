@@ -101,7 +101,8 @@ destroy: setup
 #: the main journeys through public endpoints only: make smoke API=https://.../prod TOKEN=lf_... WS=wss://.../prod
 #: [CALLER=+1...: a number that phoned the stage's Connect line]. `make test` runs the same suite locally.
 smoke: setup
-	SMOKE_API='$(API)' SMOKE_TOKEN='$(TOKEN)' SMOKE_WS='$(WS)' SMOKE_CALLER='$(CALLER)' $(VENV)/bin/pytest -q -p no:cacheprovider tests/smoke
+	@echo "smoke: $(API) and $(WS) (the token is not printed)"
+	@SMOKE_API='$(API)' SMOKE_TOKEN='$(TOKEN)' SMOKE_WS='$(WS)' SMOKE_CALLER='$(CALLER)' $(VENV)/bin/pytest -q -p no:cacheprovider tests/smoke
 
 #: docs/openapi.json from the routes' declared types (a unit test fails when it is stale)
 openapi: setup
