@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +37,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Target:
     api: str
-    token: str  # an admin token
+    token: str = field(repr=False)  # an admin token: never in a failure's output
     ws: str
     #: a number that phoned the stage's Connect line (GET /callers must list it), if any
     caller: str | None = None
