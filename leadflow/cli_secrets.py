@@ -120,8 +120,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for target in targets(config).values():
         row: dict[str, Any] = {"name": target.name, "secret": target.secret_id}
-        if target.secret_id is None:
+        made = _read(sm, config.name(LLM)) if target.secret_id is None else None
+        if target.secret_id is None and made is None:
             row.update(state="not configured", fields={})
+        elif target.secret_id is None and made is not None:
+            # made by `set llm`, but the stage does not name it yet: the functions cannot read it
+            row.update(
+                secret=config.name(LLM),
+                state="not wired",
+                fields={LLM_FIELD: bool(str(made.get(LLM_FIELD) or "").strip())},
+            )
         else:
             value = _read(sm, target.secret_id)
             if value is None:
@@ -142,10 +150,16 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  {row['name']:<14} {row['state']:<15} {fields}")
         if any(r["state"] == "missing" for r in rows):
             print(f"missing: no such secret in {_where(config, args)}; is the stage deployed there?")
-        if any(r["name"] == LLM and r["state"] == "not configured" for r in rows):
+        states = {r["name"]: r["state"] for r in rows}
+        if states[LLM] == "not configured":
             print(
                 f"llm: stages.{config.stage}.llm_secret_arn is not set (enrichment runs rules only); "
                 f"`leadflow secrets set llm --stage {config.stage}` creates one"
+            )
+        if states[LLM] == "not wired":
+            print(
+                f"llm: {config.name(LLM)} exists but stages.{config.stage}.llm_secret_arn does not name it: "
+                "put its ARN there and deploy again (until then enrichment runs rules only)"
             )
 
     emit(args, rows, human)

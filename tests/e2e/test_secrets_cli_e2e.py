@@ -176,6 +176,11 @@ def test_the_llm_key_gets_a_secret_of_its_own_until_the_stage_names_one(
     code, out, _ = run(["set", "llm"], runtime, capsys, stdin="sk-second")
     assert code == 0 and "set stages.prod.llm_secret_arn to arn:" in out and "sk-second" not in out
     assert value(sm, "llm") == {"api_key": "sk-second"}
+    # made, but the stage does not name it yet: list says so
+    row = listing(runtime, capsys)["llm"]
+    assert (row["state"], row["fields"], row["secret"]) == ("not wired", {"api_key": True}, "leadflow-prod-llm")
+    code, out, _ = run(["list"], runtime, capsys)
+    assert "llm_secret_arn does not name it" in out and "sk-second" not in out
 
 
 def test_as_a_process_the_value_comes_from_stdin_and_never_from_argv(sm: Any, runtime: LocalRuntime) -> None:
