@@ -32,6 +32,7 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig
+from leadflow.runbooks import with_runbook
 from stacks import nag
 from stacks.packaging import ARCHITECTURE, RUNTIME, Packaging
 from stacks.references import References
@@ -189,7 +190,10 @@ class DomainResources(Construct):
             self,
             f"{cid}DeadLetterAlarm",
             alarm_name=self.config.name(f"{key}-dlq-not-empty"),
-            alarm_description=f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+            alarm_description=with_runbook(
+                f"{key}-dlq-not-empty",
+                f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+            ),
             metric=dead_letters.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
             ),

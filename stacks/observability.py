@@ -35,6 +35,7 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.runbooks import with_runbook
 from shared.core.metric_names import (
     ASSIGNMENT_EXPIRED,
     ASSIGNMENT_LATENCY,
@@ -252,7 +253,7 @@ class Observability(Construct):
             self,
             f"{cid}Alarm",
             alarm_name=self.config.name(key),
-            alarm_description=description,
+            alarm_description=with_runbook(key, description),
             metric=metric,
             threshold=threshold,
             evaluation_periods=1,
