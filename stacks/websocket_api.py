@@ -107,11 +107,15 @@ class WebSocketApi(Construct):
 
         self.url = self.stage.url  # wss://{api}.execute-api.{region}.amazonaws.com/{stage}
         self.callback_url = self.stage.callback_url  # https://.../{stage}, for @connections
-        connections_arn = Stack.of(self).format_arn(
-            service="execute-api",
-            resource=self.api.api_id,
-            resource_name=f"{stage_name}/POST/@connections/*",
-        )
+        # POST pushes to a connection; DELETE closes one (a revoked token's connections)
+        connections_arns = [
+            Stack.of(self).format_arn(
+                service="execute-api",
+                resource=self.api.api_id,
+                resource_name=f"{stage_name}/{method}/@connections/*",
+            )
+            for method in ("POST", "DELETE")
+        ]
         for fn in wiring.FUNCTIONS:
             names = [n for n, ref in fn.env.items() if isinstance(ref, wiring.WebSocketEndpoint)]
             if not names:
@@ -122,14 +126,16 @@ class WebSocketApi(Construct):
                 function.add_environment(name, self.callback_url)
             assert function.role is not None
             function.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[connections_arn])
+                iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=connections_arns)
             )
-            nag.acknowledge(
-                function.role,
-                nag.wildcard_resource(function.role, connections_arn),
-                "Connection ids are made by API Gateway per connection; the grant is POST to @connections "
-                "of this one API and stage, which is how a function pushes to an agent.",
-            )
+            for connections_arn in connections_arns:
+                nag.acknowledge(
+                    function.role,
+                    nag.wildcard_resource(function.role, connections_arn),
+                    "Connection ids are made by API Gateway per connection; the grant is POST (push to an "
+                    "agent) and DELETE (close a revoked token's connection) on @connections of this one API "
+                    "and stage.",
+                )
         nag.acknowledge(
             self.api,
             "APIG4",

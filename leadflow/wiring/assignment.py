@@ -66,6 +66,10 @@ RULES: tuple[EventRule, ...] = (
     EventRule(
         "assignment-leads", "assignment", bus="events", detail_types=("lead.enriched",), queue="assignment-intake"
     ),
+    # a revoked token's open WebSocket connections are closed (DeleteConnection) by assign-intake
+    EventRule(
+        "assignment-tokens", "assignment", bus="events", detail_types=("token.revoked",), queue="assignment-intake"
+    ),
 )
 
 #: who may hold an agent's connection and use its routes: agents, and admins (who may do everything)
@@ -97,10 +101,11 @@ FUNCTIONS: tuple[Function, ...] = (
         "ws-authorizer",
         "assignment",
         "lambdas.assignment.ws_authorizer.handler.handler",
-        "WebSocket $connect: checks the token in the query string; agents and admins get in",
+        "WebSocket $connect: checks the token in the query string; agents and admins get in; the "
+        "connection is recorded on the token (a revocation closes it)",
         env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
         triggers=(WebSocketAuthorizer(query_parameter="token"),),
-        grants=(Grant("table", "tokens", "read"),),
+        grants=(Grant("table", "tokens", "read_write"),),
         timeout_s=5,
         memory_mb=256,
     ),
@@ -143,7 +148,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "assign-intake",
         "assignment",
         "lambdas.assignment.assign_intake.handler.handler",
-        "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns",
+        "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns. "
+        "token.revoked events: the token's WebSocket connections are closed",
         env=_ENGINE,
         triggers=(SqsSource("assignment-intake", batch_size=10),),
         grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-intake", "consume")),
