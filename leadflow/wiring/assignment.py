@@ -132,7 +132,13 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.ws_messages.handler.handler",
         "WebSocket messages (setStatus, disposition, resume, ping): answers the caller, runs the assignment engine",
-        env={**_ENGINE, **SCOPES_ENV, "EVENT_BUS": BusName("events")},
+        # closes the connection of a token that expired while it was open
+        env={
+            **_ENGINE,
+            **SCOPES_ENV,
+            "EVENT_BUS": BusName("events"),
+            "WEBSOCKET_ENDPOINT": WebSocketEndpoint(close=True),
+        },
         triggers=(
             WebSocketRoute("setStatus", reply=True, roles=_AGENTS),
             WebSocketRoute("disposition", reply=True, roles=_AGENTS),
@@ -150,7 +156,8 @@ FUNCTIONS: tuple[Function, ...] = (
         "lambdas.assignment.assign_intake.handler.handler",
         "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns. "
         "token.revoked events: the token's WebSocket connections are closed",
-        env=_ENGINE,
+        # closes a revoked token's connections
+        env={**_ENGINE, "WEBSOCKET_ENDPOINT": WebSocketEndpoint(close=True)},
         triggers=(SqsSource("assignment-intake", batch_size=10),),
         grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-intake", "consume")),
         timeout_s=60,
