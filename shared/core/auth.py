@@ -25,7 +25,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -49,6 +49,9 @@ KEPT_AFTER_END = timedelta(days=30)
 LAST_USED_EVERY = timedelta(minutes=15)
 #: API Gateway closes every WebSocket connection after 2 hours: an older connection record is dead
 CONNECTION_LIFETIME = timedelta(hours=2)
+#: a connection recorded this shortly before a revocation may not be open yet ($connect still running):
+#: its closer tries again for a few seconds when API Gateway says it is gone
+JUST_OPENED = timedelta(seconds=30)
 #: past this many connection records on a token, $connect also drops the dead ones
 PRUNE_CONNECTIONS_OVER = 20
 
@@ -192,9 +195,10 @@ def _connection_entry(connection_id: str, at: datetime) -> str:
     return f"{int(at.timestamp() * 1000)}#{connection_id}"
 
 
-def live_connections(entries: Iterable[str], now: datetime) -> list[str]:
-    """The connection ids among `<epoch ms>#<id>` entries that may still be open (younger than 2 hours)."""
-    cutoff = int((now - CONNECTION_LIFETIME).timestamp() * 1000)
+def live_connections(entries: Iterable[str], now: datetime, younger_than: timedelta = CONNECTION_LIFETIME) -> list[str]:
+    """The connection ids among `<epoch ms>#<id>` entries that may still be open (younger than 2 hours),
+    or that were recorded within `younger_than`."""
+    cutoff = int((now - younger_than).timestamp() * 1000)
     out = []
     for entry in entries:
         stamp, _, connection_id = str(entry).partition("#")
@@ -367,6 +371,8 @@ class Revoked:
     changed: bool
     #: the WebSocket connections opened with it that may still be open
     connection_ids: list[str]
+    #: those of them recorded within `JUST_OPENED`: maybe not open yet
+    just_opened: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -501,6 +507,16 @@ class TokenStore:
         if updated is None:
             current = self.records.get(record["token_hash"]) or record
             entries = [str(e) for e in current.get("connections") or ()]
-            return Revoked(record=current, changed=False, connection_ids=live_connections(entries, now))
+            return Revoked(
+                record=current,
+                changed=False,
+                connection_ids=live_connections(entries, now),
+                just_opened=live_connections(entries, now, JUST_OPENED),
+            )
         entries = [str(e) for e in updated.get("connections") or ()]
-        return Revoked(record=updated, changed=True, connection_ids=live_connections(entries, now))
+        return Revoked(
+            record=updated,
+            changed=True,
+            connection_ids=live_connections(entries, now),
+            just_opened=live_connections(entries, now, JUST_OPENED),
+        )

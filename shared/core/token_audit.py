@@ -25,6 +25,7 @@ def audit(
     bus: str | None,
     events: EventPublisher | None,
     connection_ids: list[str] | None = None,
+    just_opened: list[str] | None = None,
     repeated: bool = False,
 ) -> dict[str, Any]:
     """Log the event and, with a bus, publish it; returns the event's detail."""
@@ -39,6 +40,7 @@ def audit(
     }
     if connection_ids is not None:
         detail["connection_ids"] = connection_ids
+        detail["just_opened"] = just_opened or []
     if repeated:
         detail["repeated"] = True
     logger.info(action, audit=detail)

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.intake import emails_from_detail, iso
 from shared.assignment.push import ApiGatewayPusher
+from shared.assignment.revocations import close_connections
 from shared.assignment.settings import EngineEnv, engine
 from shared.core.budget import BudgetedBatchProcessor
 from shared.core.models import utc_now
@@ -25,14 +26,15 @@ from shared.core.token_audit import REVOKED
 RESERVE_S = 5
 
 
-def close_connections(detail: dict[str, Any]) -> None:
+def close_revoked(detail: dict[str, Any]) -> None:
     """Close what a revoked token had open; one already gone (410) counts as closed. A failure raises:
     the record comes back and is tried again (closing twice is harmless)."""
-    pusher = ApiGatewayPusher(load(EngineEnv).WEBSOCKET_ENDPOINT)
-    ids = [str(c) for c in detail.get("connection_ids") or []]
-    closed = sum(1 for connection_id in ids if pusher.close(connection_id))
+    result = close_connections(detail, ApiGatewayPusher(load(EngineEnv).WEBSOCKET_ENDPOINT))
     logger.info(
-        "revoked token's connections closed", token_id=detail.get("token_id"), closed=closed, gone=len(ids) - closed
+        "revoked token's connections closed",
+        token_id=detail.get("token_id"),
+        closed=len(result.closed),
+        gone=len(result.gone),
     )
 
 
@@ -48,7 +50,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         envelope = json.loads(record.body)
         detail = envelope.get("detail") or {}
         if envelope.get("detail-type") == REVOKED:
-            close_connections(detail)
+            close_revoked(detail)
             return
         emails = emails_from_detail(detail, iso(utc_now()))
         seen += len(emails)

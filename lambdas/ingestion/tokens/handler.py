@@ -67,6 +67,7 @@ def revoke(
         bus=load(TokensApiEnv).EVENT_BUS,
         events=EventBridge(),
         connection_ids=revoked.connection_ids,
+        just_opened=revoked.just_opened,
         repeated=not revoked.changed,
     )
     return public_view(revoked.record)

@@ -187,10 +187,12 @@ def test_revoking_by_id_refuses_the_token_and_returns_its_live_connections(
     clock.now = START + CONNECTION_LIFETIME + timedelta(minutes=1)
     assert store.open_connection(store.check(created.token), "live-conn=")
 
+    clock.now += timedelta(seconds=10)
     revoked = store.revoke(created.record["token_id"], by="grace")
 
     assert revoked is not None and revoked.changed
     assert revoked.connection_ids == ["live-conn="], "a connection past API Gateway's 2 h lifetime is dead"
+    assert revoked.just_opened == ["live-conn="], "recorded 10 s before: maybe still in its $connect"
     assert store.check(created.token).refusal is Refusal.REVOKED
     assert store.lookup(other) is not None, "only that token"
     view = public_view(revoked.record)
