@@ -145,7 +145,12 @@ def parse_expiry(value: str, now: datetime | None = None) -> datetime:
     text = value.strip()
     match = _DURATION.match(text.lower())
     if match:
-        moment = now + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        if delta > MAX_EXPIRY:  # before adding: 999999w would overflow the calendar
+            raise BadInput(
+                f"expires {value!r} is more than {MAX_EXPIRY.days} days away; make a new token later instead"
+            )
+        moment = now + delta
     else:
         try:
             if len(text) == 10:

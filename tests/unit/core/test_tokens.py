@@ -294,6 +294,8 @@ def test_expires_takes_a_duration_or_an_iso_date(text: str, expected: datetime) 
         ("2026-11-30", "not in the future"),
         ("0h", "not in the future"),
         ("367d", "more than 366 days"),
+        ("999999w", "more than 366 days"),
+        ("9999-12-31T23:59:59", "more than 366 days"),
         ("2030-01-01", "more than 366 days"),
     ],
 )
