@@ -108,9 +108,9 @@ def test_a_revoked_token_is_refused_within_the_cache_ttl(
     assert http.get("/jobs", headers=_bearer(token)).status_code == 200  # cached from here
 
     revoked = client.revoke_token(token_id)
-    took = _until(lambda: http.get("/jobs", headers=_bearer(token)).status_code == 401, timeout_s=short_cache + 3)
+    took = _until(lambda: http.get("/jobs", headers=_bearer(token)).status_code == 401, timeout_s=short_cache + 5)
 
-    assert took <= short_cache + 1, f"refused {took:.1f} s after revocation; the cache TTL is {short_cache} s"
+    assert took <= short_cache + 2, f"refused {took:.1f} s after revocation; the cache TTL is {short_cache} s"
     assert http.get("/jobs", headers=_bearer(token)).json() == UNAUTHORIZED
     assert (revoked["status"], revoked["revoked_by"]) == ("revoked", "test-admin")
     assert _listed(client, token_id)["status"] == "revoked"
@@ -119,14 +119,14 @@ def test_a_revoked_token_is_refused_within_the_cache_ttl(
 def test_an_expired_token_is_refused_within_the_cache_ttl(
     client: LeadflowClient, http: httpx.Client, short_cache: int
 ) -> None:
-    expires = datetime.now(UTC) + timedelta(seconds=4)
+    expires = datetime.now(UTC) + timedelta(seconds=5)
     made = client.create_token("integration", "short-lived", expires.isoformat())
     assert made["expires_at"].startswith(expires.isoformat(timespec="milliseconds")[:19])
     assert http.get("/jobs", headers=_bearer(made["token"])).status_code == 200
 
     _until(lambda: http.get("/jobs", headers=_bearer(made["token"])).status_code == 401, timeout_s=12)
     late = (datetime.now(UTC) - expires).total_seconds()
-    assert late <= short_cache + 1, f"refused {late:.1f} s after expiry; the cache TTL is {short_cache} s"
+    assert late <= short_cache + 2, f"refused {late:.1f} s after expiry; the cache TTL is {short_cache} s"
     assert _listed(client, made["token_id"])["status"] == "expired"
 
 
@@ -221,7 +221,7 @@ def test_the_cli_creates_lists_and_revokes_and_the_audit_trail_has_no_secret(
     code, out, err = _cli(["tokens", "revoke", token_id, *api], capfd)
     printed += [out, err]
     assert code == 0 and f"{token_id} revoked" in out, err
-    _until(lambda: http.get("/jobs", headers=_bearer(secret)).status_code == 401, timeout_s=short_cache + 3)
+    _until(lambda: http.get("/jobs", headers=_bearer(secret)).status_code == 401, timeout_s=short_cache + 5)
 
     code, out, err = _cli(["tokens", "list", "--json", *api], capfd)
     printed += [out, err]
@@ -309,7 +309,7 @@ def test_revoking_closes_the_tokens_websockets_and_refuses_new_ones(
 def test_an_expired_tokens_websocket_is_refused_and_closed_on_its_next_message(
     runtime: LocalRuntime, client: LeadflowClient
 ) -> None:
-    expires = datetime.now(UTC) + timedelta(seconds=3)
+    expires = datetime.now(UTC) + timedelta(seconds=5)
     made = client.create_token("agent", "ws-expiring", expires.isoformat())
     url = f"{runtime.websocket_url}?token={made['token']}"
 
