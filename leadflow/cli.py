@@ -90,11 +90,56 @@ def cmd_jobs_cancel(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _expires(value: str | None) -> Any:
+    """`--expires` checked here first, so a typo is a usage error (exit 2) before any request."""
+    from shared.core.auth import parse_expiry
+    from shared.core.errors import BadInput
+
+    if value is None:
+        return None
+    try:
+        return parse_expiry(value)
+    except BadInput as exc:
+        raise UsageError(exc.message) from exc
+
+
 def cmd_tokens_create(args: argparse.Namespace) -> int:
     if args.role == "agent" and not args.user:
         raise UsageError("an agent token needs --user: one identity is one person")
-    result = client(args).create_token(args.role, args.user)
+    _expires(args.expires)
+    result = client(args).create_token(args.role, args.user, args.expires)
     emit(args, result, lambda: print(result["token"]))
+    if not args.json:
+        print(
+            f"{result['token_id']}  {result['role']} {result['user']}  expires {result['expires_at']}", file=sys.stderr
+        )
+    return ExitCode.OK
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    tokens = client(args).tokens()
+
+    def human() -> None:
+        print(f"{'id':<25} {'user':<20} {'role':<12} {'status':<8} {'created':<17} {'last used':<17} {'expires':<17}")
+        for t in tokens:
+            print(
+                f"{t['token_id'] or '-':<25} {t['user']:<20} {t['role']:<12} {t['status']:<8} "
+                f"{_minute(t.get('created_at')):<17} {_minute(t.get('last_used_at')):<17} "
+                f"{_minute(t.get('expires_at')):<17}"
+                + (f"  revoked {_minute(t['revoked_at'])} by {t.get('revoked_by')}" if t.get("revoked_at") else "")
+            )
+
+    emit(args, tokens, human)
+    return ExitCode.OK
+
+
+def _minute(stamp: str | None) -> str:
+    return (stamp or "-")[:16].replace("T", " ")
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    token = client(args).revoke_token(args.token_id)
+    emit(args, token, lambda: print(f"{token['token_id']} revoked ({token['user']}, {token['role']})"))
     return ExitCode.OK
 
 
@@ -191,12 +236,31 @@ def cmd_vanity(args: argparse.Namespace) -> int:
 
 def cmd_tokens_bootstrap(args: argparse.Namespace) -> int:
     """The first admin token of a deployed stage, written with your AWS credentials (no API token yet)."""
+    import boto3
+
     from leadflow.config import load_stage
-    from shared.core.auth import TokenStore, parse_role
+    from shared.core.auth import DynamoTokenRecords, TokenStore, parse_role
 
     config = load_stage(args.stage)
-    token = TokenStore(config.name("tokens")).create(role=parse_role(args.role), user=args.user, created_by="bootstrap")
-    emit(args, {"token": token, "role": args.role, "user": args.user, "stage": config.stage}, lambda: print(token))
+    region = args.region or config.region
+    expires_at = _expires(args.expires)
+    kwargs: dict[str, Any] = {"region_name": region}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        kwargs["endpoint_url"] = endpoint
+    dynamodb = boto3.client("dynamodb", **kwargs)
+    created = TokenStore(config.name("tokens"), DynamoTokenRecords(config.name("tokens"), dynamodb)).issue(
+        role=parse_role(args.role),
+        user=args.user,
+        created_by="bootstrap",
+        expires_at=expires_at,
+        default_days=config.token_expiry_days,
+    )
+    # the audit line (no secret), on stderr: stdout holds the token
+    detail = {k: created.record[k] for k in ("token_id", "user", "role", "created_at", "expires_at")}
+    print(json.dumps({"audit": {"action": "token.created", "by": "bootstrap", **detail}}), file=sys.stderr)
+    result = {"token": created.token, **detail, "stage": config.stage, "region": region}
+    emit(args, result, lambda: print(created.token))
     return ExitCode.OK
 
 
@@ -386,8 +450,24 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--user", help="the user the token belongs to (required for agents: one identity is one person)"
     )
+    expires_help = (
+        "when it stops working: a duration (30m, 12h, 30d, 2w) or an ISO date/time, at most 366 days away "
+        "(default: the stage's token_expiry_days)"
+    )
+    create.add_argument("--expires", help=expires_help)
     api_options(create)
     json_option(create)
+    listing = leaf(
+        tokens, "list", "the tokens: id, user, role, created, last used, expiry, revoked (no secrets)", cmd_tokens_list
+    )
+    api_options(listing)
+    json_option(listing)
+    revoke = leaf(
+        tokens, "revoke", "revoke a token by its id (refused within a minute; its WebSockets closed)", cmd_tokens_revoke
+    )
+    revoke.add_argument("token_id", metavar="ID", help="the token's id (tok_..., from `leadflow tokens list`)")
+    api_options(revoke)
+    json_option(revoke)
     boot = leaf(
         tokens, "bootstrap", "write a first token of a deployed stage with AWS credentials", cmd_tokens_bootstrap
     )
@@ -396,6 +476,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", default="admin", choices=["admin", "agent", "integration"], help="what it may do (default: admin)"
     )
     boot.add_argument("--user", default="admin", help="the user the token belongs to (default: admin)")
+    boot.add_argument("--expires", help=expires_help)
+    boot.add_argument("--region", help="the stage's AWS region (default: its `region` in cdk.json)")
     json_option(boot)
     _add_notification_commands(sub, stage)
     from leadflow import cli_forms, cli_secrets

@@ -29,7 +29,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     #: the API (or AWS) could not be reached, or did not answer in time
     UNREACHABLE = 3
-    #: no token, or the token was refused (401: unknown or expired; 403: not allowed), or no AWS credentials
+    #: no token, or the token was refused (401: unknown, expired or revoked; 403: not allowed), or no AWS credentials
     AUTH = 4
     #: anything else: a bug; `--debug` shows where
     INTERNAL = 5
@@ -45,7 +45,7 @@ EXIT_CODES_TABLE = """exit codes:
   1    the API or AWS refused the request, or the job failed or was cancelled
   2    usage: a bad argument, a missing file, no API configured
   3    the API or AWS could not be reached, or did not answer in time (--timeout)
-  4    auth: no token, the token was refused (401 unknown or expired, 403 not allowed), no AWS credentials
+  4    auth: no token, the token was refused (401 unknown, expired or revoked, 403 not allowed), no AWS credentials
   5    an unexpected error (a bug): rerun with --debug for the traceback
   130  interrupted (Ctrl-C)
   141  the reader of stdout went away (| head)"""

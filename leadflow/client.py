@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -150,11 +151,22 @@ class LeadflowClient:
         result: dict[str, Any] = self._check(self.http.delete(f"/jobs/{job_id}"))
         return result
 
-    def create_token(self, role: str, user: str | None) -> dict[str, Any]:
+    def create_token(self, role: str, user: str | None, expires: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"role": role}
         if user:
             body["user"] = user
+        if expires:
+            body["expires"] = expires
         result: dict[str, Any] = self._check(self.http.post("/tokens", json=body))
+        return result
+
+    def tokens(self) -> list[dict[str, Any]]:
+        result: dict[str, Any] = self._check(self.http.get("/tokens"))
+        tokens: list[dict[str, Any]] = result["tokens"]
+        return tokens
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._check(self.http.delete(f"/tokens/{quote(token_id, safe='')}"))
         return result
 
     def leads(self, **filters: Any) -> dict[str, Any]:

@@ -64,6 +64,9 @@ class StageConfig:
     #: an agent whose last WebSocket closed keeps status and held email this long (SQS delay: <= 900);
     #: API Gateway closes idle connections after 10 min and all after 2 h, so clients reconnect
     agent_grace_s: int = 30
+    #: a new API token works this many days unless `--expires` says otherwise (at most 366); short
+    #: in dev, where tokens are made freely, a quarter in prod, so a forgotten token does not live on
+    token_expiry_days: int = 90
     #: the stage's CloudWatch dashboard: $3 a month whether or not anyone opens it, more than a third
     #: of an idle stage; the alarms do not need it, so dev goes without (prod keeps it for on-call)
     dashboard: bool = True
@@ -107,6 +110,8 @@ class StageConfig:
             value = getattr(self, setting)
             if not 0 <= value <= SQS_MAX_DELAY_S:
                 raise ConfigError(f"{setting} must be 0 to {SQS_MAX_DELAY_S} s (an SQS delay); got {value}")
+        if not isinstance(self.token_expiry_days, int) or not 1 <= self.token_expiry_days <= 366:
+            raise ConfigError(f"token_expiry_days must be 1 to 366 days; got {self.token_expiry_days!r}")
         # S3 lifecycle expirations are whole days, at least one
         for setting in RETENTION_SETTINGS:
             value = getattr(self, setting)

@@ -107,29 +107,37 @@ class WebSocketApi(Construct):
 
         self.url = self.stage.url  # wss://{api}.execute-api.{region}.amazonaws.com/{stage}
         self.callback_url = self.stage.callback_url  # https://.../{stage}, for @connections
-        connections_arn = Stack.of(self).format_arn(
-            service="execute-api",
-            resource=self.api.api_id,
-            resource_name=f"{stage_name}/POST/@connections/*",
-        )
         for fn in wiring.FUNCTIONS:
-            names = [n for n, ref in fn.env.items() if isinstance(ref, wiring.WebSocketEndpoint)]
+            refs = {n: ref for n, ref in fn.env.items() if isinstance(ref, wiring.WebSocketEndpoint)}
+            names = list(refs)
             if not names:
                 continue
+            # POST pushes to a connection; DELETE closes one (a revoked or expired token's), where declared
+            methods = ("POST", "DELETE") if any(ref.close for ref in refs.values()) else ("POST",)
+            connections_arns = [
+                Stack.of(self).format_arn(
+                    service="execute-api",
+                    resource=self.api.api_id,
+                    resource_name=f"{stage_name}/{method}/@connections/*",
+                )
+                for method in methods
+            ]
             function = function_for(fn.key)
             assert isinstance(function, lambda_.Function)
             for name in names:
                 function.add_environment(name, self.callback_url)
             assert function.role is not None
             function.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[connections_arn])
+                iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=connections_arns)
             )
-            nag.acknowledge(
-                function.role,
-                nag.wildcard_resource(function.role, connections_arn),
-                "Connection ids are made by API Gateway per connection; the grant is POST to @connections "
-                "of this one API and stage, which is how a function pushes to an agent.",
-            )
+            for connections_arn in connections_arns:
+                nag.acknowledge(
+                    function.role,
+                    nag.wildcard_resource(function.role, connections_arn),
+                    "Connection ids are made by API Gateway per connection; the grant is POST (push to an "
+                    "agent) and, where declared, DELETE (close a revoked or expired token's connection) on "
+                    "@connections of this one API and stage.",
+                )
         nag.acknowledge(
             self.api,
             "APIG4",

@@ -223,6 +223,10 @@ class RestGateway:
                 return
             left -= len(chunk)
 
+    def set_cache_ttl(self, seconds: int) -> None:
+        """A new authorizer cache TTL (tests shorten it); entries cached before keep their own expiry."""
+        self.cache_ttl_s = seconds
+
     def _authorize(self, header: str, method_arn: str) -> dict[str, Any] | None:
         now = time.monotonic()
         with self._cache_lock:

@@ -191,7 +191,9 @@ class LocalRuntime:
         """Mint a development token straight into the tokens table (how an admin is bootstrapped)."""
         from shared.core.auth import TokenStore, parse_role
 
-        return TokenStore(self.resources.tables["tokens"]).create(role=parse_role(role), user=user, created_by="local")
+        return TokenStore(self.resources.tables["tokens"]).create(
+            role=parse_role(role), user=user, created_by="local", default_days=self.config.token_expiry_days
+        )
 
     def queue_depths(self) -> dict[str, dict[str, int]]:
         out = {}

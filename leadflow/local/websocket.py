@@ -420,6 +420,9 @@ class WebSocketGateway:
             )
             return
         if req.command == "DELETE":
+            # gone for @connections at once, as on AWS; the close handshake and $disconnect follow
+            with self._lock:
+                self._connections.pop(connection_id, None)
             asyncio.run_coroutine_threadsafe(socket.close(1000, "deleted through @connections"), self._loop)
             self._answer(req, 204, None)
             return

@@ -66,6 +66,10 @@ RULES: tuple[EventRule, ...] = (
     EventRule(
         "assignment-leads", "assignment", bus="events", detail_types=("lead.enriched",), queue="assignment-intake"
     ),
+    # a revoked token's open WebSocket connections are closed (DeleteConnection) by assign-intake
+    EventRule(
+        "assignment-tokens", "assignment", bus="events", detail_types=("token.revoked",), queue="assignment-intake"
+    ),
 )
 
 #: who may hold an agent's connection and use its routes: agents, and admins (who may do everything)
@@ -97,10 +101,11 @@ FUNCTIONS: tuple[Function, ...] = (
         "ws-authorizer",
         "assignment",
         "lambdas.assignment.ws_authorizer.handler.handler",
-        "WebSocket $connect: checks the token in the query string; agents and admins get in",
+        "WebSocket $connect: checks the token in the query string; agents and admins get in; the "
+        "connection is recorded on the token (a revocation closes it)",
         env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
         triggers=(WebSocketAuthorizer(query_parameter="token"),),
-        grants=(Grant("table", "tokens", "read"),),
+        grants=(Grant("table", "tokens", "read_write"),),
         timeout_s=5,
         memory_mb=256,
     ),
@@ -127,7 +132,13 @@ FUNCTIONS: tuple[Function, ...] = (
         "assignment",
         "lambdas.assignment.ws_messages.handler.handler",
         "WebSocket messages (setStatus, disposition, resume, ping): answers the caller, runs the assignment engine",
-        env={**_ENGINE, **SCOPES_ENV, "EVENT_BUS": BusName("events")},
+        # closes the connection of a token that expired while it was open
+        env={
+            **_ENGINE,
+            **SCOPES_ENV,
+            "EVENT_BUS": BusName("events"),
+            "WEBSOCKET_ENDPOINT": WebSocketEndpoint(close=True),
+        },
         triggers=(
             WebSocketRoute("setStatus", reply=True, roles=_AGENTS),
             WebSocketRoute("disposition", reply=True, roles=_AGENTS),
@@ -143,8 +154,10 @@ FUNCTIONS: tuple[Function, ...] = (
         "assign-intake",
         "assignment",
         "lambdas.assignment.assign_intake.handler.handler",
-        "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns",
-        env=_ENGINE,
+        "lead.enriched events: a lead whose row carries a message becomes a Pending email; then assigns. "
+        "token.revoked events: the token's WebSocket connections are closed",
+        # closes a revoked token's connections
+        env={**_ENGINE, "WEBSOCKET_ENDPOINT": WebSocketEndpoint(close=True)},
         triggers=(SqsSource("assignment-intake", batch_size=10),),
         grants=(*_ENGINE_GRANTS, Grant("queue", "assignment-intake", "consume")),
         timeout_s=60,

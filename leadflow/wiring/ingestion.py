@@ -9,10 +9,12 @@ from leadflow.wiring.model import (
     Bucket,
     BucketName,
     Bus,
+    BusName,
     EventRule,
     Expiry,
     Function,
     Grant,
+    Index,
     Queue,
     QueueNotification,
     QueueUrl,
@@ -31,7 +33,9 @@ QUEUES: tuple[Queue, ...] = (Queue("upload-events", "ingestion"),)
 TABLES: tuple[Table, ...] = (
     # a job record (sk "job") and its rejected rows (sk "rej#...") share a partition
     Table("jobs", "ingestion", pk="job_id", sk="sk", ttl_attribute="expires_at"),
-    Table("tokens", "ingestion", pk="token_hash"),
+    # a token's record by the hash of its secret; `by-id` finds it by its public id (revocation);
+    # `purge_at` deletes it 30 days after it expired or was revoked (the authorizers check expiry themselves)
+    Table("tokens", "ingestion", pk="token_hash", indexes=(Index("by-id", pk="token_id"),), ttl_attribute="purge_at"),
 )
 
 BUCKETS: tuple[Bucket, ...] = (
@@ -58,10 +62,11 @@ FUNCTIONS: tuple[Function, ...] = (
         "authorizer",
         "ingestion",
         "lambdas.ingestion.authorizer.handler.handler",
-        "Checks bearer tokens (stored hashed) and passes the role and user on",
+        "Checks bearer tokens (stored hashed; refused when expired or revoked) and passes the role and user on",
         env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
         triggers=(RestAuthorizer(),),
-        grants=(Grant("table", "tokens", "read"),),
+        # read_write: last used, at most once per token per 15 minutes
+        grants=(Grant("table", "tokens", "read_write"),),
         timeout_s=5,
         memory_mb=256,
     ),
@@ -108,10 +113,20 @@ FUNCTIONS: tuple[Function, ...] = (
         "tokens",
         "ingestion",
         "lambdas.ingestion.tokens.handler.handler",
-        "Creates API tokens (admin only); the token is shown once and stored hashed",
-        env={**POWERTOOLS_ENV, **SCOPES_ENV, "TOKENS_TABLE": TableName("tokens")},
-        triggers=(Route("POST", "/tokens", roles=("admin",)),),
-        grants=(Grant("table", "tokens", "write"),),
+        "Creates (shown once, stored hashed), lists and revokes API tokens (admin only); audit events on the bus",
+        env={
+            **POWERTOOLS_ENV,
+            **SCOPES_ENV,
+            "TOKENS_TABLE": TableName("tokens"),
+            "TOKEN_EXPIRY_DAYS": Setting("token_expiry_days"),
+            "EVENT_BUS": BusName("events"),
+        },
+        triggers=(
+            Route("POST", "/tokens", roles=("admin",)),
+            Route("GET", "/tokens", roles=("admin",)),
+            Route("DELETE", "/tokens/{token_id}", roles=("admin",)),
+        ),
+        grants=(Grant("table", "tokens", "read_write"), Grant("bus", "events", "publish")),
         memory_mb=256,
         timeout_s=REST_TIMEOUT_S,
     ),

@@ -168,7 +168,11 @@ class RouteRoles:
 
 @dataclass(frozen=True)
 class WebSocketEndpoint:
-    """The WebSocket API's management endpoint for `@connections` (`https://{api}.execute-api.../{stage}`)."""
+    """The WebSocket API's management endpoint for `@connections` (`https://{api}.execute-api.../{stage}`).
+
+    The function may push to connections (POST); with `close`, also close them (DELETE)."""
+
+    close: bool = False
 
 
 EnvRef = (

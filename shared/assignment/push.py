@@ -49,3 +49,13 @@ class ApiGatewayPusher:
                 return False
             raise
         return True
+
+    def close(self, connection_id: str) -> bool:
+        """Close one connection (DeleteConnection; API Gateway then sends `$disconnect`); False when gone."""
+        try:
+            self._client().delete_connection(ConnectionId=connection_id)
+        except Exception as exc:
+            if error_code(exc) == GONE:
+                return False
+            raise
+        return True

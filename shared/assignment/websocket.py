@@ -34,6 +34,16 @@ def caller(event: Mapping[str, Any]) -> Caller:
     return Caller(user=str(user), role=Role(role), connection_id=str(context["connectionId"]), route_key=route_key)
 
 
+def token_expired(event: Mapping[str, Any], now: str) -> bool:
+    """The connection's token expired after `$connect` (the authorizer put its expiry in the context).
+
+    API Gateway runs the authorizer on `$connect` only, so an open connection would outlive its token
+    (up to the 2-hour lifetime); the message handler closes it on its next message instead."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    expires = authorizer.get("expires_at")
+    return bool(expires) and str(expires) <= now
+
+
 def reply(message: Mapping[str, Any], status: int = 200) -> dict[str, Any]:
     """A route response: API Gateway sends `body` back to the calling connection."""
     return {"statusCode": status, "body": json.dumps(message, separators=(",", ":"), ensure_ascii=False)}

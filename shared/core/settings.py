@@ -17,6 +17,14 @@ class TokensEnv(_Env):
     TOKENS_TABLE: str
 
 
+class TokensApiEnv(TokensEnv):
+    #: the stage's default lifetime of a new token (`token_expiry_days` in cdk.json)
+    TOKEN_EXPIRY_DAYS: int
+    #: audit events (token.created, token.revoked) go to the bus; the assignment domain closes a
+    #: revoked token's WebSocket connections on token.revoked
+    EVENT_BUS: str
+
+
 class JobsEnv(_Env):
     JOBS_TABLE: str
 

@@ -63,13 +63,16 @@ def test_stage_is_access_logged_and_handlers_may_push_to_this_stage_only(synth: 
     assert {fn.key for fn in pushers} == {"ws-messages", "assign-intake", "assign-expiry"}
     functions = {v: template["Resources"][k] for k, v in _function_names(template).items()}
     grants = [
-        flatten(s["Resource"])
+        [flatten(r) for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
         for policy in resources(template, "AWS::IAM::Policy").values()
         for s in props(policy)["PolicyDocument"]["Statement"]
         if s["Action"] == "execute-api:ManageConnections"
     ]
     assert len(grants) == len(pushers)
-    assert all(g.endswith(f"/{synth.stage}/POST/@connections/*") for g in grants)
+    # every pusher may POST; only the two that close connections (revoked, expired tokens) may DELETE
+    methods = sorted(tuple(sorted(g.rsplit("/", 3)[1] for g in grant)) for grant in grants)
+    assert methods == [("DELETE", "POST"), ("DELETE", "POST"), ("POST",)], grants
+    assert all(g.endswith("/@connections/*") and f"/{synth.stage}/" in g for grant in grants for g in grant)
     for fn in pushers:
         env = props(functions[synth.config.name(fn.key)])["Environment"]["Variables"]
         assert "WEBSOCKET_ENDPOINT" in env and "ASSIGNMENT_TIMEOUT_S" in env
@@ -82,8 +85,8 @@ def test_the_stack_owns_its_tables_queues_and_rule(synth: Synthesized) -> None:
     assert tables == {synth.config.name("users"), synth.config.name("emails")}
     queues = {props(q)["QueueName"] for q in resources(template, "AWS::SQS::Queue").values()}
     assert queues == {synth.config.name(k) for q in ("assignment-intake", "assignment-expiry") for k in (q, f"{q}-dlq")}
-    [rule] = resources(template, "AWS::Events::Rule").values()
-    assert props(rule)["EventPattern"]["detail-type"] == ["lead.enriched"]
+    rules = sorted(props(r)["EventPattern"]["detail-type"] for r in resources(template, "AWS::Events::Rule").values())
+    assert rules == [["lead.enriched"], ["token.revoked"]]
 
 
 def _by_prefix(items: dict[str, dict[str, Any]], prefix: str) -> tuple[str, dict[str, Any]]:

@@ -263,6 +263,7 @@ EVENTS: dict[str, tuple[Callable[[LocalAws], dict[str, Any]], Callable[[Any], bo
             "type": "REQUEST",
             "queryStringParameters": {"token": aws.agent_token},
             "methodArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:local/dev/$connect",
+            "requestContext": {"routeKey": "$connect", "eventType": "CONNECT", "connectionId": "shipped-connection"},
         },
         _allowed,
     ),

@@ -26,8 +26,9 @@ REVIEWED = [
     r"AwsSolutions-APIG2",
     r"AwsSolutions-APIG3",
     r"AwsSolutions-COG4",
-    # the agents' WebSocket API: POST to @connections of its own stage; authorizers run on $connect only
-    r"AwsSolutions-IAM5\[Resource::arn:aws:execute-api:[\w-]+:<AWS::AccountId>:<WebSocketApi\w+>/\w+/POST/@connections/\*\]",
+    # the agents' WebSocket API: POST (push) and DELETE (close a revoked token's connection) to
+    # @connections of its own stage; authorizers run on $connect only
+    r"AwsSolutions-IAM5\[Resource::arn:aws:execute-api:[\w-]+:<AWS::AccountId>:<WebSocketApi\w+>/\w+/(POST|DELETE)/@connections/\*\]",
     r"AwsSolutions-APIG4",
     r"AwsSolutions-SMG4",  # third-party secrets (Slack webhook, downstream key): rotated with the other party
     # notify's SES fallback: any identity, limited to the stage's sender by ses:FromAddress

@@ -15,11 +15,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.assignment.settings import engine
-from shared.assignment.websocket import caller, error, reply
+from shared.assignment.push import ApiGatewayPusher
+from shared.assignment.settings import EngineEnv, engine
+from shared.assignment.websocket import caller, error, reply, token_expired
+from shared.core.auth import iso
 from shared.core.errors import BadInput
-from shared.core.models import iso_now
+from shared.core.models import iso_now, utc_now
 from shared.core.observability import logger, metrics
+from shared.core.settings import load
 
 ACTIONS = ("setStatus", "disposition", "resume", "ping")
 
@@ -44,6 +47,12 @@ def _answer(route: str, body: dict[str, Any], user: str, connection_id: str) -> 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     who = caller(event)
+    if token_expired(event, iso(utc_now())):
+        # the token expired while the connection was open: it ends here (the agent's presence follows
+        # from $disconnect, as for any close); a new token connects again
+        ApiGatewayPusher(load(EngineEnv).WEBSOCKET_ENDPOINT).close(who.connection_id)
+        logger.info("connection closed: its token expired", agent=who.user)
+        return reply(error("your token has expired; connect again with a new one"))
     try:
         body = json.loads(event.get("body") or "")
     except ValueError:

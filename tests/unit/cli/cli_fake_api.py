@@ -59,8 +59,24 @@ class FakeApi:
             return 200, {"leads": [lead], "next_cursor": None}
         if path == "/leads/export":
             return 200, "email\nada@example.com\n"
+        token = {
+            "token_id": "tok_0123456789abcdef0123",
+            "user": "ada",
+            "role": "agent",
+            "status": "active",
+            "created_at": "2025-01-01T00:00:00.000+00:00",
+            "created_by": "admin",
+            "last_used_at": None,
+            "expires_at": "2025-01-31T00:00:00.000+00:00",
+            "revoked_at": None,
+            "revoked_by": None,
+        }
         if path == "/tokens" and method == "POST":
-            return 201, {"token": "lf_fake", "role": "agent"}
+            return 201, {"token": "lf_fake", **token}
+        if path == "/tokens" and method == "GET":
+            return 200, {"tokens": [token]}
+        if path.startswith("/tokens/") and method == "DELETE":
+            return 200, {**token, "status": "revoked", "revoked_at": "2025-01-02T00:00:00.000+00:00"}
         if path == "/callers":
             return 200, {"callers": [{"called_at": "2025-01-01T00:00:00Z", "caller": "+1", "vanity": ["1-800-X"]}]}
         if path == "/chat":

@@ -26,6 +26,8 @@ def _commands(tmp: Path) -> dict[str, list[str]]:
         "leads export": ["leads", "export", "-o", str(tmp / "out.csv")],
         "upload": ["upload", str(upload), "--wait"],
         "tokens create": ["tokens", "create", "--role", "agent", "--user", "ada"],
+        "tokens list": ["tokens", "list"],
+        "tokens revoke": ["tokens", "revoke", "tok_0123456789abcdef0123"],
         "callers": ["callers"],
         "ask": ["ask", "who?"],
         "inflight": ["inflight"],
@@ -39,6 +41,8 @@ COMMANDS = [
     "leads export",
     "upload",
     "tokens create",
+    "tokens list",
+    "tokens revoke",
     "callers",
     "ask",
     "inflight",
@@ -239,4 +243,17 @@ def test_an_agent_token_without_a_user_is_a_usage_error_and_nothing_is_sent(
     code = main(["tokens", "create", "--role", "agent", "--api", fake_api.url, "--token", "lf_admin"])
     assert code == ExitCode.USAGE
     assert capsys.readouterr().err.strip() == "leadflow: error: an agent token needs --user: one identity is one person"
+    assert fake_api.seen == []
+
+
+@pytest.mark.parametrize(
+    ("expires", "reason"),
+    [("tomorrow", "neither a duration"), ("2000-01-01", "not in the future"), ("400d", "more than 366 days")],
+)
+def test_a_bad_expiry_is_a_usage_error_and_nothing_is_sent(
+    expires: str, reason: str, fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["tokens", "create", "--role", "admin", "--expires", expires, "--api", fake_api.url, "--token", "lf_admin"]
+    assert main(argv) == ExitCode.USAGE
+    assert reason in _one_error_line(capsys.readouterr().err)
     assert fake_api.seen == []
