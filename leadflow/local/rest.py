@@ -3,7 +3,9 @@
 It serves `/{stage}/...` like the deployed API, runs the TOKEN authorizer (401 when the header
 is missing or the token unknown, with the same result cache), builds Lambda proxy events with
 the authorizer's context, and turns proxy responses back into HTTP. As with `binaryMediaTypes:
-*/*`, request bodies reach handlers base64-encoded.
+*/*`, request bodies reach handlers base64-encoded. Each method has API Gateway's throttle (a
+token bucket, `leadflow.local.throttle`): past it, 429 `{"message":"Too Many Requests"}` before the
+authorizer or the function runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from leadflow.local.lambda_runtime import Invoker
+from leadflow.local.throttle import TOO_MANY_REQUESTS, TokenBucket
 from shared.core.cors import CORS
 from shared.core.scopes import policy_allows
 
@@ -41,6 +44,8 @@ class LocalRoute:
     invoker: Invoker
     #: "none": no authorizer runs (a public method such as Twilio's webhook)
     auth: str = "token"
+    #: the method's throttle (the stage's limits or the route's own); None: not throttled
+    bucket: TokenBucket | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -136,6 +141,9 @@ class RestGateway:
             self._json(req, 404, {"message": "Not Found"})
             return
         route, params = match
+        if route.bucket is not None and not route.bucket.take():
+            self._json(req, 429, TOO_MANY_REQUESTS)
+            return
         if route.auth == "none":
             self._reply_to(req, route, path, params, url.query, body, {})
             return
