@@ -53,6 +53,11 @@ class LocalRoute:
         return re.compile(f"^{regex}$")
 
 
+class _Server(ThreadingHTTPServer):
+    #: API Gateway takes many connections at once; socketserver's listen backlog of 5 resets a burst
+    request_queue_size = 128
+
+
 class RestGateway:
     def __init__(
         self,
@@ -87,7 +92,7 @@ class RestGateway:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/{stage}"

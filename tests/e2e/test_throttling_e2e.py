@@ -82,6 +82,7 @@ def test_a_burst_past_post_leads_gets_429_and_every_accepted_lead_is_stored(
         )
         # Then the bucket's worth (and what refilled meanwhile) is accepted, the rest is throttled
         statuses = collections.Counter(a.status_code for a in answers)
+        print(f"burst of {sent} on POST /leads: {dict(statuses)}")
         assert set(statuses) == {202, 429}, statuses
         assert statuses[202] >= burst, statuses
         throttled = [i for i, a in enumerate(answers) if a.status_code == 429]
@@ -144,6 +145,7 @@ def test_the_cli_says_in_one_line_that_it_was_throttled(
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("leadflow: error:")]
     # Then the throttled ones exit 3 (try again later) with one line each, and the others wrote their file
     counts = collections.Counter(codes)
+    print(f"{sent} exports at once: exit codes {dict(counts)}")
     assert set(counts) == {0, 3}, counts
     assert counts[0] >= burst and counts[3] >= 1
     assert len(errors) == counts[3]
