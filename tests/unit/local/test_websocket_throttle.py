@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +15,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from leadflow import wiring
+from leadflow.agent import TerminalAgent
 from leadflow.local.websocket import WebSocketGateway
 
 RATE, BURST = 0.5, 3
@@ -68,6 +71,12 @@ def test_messages_past_a_routes_burst_get_too_many_requests_and_reach_no_functio
         assert refused["message"] == "Too Many Requests" and refused["connectionId"] and refused["requestId"]
     assert other == {"type": "pong", "route": "$default"}
     assert functions.calls.count("ping") == BURST
+    # and the terminal agent says so in one line instead of printing the frame
+    out = io.StringIO()
+    TerminalAgent(gateway.url, "t", out, keys=asyncio.Queue()).show(replies[BURST])
+    assert out.getvalue() == (
+        "error: the gateway throttled that message (too many requests); wait a moment and repeat it\n"
+    )
 
 
 def test_connections_past_the_connect_burst_are_refused_with_429(
