@@ -156,7 +156,7 @@ def test_the_cli_says_in_one_line_that_it_was_throttled(
     assert sum((tmp_path / f"export-{i}.csv").exists() for i in range(sent)) == counts[0]
 
 
-def test_each_method_has_its_own_bucket(runtime: LocalRuntime, client: LeadflowClient) -> None:
+def test_a_routes_own_limit_does_not_hold_back_the_other_routes(runtime: LocalRuntime, client: LeadflowClient) -> None:
     # Given the export route's bucket emptied
     rate, burst = EXPORT_THROTTLE.rate, EXPORT_THROTTLE.burst
     full_bucket(rate, burst)
