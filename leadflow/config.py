@@ -116,7 +116,8 @@ class StageConfig:
     #: a WAF web ACL on the REST API's stage (AWS managed rules and a rate limit per client IP);
     #: a fixed monthly cost per stage ($5 and $1 a rule), so it is a stage's choice
     waf: bool = False
-    #: requests one client IP may make in any 5 minutes before the web ACL blocks it
+    #: requests one client IP may make in any 5 minutes before the web ACL blocks it (with 429): 10 a
+    #: second sustained, room for several console users behind one NAT (each polls about once a second)
     waf_rate_limit: int = 3000
 
     def __post_init__(self) -> None:
