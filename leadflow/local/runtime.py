@@ -23,7 +23,7 @@ from leadflow.local.lambda_runtime import EventSourceMapping, Invoker
 from leadflow.local.notify import LocalNotification
 from leadflow.local.registry import LocalFunction, local_functions, process_env
 from leadflow.local.rest import LocalRoute, RestGateway
-from leadflow.local.throttle import TokenBucket
+from leadflow.local.throttle import TokenBucket, method_throttles
 from leadflow.local.websocket import WebSocketGateway, gateway_for
 
 #: locally, a consumer runs at most this many invocations at once (2 cores)
@@ -123,14 +123,14 @@ class LocalRuntime:
         auth_fn = wiring.authorizer()
         auth_trigger = next(t for t in auth_fn.triggers if isinstance(t, wiring.RestAuthorizer))
         # API Gateway's throttle per method: the route's own limits, else the stage's (cdk.json)
-        stage_throttle = wiring.Throttle(self.config.api_throttle_rate, self.config.api_throttle_burst)
+        throttles = method_throttles(self.config)
         routes = [
             LocalRoute(
                 r.method,
                 r.path,
                 self.invokers[fn.key],
                 r.auth,
-                bucket=TokenBucket((r.throttle or stage_throttle).rate, (r.throttle or stage_throttle).burst),
+                bucket=TokenBucket(throttles[(r.method, r.path)].rate, throttles[(r.method, r.path)].burst),
             )
             for r, fn in wiring.rest_routes()
         ]

@@ -13,8 +13,18 @@ import threading
 import time
 from collections.abc import Callable
 
+from leadflow import wiring
+from leadflow.config import StageConfig
+
 #: what API Gateway answers a throttled REST request with (its THROTTLED gateway response)
 TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
+
+
+def method_throttles(config: StageConfig) -> dict[tuple[str, str], wiring.Throttle]:
+    """The limits each REST method of the stage has, by (method, path): the route's own, else the
+    stage's. The stacks give API Gateway the same (tests/infra/test_edge.py compares them)."""
+    stage = wiring.Throttle(config.api_throttle_rate, config.api_throttle_burst)
+    return {(route.method, route.path): route.throttle or stage for route, _ in wiring.rest_routes()}
 
 
 class TokenBucket:

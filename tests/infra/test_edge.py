@@ -10,6 +10,7 @@ import pytest
 
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig, load_stage
+from leadflow.local.throttle import method_throttles
 from stacks.waf import MANAGED_RULE_GROUPS, UPLOAD_PATH_SUFFIX
 
 from .cfn import flatten, props, referenced, resources, target
@@ -55,6 +56,16 @@ def test_routes_with_their_own_traffic_have_their_own_limits_and_the_others_the_
         assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (throttle.rate, throttle.burst)
         # a method's own settings replace the stage's for it: the logging stays the same
         assert setting["LoggingLevel"] == "ERROR" and setting["DataTraceEnabled"] is False
+
+
+def test_the_local_gateway_throttles_each_method_as_the_template_does(synth: Synthesized) -> None:
+    settings = _method_settings(synth)
+    stage_wide = settings[("/*", "*")]
+    local = method_throttles(synth.config)
+    assert set(local) == {(route.method, route.path) for route, _ in wiring.rest_routes()}
+    for (method, path), throttle in local.items():
+        deployed = settings.get((_escaped(path), method), stage_wide)
+        assert (deployed["ThrottlingRateLimit"], deployed["ThrottlingBurstLimit"]) == (throttle.rate, throttle.burst)
 
 
 def test_the_twilio_webhook_limit_is_lower_than_every_stage_and_route(synth: Synthesized) -> None:
