@@ -377,6 +377,9 @@ class TerminalAgent:
             self.say(f"error: {message['message']}")
         elif kind == "pong":
             pass
+        elif kind is None and message.get("message") == "Too Many Requests":
+            # API Gateway's own frame: the message reached no function
+            self.say("error: the gateway throttled that message (too many requests); wait a moment and repeat it")
         else:
             self.say(json.dumps(message))
 

@@ -27,7 +27,7 @@ class ExitCode(IntEnum):
     REFUSED = 1
     #: a bad argument, a missing file, no API configured (argparse uses 2 for its own errors too)
     USAGE = 2
-    #: the API (or AWS) could not be reached, or did not answer in time
+    #: the API (or AWS) could not be reached, did not answer in time, or throttled the request (429): try again later
     UNREACHABLE = 3
     #: no token, or the token was refused (401: unknown, expired or revoked; 403: not allowed), or no AWS credentials
     AUTH = 4
@@ -44,7 +44,7 @@ EXIT_CODES_TABLE = """exit codes:
   0    done
   1    the API or AWS refused the request, or the job failed or was cancelled
   2    usage: a bad argument, a missing file, no API configured
-  3    the API or AWS could not be reached, or did not answer in time (--timeout)
+  3    the API or AWS could not be reached, did not answer in time (--timeout), or throttled (429): retry later
   4    auth: no token, the token was refused (401 unknown, expired or revoked, 403 not allowed), no AWS credentials
   5    an unexpected error (a bug): rerun with --debug for the traceback
   130  interrupted (Ctrl-C)
@@ -109,6 +109,12 @@ def _api_error(exc: ApiError) -> Failure:
         )
     if exc.status == 403:
         return Failure(ExitCode.AUTH, f"403: the token may not do this ({exc.message})")
+    if exc.status == 429:
+        # API Gateway's throttle (or the web ACL's rate limit): nothing was done, the same request may be sent again
+        return Failure(
+            ExitCode.UNREACHABLE,
+            f"429: the API is throttling requests ({exc.message}); nothing was done: wait a few seconds and retry",
+        )
     if exc.status == 0:
         return Failure(ExitCode.REFUSED, exc.message)
     return Failure(ExitCode.REFUSED, f"{exc.status}: {exc.message}")

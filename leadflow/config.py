@@ -103,6 +103,25 @@ class StageConfig:
     marketing_url: str | None = None
     forward_backoff_base_s: int = 30
     forward_max_attempts: int = 10
+    #: the public edge (README "Deploying a stage"). API Gateway's token bucket for every REST method
+    #: that declares no throttle of its own (`Route.throttle` in the wiring): requests a second on
+    #: average and at once. API Gateway applies it to each method separately.
+    api_throttle_rate: float = 100
+    api_throttle_burst: int = 200
+    #: the same for every route of the agents' WebSocket API (messages, and $connect attempts)
+    ws_throttle_rate: float = 100
+    ws_throttle_burst: int = 200
+    #: reserved concurrency by function key: a cap that keeps a flood on a public route from taking
+    #: the account's concurrency from every other function, and a floor kept for that function.
+    #: Reserving needs the account's concurrency quota raised first: Lambda keeps 100 unreserved,
+    #: and a new account's quota can be as low as 10, where any reservation fails to deploy.
+    reserved_concurrency: dict[str, int] = field(default_factory=dict)
+    #: a WAF web ACL on the REST API's stage (AWS managed rules and a rate limit per client IP);
+    #: a fixed monthly cost per stage ($5 and $1 a rule), so it is a stage's choice
+    waf: bool = False
+    #: requests one client IP may make in any 5 minutes before the web ACL blocks it (with 429): 10 a
+    #: second sustained, room for several console users behind one NAT (each polls about once a second)
+    waf_rate_limit: int = 3000
 
     def __post_init__(self) -> None:
         # both are SQS DelaySeconds on the expiry queue: a bad value would fail every assignment or $disconnect
@@ -117,6 +136,29 @@ class StageConfig:
             value = getattr(self, setting)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{setting} must be a whole number of days, at least 1; got {value!r}")
+        self._check_edge()
+
+    def _check_edge(self) -> None:
+        for rate, burst in (("api_throttle_rate", "api_throttle_burst"), ("ws_throttle_rate", "ws_throttle_burst")):
+            if not getattr(self, rate) > 0:
+                raise ConfigError(f"{rate} must be above 0 requests a second; got {getattr(self, rate)!r}")
+            if not isinstance(getattr(self, burst), int) or getattr(self, burst) < 1:
+                got = getattr(self, burst)
+                raise ConfigError(f"{burst} must be a whole number of requests, at least 1; got {got!r}")
+        from leadflow import wiring  # the function keys (wiring imports nothing of this module)
+
+        keys = {fn.key for fn in wiring.FUNCTIONS}
+        for key, value in self.reserved_concurrency.items():
+            if key not in keys:
+                known = ", ".join(sorted(keys))
+                raise ConfigError(f"reserved_concurrency names {key!r}, which is not a function ({known})")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"reserved_concurrency.{key} must be a whole number, at least 1; got {value!r}")
+        # WAF's rate-based rules count at least 10 requests in their window
+        if not isinstance(self.waf_rate_limit, int) or not 10 <= self.waf_rate_limit <= 2_000_000_000:
+            raise ConfigError(
+                f"waf_rate_limit must be 10 to 2,000,000,000 requests per 5 minutes; got {self.waf_rate_limit!r}"
+            )
 
     def alarm_recipients(self) -> tuple[str, ...]:
         return (*self.alarm_emails, *((self.alarm_https_endpoint,) if self.alarm_https_endpoint else ()))

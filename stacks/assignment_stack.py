@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
+from leadflow import wiring
 from leadflow.config import StageConfig
 from stacks.console_site import SITE_BUCKET_KEY, ConsoleSite
 from stacks.domain import DomainResources, log_retention, removal_policy
@@ -39,6 +40,7 @@ class AssignmentStack(Stack):
             function_for=self.resources.refs.function,
             log_retention=log_retention(config),
             removal_policy=removal_policy(config),
+            throttle=wiring.Throttle(config.ws_throttle_rate, config.ws_throttle_burst),
         )
         CfnOutput(self, "WebSocketUrl", value=self.websocket.url, description="Agents connect here with ?token=")
         # the browser console; the ingestion stack adds the REST API's URL to its bucket (config.rest.json),

@@ -428,6 +428,8 @@ class DomainResources(Construct):
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            # the stage's reserved concurrency (cdk.json), for the functions behind public routes
+            reserved_concurrent_executions=self.config.reserved_concurrency.get(declared.key),
         )
         for source in declared.sqs_sources:
             function.add_event_source(

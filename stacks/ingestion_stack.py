@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
+from leadflow import wiring
 from leadflow.config import StageConfig
 from stacks.connect import VanityContactFlow
 from stacks.console_site import SITE_BUCKET_KEY, ConsoleRestConfig
@@ -40,6 +41,8 @@ class IngestionStack(Stack):
             function_for=self.resources.refs.function,
             log_retention=log_retention(config),
             removal_policy=removal_policy(config),
+            throttle=wiring.Throttle(config.api_throttle_rate, config.api_throttle_burst),
+            waf_rate_limit=config.waf_rate_limit if config.waf else None,
         )
         self.contact_flow = VanityContactFlow(
             self,

@@ -12,11 +12,11 @@ Lambda errors and throttles (CloudWatch bills an alarm per metric it reads, metr
   Lambda's region-wide `Errors` (no dimension) would be one metric, but it counts every function in
   the account and region, other stages' and other apps' too, and names none of them.
 - throttles: one alarm on Lambda's region-wide `Throttles` (no dimension), one metric. Without
-  reserved concurrency (no Leadflow function has any) a function is throttled only when the
-  account's regional concurrency runs out, which every function in the region shares: the condition
-  is the account's, and this alarm is the one place to see it, whichever stage caused it. A function
-  given reserved concurrency can be throttled alone and needs a throttles alarm of its own
-  (tests/infra/test_alarms.py fails until it has one).
+  reserved concurrency a function is throttled only when the account's regional concurrency runs
+  out, which every function in the region shares: the condition is the account's, and this alarm is
+  the one place to see it, whichever stage caused it. A function given reserved concurrency (the
+  stage's `reserved_concurrency`) can be throttled alone, at its own cap: it has a throttles alarm of
+  its own, `<function>-throttles` (tests/infra/test_alarms.py fails without it).
 
 Custom metrics (namespace `Leadflow`, Powertools' `service` dimension = the emitting function's key):
 - `SlackAttempts`, `SlackFallbacks`, `NotificationLatency` from `notify`;
@@ -126,6 +126,16 @@ class Observability(Construct):
             cloudwatch.Metric(namespace="AWS/Lambda", metric_name="Throttles", statistic="Sum", period=five),
             threshold=1,
         )
+        for key, reserved in sorted(config.reserved_concurrency.items()):
+            self._alarm(
+                f"{key}-throttles",
+                f"{config.name(key)} was throttled at its reserved concurrency ({reserved}, "
+                "reserved_concurrency in cdk.json): invocations behind its route were refused. Look at its "
+                "ConcurrentExecutions and Duration, then at the REST API's "
+                f"access log for who sent the traffic; raise {key} in reserved_concurrency if it was real.",
+                self.function_metric(key, "Throttles", five),
+                threshold=1,
+            )
         api = config.name("api")
         self._alarm(
             "rest-5xx",

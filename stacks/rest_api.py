@@ -3,6 +3,11 @@
 Bodies are raw uploads (CSV, XLSX, multipart forms), so every media type is binary and reaches the
 functions base64-encoded. CORS preflights are answered by API Gateway itself, without credentials,
 as browsers send them, from the same declaration (`shared.core.cors.CORS`) as the functions' answers.
+
+The edge: the stage throttles every method with the stage's limits (`api_throttle_rate` and
+`api_throttle_burst`), except the methods whose route declares its own (`Route.throttle` in the
+wiring); API Gateway answers 429 past them. Where the stage asks for it (`waf`), a web ACL sits in
+front of the stage (`stacks.waf`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ from constructs import Construct
 from leadflow import wiring
 from shared.core.cors import CORS
 from stacks import nag
+from stacks.waf import RestApiWebAcl
+
+#: what every method logs, whether it has its own throttle or the stage's (a method's own settings
+#: replace the stage's for that method, so they repeat these)
+LOGGING_LEVEL = apigw.MethodLoggingLevel.ERROR
+
+
+def method_options_key(route: wiring.Route) -> str:
+    """CDK's key for one method's settings in `StageOptions.method_options`: "/twilio/sms/POST"."""
+    return f"{route.path}/{route.method}"
 
 
 class RestApi(Construct):
@@ -34,8 +49,22 @@ class RestApi(Construct):
         function_for: Callable[[str], lambda_.IFunction],
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        throttle: wiring.Throttle,
+        waf_rate_limit: int | None = None,
     ) -> None:
+        """`throttle`: the stage's limits for each method without its own; `waf_rate_limit`: requests
+        per client IP in 5 minutes of the stage's web ACL, or None for no web ACL."""
         super().__init__(scope, construct_id)
+        method_options = {
+            method_options_key(route): apigw.MethodDeploymentOptions(
+                throttling_rate_limit=route.throttle.rate,
+                throttling_burst_limit=route.throttle.burst,
+                logging_level=LOGGING_LEVEL,
+                data_trace_enabled=False,
+            )
+            for route, _ in wiring.rest_routes()
+            if route.throttle is not None
+        }
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -67,9 +96,12 @@ class RestApi(Construct):
                     status=True,
                     user=True,
                 ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
+                logging_level=LOGGING_LEVEL,
                 data_trace_enabled=False,
                 tracing_enabled=True,
+                throttling_rate_limit=throttle.rate,
+                throttling_burst_limit=throttle.burst,
+                method_options=method_options,
             ),
         )
         declared = wiring.authorizer()
@@ -114,6 +146,17 @@ class RestApi(Construct):
                 response_headers={"Access-Control-Allow-Origin": f"'{CORS.allow_origin}'"},
             )
 
+        self.web_acl = (
+            RestApiWebAcl(
+                self,
+                "WebAcl",
+                name=f"{api_name}-acl",
+                stage_arn=self.api.deployment_stage.stage_arn,
+                rate_limit=waf_rate_limit,
+            )
+            if waf_rate_limit is not None
+            else None
+        )
         self._acknowledge()
 
     @property
@@ -149,12 +192,15 @@ class RestApi(Construct):
             "by the handlers' pydantic models; an API Gateway model would be a second schema to keep in "
             "sync. The Authorization header is enforced by the TOKEN authorizer before any function runs.",
         )
-        nag.acknowledge(
-            self.api,
-            "APIG3",
-            "WAF is out of scope for now (a web ACL is a fixed monthly cost per stage); every method is "
-            "token-authorized and API Gateway's account throttling applies. Revisit before public launch.",
-        )
+        if self.web_acl is None:
+            nag.acknowledge(
+                self.api,
+                "APIG3",
+                "This stage has no web ACL (waf: false in cdk.json): one costs $5 a month plus $1 a rule, most of "
+                "an idle dev stage's budget. Its edge is the stage and per-route throttles (429 past them), "
+                "the token authorizer on every method but the signed Twilio webhook, and reserved "
+                "concurrency where the stage sets it. Stages open to the public set waf: true (prod does).",
+            )
         nag.acknowledge(
             self.api,
             nag.managed_policy("service-role/AmazonAPIGatewayPushToCloudWatchLogs"),

@@ -41,7 +41,12 @@ class WebSocketApi(Construct):
         function_for: Callable[[str], lambda_.IFunction],
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        throttle: wiring.Throttle,
     ) -> None:
+        """`throttle`: the stage's limits, applied by API Gateway to each route (messages and $connect).
+
+        No web ACL: AWS WAF cannot be associated with a WebSocket API (REST API stages only, among
+        API Gateway's kinds). This API's edge is that throttle and the authorizer on `$connect`."""
         super().__init__(scope, construct_id)
         routes = wiring.websocket_routes()
         declared_authorizer = wiring.websocket_authorizer()
@@ -102,7 +107,7 @@ class WebSocketApi(Construct):
             destination_arn=access_logs.log_group_arn, format=ACCESS_LOG_FORMAT
         )
         cfn_stage.default_route_settings = apigwv2.CfnStage.RouteSettingsProperty(
-            throttling_burst_limit=500, throttling_rate_limit=1000
+            throttling_burst_limit=throttle.burst, throttling_rate_limit=throttle.rate
         )
 
         self.url = self.stage.url  # wss://{api}.execute-api.{region}.amazonaws.com/{stage}

@@ -280,6 +280,12 @@ export const agentView = {
         } catch {
           return;
         }
+        if (message.type === undefined && message.message === "Too Many Requests") {
+          // API Gateway's own frame: the stage throttled that message and no function saw it
+          showError("Too many requests: the server dropped that message. Wait a moment and try again.");
+          if (state.email) for (const button of buttons) button.disabled = false;
+          return;
+        }
         const handle = handlers[message.type];
         if (handle) handle(message);
       });

@@ -14,6 +14,8 @@ answering as a deployed API was seen to answer:
   (the function runs on, as on AWS);
 - a function that fails (an error, its own timeout, a response over Lambda's 6 MB): 502
   `{"message": "Internal server error"}`.
+- past the method's throttle (a token bucket, `leadflow.local.throttle`): 429
+  `{"message":"Too Many Requests"}` before the authorizer or the function runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from leadflow.local import limits as local_limits
 from leadflow.local.lambda_runtime import Invoker, event_bytes
+from leadflow.local.throttle import TOO_MANY_REQUESTS, TokenBucket
 from shared.core.cors import CORS
 from shared.core.scopes import policy_allows
 
@@ -58,11 +61,18 @@ class LocalRoute:
     invoker: Invoker
     #: "none": no authorizer runs (a public method such as Twilio's webhook)
     auth: str = "token"
+    #: the method's throttle (the stage's limits or the route's own); None: not throttled
+    bucket: TokenBucket | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
         return re.compile(f"^{regex}$")
+
+
+class _Server(ThreadingHTTPServer):
+    #: API Gateway takes many connections at once; socketserver's listen backlog of 5 resets a burst
+    request_queue_size = 128
 
 
 class RestGateway:
@@ -102,7 +112,7 @@ class RestGateway:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.server = _Server(("127.0.0.1", port), _Handler)
         self.server.daemon_threads = True
         self.port = int(self.server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/{stage}"
@@ -159,6 +169,9 @@ class RestGateway:
             self._json(req, 404, {"message": "Not Found"})
             return
         route, params = match
+        if route.bucket is not None and not route.bucket.take():
+            self._json(req, 429, TOO_MANY_REQUESTS)
+            return
         if route.auth == "none":
             self._reply_to(req, route, path, params, url.query, body, {})
             return

@@ -23,6 +23,7 @@ from leadflow.local.lambda_runtime import EventSourceMapping, Invoker
 from leadflow.local.notify import LocalNotification
 from leadflow.local.registry import LocalFunction, local_functions, process_env
 from leadflow.local.rest import LocalRoute, RestGateway
+from leadflow.local.throttle import TokenBucket, method_throttles
 from leadflow.local.websocket import WebSocketGateway, gateway_for
 
 #: locally, a consumer runs at most this many invocations at once (2 cores)
@@ -121,7 +122,18 @@ class LocalRuntime:
                 self.mappings[source.queue] = mapping
         auth_fn = wiring.authorizer()
         auth_trigger = next(t for t in auth_fn.triggers if isinstance(t, wiring.RestAuthorizer))
-        routes = [LocalRoute(r.method, r.path, self.invokers[fn.key], r.auth) for r, fn in wiring.rest_routes()]
+        # API Gateway's throttle per method: the route's own limits, else the stage's (cdk.json)
+        throttles = method_throttles(self.config)
+        routes = [
+            LocalRoute(
+                r.method,
+                r.path,
+                self.invokers[fn.key],
+                r.auth,
+                bucket=TokenBucket(throttles[(r.method, r.path)].rate, throttles[(r.method, r.path)].burst),
+            )
+            for r, fn in wiring.rest_routes()
+        ]
         self.gateway = RestGateway(
             routes=routes,
             authorizer=self.invokers[auth_fn.key],

@@ -13,6 +13,10 @@
   for tests). Protocol-level ping frames are answered but are not activity: API Gateway only counts
   messages. The gateway sends close code 1001, delivers `$disconnect`, and `@connections` answers
   410 for the connection from that moment.
+- API Gateway's stage throttle applies to each route (a token bucket, `leadflow.local.throttle`): a
+  `$connect` past it is refused with 429, a message past it is answered with
+  `{"message": "Too Many Requests", "connectionId", "requestId"}` (the shape of the gateway's other
+  error frames) and reaches no function.
 - The `@connections` management API is served on its own port: POST sends, GET describes,
   DELETE closes; an unknown connection is `410 Gone` (`GoneException`), which moto never answers.
 """
@@ -43,6 +47,7 @@ from websockets.http11 import Request, Response
 from leadflow import wiring
 from leadflow.config import StageConfig
 from leadflow.local.limits import WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES, ConnectionLimits
+from leadflow.local.throttle import TOO_MANY_REQUESTS, TokenBucket
 
 Invoke = Callable[[dict[str, Any]], Any]
 MAX_MESSAGE_BYTES = WS_MAX_MESSAGE_BYTES
@@ -98,8 +103,13 @@ class WebSocketGateway:
         workers: int = 32,
         on_error: Callable[[BaseException], None] | None = None,
         limits: ConnectionLimits | None = None,
+        throttle: wiring.Throttle | None = None,
     ) -> None:
         self.routes = routes
+        #: the stage's throttle, one bucket per route ($connect included); empty: not throttled
+        self.buckets: dict[str, TokenBucket] = (
+            {key: TokenBucket(throttle.rate, throttle.burst) for key in {*routes, "$connect"}} if throttle else {}
+        )
         self.limits = limits or ConnectionLimits()
         self._sweeper: asyncio.Task[None] | None = None
         self.authorizer = authorizer
@@ -256,6 +266,8 @@ class WebSocketGateway:
         url = urlsplit(request.path)
         if url.path.rstrip("/") != f"/{self.stage}":
             return connection.respond(HTTPStatus.NOT_FOUND, f"Not Found: the WebSocket API lives at /{self.stage}\n")
+        if not self._admit("$connect"):
+            return connection.respond(HTTPStatus.TOO_MANY_REQUESTS, "Too Many Requests\n")
         multi_query = parse_qs(url.query, keep_blank_values=True)
         query = {k: v[-1] for k, v in multi_query.items()}
         headers = {k: v for k, v in request.headers.raw_items()}
@@ -364,6 +376,10 @@ class WebSocketGateway:
         route = self.routes.get(route_key)
         context = self._request_context(conn, route_key, "MESSAGE", host)
         context["messageId"] = uuid.uuid4().hex[:16] + "="
+        if not self._admit(route_key):
+            reply = {**TOO_MANY_REQUESTS, "connectionId": conn.connection_id, "requestId": context["requestId"]}
+            await self._send(conn, json.dumps(reply))
+            return
         if route is None:
             # what API Gateway answers when no route matches and there is no $default
             reply = {"message": "Forbidden", "connectionId": conn.connection_id, "requestId": context["requestId"]}
@@ -382,6 +398,10 @@ class WebSocketGateway:
             if response.get("isBase64Encoded"):
                 body = base64.b64decode(body).decode()
             await self._send(conn, str(body))
+
+    def _admit(self, route_key: str) -> bool:
+        bucket = self.buckets.get(route_key)
+        return bucket is None or bucket.take()
 
     @staticmethod
     async def _send(conn: _Connection, data: str) -> None:
@@ -494,4 +514,5 @@ def gateway_for(
         port=port or int(os.environ.get("LEADFLOW_WS_PORT", "0")),
         on_error=on_error,
         limits=limits or ConnectionLimits.from_env(),
+        throttle=wiring.Throttle(config.ws_throttle_rate, config.ws_throttle_burst),
     )

@@ -21,8 +21,13 @@ from leadflow.wiring.model import (
     SqsSource,
     Table,
     TableName,
+    Throttle,
     Topic,
 )
+
+#: an export reads up to every lead matching the filters and may write a CSV to S3: occasional work,
+#: not a listing to poll
+EXPORT_THROTTLE = Throttle(rate=2, burst=10)
 
 QUEUES: tuple[Queue, ...] = (Queue("lead-batches", "enrichment"),)
 
@@ -117,7 +122,7 @@ FUNCTIONS: tuple[Function, ...] = (
             # reading leads is an export by another name: admins only (an agent gets the lead of the
             # email it holds with the assignment, over its WebSocket)
             Route("GET", "/leads", roles=("admin",)),
-            Route("GET", "/leads/export", roles=("admin",)),
+            Route("GET", "/leads/export", roles=("admin",), throttle=EXPORT_THROTTLE),
             Route("GET", "/leads/{lead_id}", roles=("admin",)),
             Route("POST", "/chat", roles=("admin",)),
         ),

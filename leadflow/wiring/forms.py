@@ -33,6 +33,7 @@ from leadflow.wiring.model import (
     SqsSource,
     Table,
     TableName,
+    Throttle,
     Topic,
 )
 
@@ -70,6 +71,12 @@ SECRETS: tuple[Secret, ...] = (
 
 FORWARD_TIMEOUT_S = 30
 
+#: web forms post leads as visitors submit them: bursts when a campaign lands, never a poll
+LEAD_SUBMIT_THROTTLE = Throttle(rate=25, burst=50)
+#: Twilio posts one request per inbound text; the route is public (the signature is checked inside the
+#: function), so its limit is the lowest: a flood of forged requests stops at API Gateway, not in Lambda
+TWILIO_WEBHOOK_THROTTLE = Throttle(rate=10, burst=20)
+
 _FORMS_ENV: dict[str, EnvRef] = {
     "FORM_LEADS_TABLE": TableName("form-leads"),
     "CONVERSATIONS_TABLE": TableName("conversations"),
@@ -90,7 +97,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "Takes web-form leads (idempotent, open-lead rules), location numbers, threads and the in-flight view",
         env={**POWERTOOLS_ENV, **SCOPES_ENV, **_FORMS_ENV},
         triggers=(
-            Route("POST", "/leads", roles=("admin", "integration")),
+            Route("POST", "/leads", roles=("admin", "integration"), throttle=LEAD_SUBMIT_THROTTLE),
             # a location's number decides where customers' texts go: a leaked integration token
             # must not be able to redirect them; threads and closing are an operator's work
             Route("PUT", "/locations/{dealer_id}/{location_id}", roles=("admin",)),
@@ -143,7 +150,7 @@ FUNCTIONS: tuple[Function, ...] = (
             **_FORMS_ENV,
             **TWILIO_ENV,
         },
-        triggers=(Route("POST", "/twilio/sms", auth="none"),),
+        triggers=(Route("POST", "/twilio/sms", auth="none", throttle=TWILIO_WEBHOOK_THROTTLE),),
         grants=(
             Grant("table", "form-leads", "read_write"),
             Grant("table", "conversations", "read_write"),

@@ -25,8 +25,13 @@ from leadflow.wiring.model import (
     SqsSource,
     Table,
     TableName,
+    Throttle,
     Topic,
 )
+
+#: an upload is up to 4 MB through a function that may run 29 s; an integration sends a few files a
+#: minute, far below the listing routes' polling: 10 a second, 20 at once
+UPLOAD_THROTTLE = Throttle(rate=10, burst=20)
 
 QUEUES: tuple[Queue, ...] = (Queue("upload-events", "ingestion"),)
 
@@ -84,8 +89,8 @@ FUNCTIONS: tuple[Function, ...] = (
             "MAX_PRESIGNED_UPLOAD_BYTES": Setting("max_presigned_upload_bytes"),
         },
         triggers=(
-            Route("POST", "/uploads", roles=("admin", "integration")),
-            Route("POST", "/uploads/presign", roles=("admin", "integration")),
+            Route("POST", "/uploads", roles=("admin", "integration"), throttle=UPLOAD_THROTTLE),
+            Route("POST", "/uploads/presign", roles=("admin", "integration"), throttle=UPLOAD_THROTTLE),
         ),
         grants=(
             Grant("table", "jobs", "read_write"),

@@ -193,6 +193,21 @@ EnvRef = (
 
 
 @dataclass(frozen=True)
+class Throttle:
+    """API Gateway's token bucket: `rate` requests a second on average, up to `burst` at once.
+
+    Set on a route, it replaces the stage's own limits (`api_throttle_rate` / `api_throttle_burst` in
+    cdk.json) for that method; API Gateway applies a stage's limits to each method separately."""
+
+    rate: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.burst < 1:
+            raise ValueError(f"a throttle needs a positive rate and a burst of at least 1; got {self}")
+
+
+@dataclass(frozen=True)
 class Route:
     """A REST API route (API Gateway REST, Lambda proxy integration, behind the authorizer)."""
 
@@ -202,6 +217,8 @@ class Route:
     auth: Literal["token", "none"] = "token"
     #: who may call it; empty on a token route is a wiring error (deny by default, never allow by omission)
     roles: tuple[RoleName, ...] = ()
+    #: this method's own limits where its traffic differs from the stage's (None: the stage's)
+    throttle: Throttle | None = None
 
     @property
     def key(self) -> str:

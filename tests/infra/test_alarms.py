@@ -22,7 +22,8 @@ from .cfn import flatten, props, resources
 from .conftest import Synthesized
 
 #: 7 queue-age + 7 dead-letter + 4 domain errors + 1 region-wide throttles + REST 5XX and latency +
-#: Slack, LLM and expiry alarms; before consolidation there were 61 (44 per-function errors and throttles)
+#: Slack, LLM and expiry alarms; before consolidation there were 61 (44 per-function errors and throttles).
+#: A stage adds one throttles alarm (one metric) per function it gives reserved concurrency (prod: 4).
 ALARMS_PER_STAGE = 24
 #: alarm metrics billed ($0.10 each): 22 function Errors + 1 Throttles + 7 + 7 + 2 REST + 2 + 10 + 1 (was 71)
 ALARM_METRICS_PER_STAGE = 52
@@ -124,17 +125,35 @@ def test_dropping_one_function_from_its_errors_alarm_is_caught(synth: Synthesize
 
 def test_a_function_with_reserved_concurrency_needs_its_own_throttles_alarm(synth: Synthesized) -> None:
     templates = copy.deepcopy(synth.templates)
-    # Given twilio-sms with reserved concurrency (the Properties themselves: `props` returns a copy)
+    # Given callers (which no stage reserves for) with reserved concurrency (the Properties themselves:
+    # `props` returns a copy)
+    assert "callers" not in synth.config.reserved_concurrency
     fn = next(
         f["Properties"]
         for f in resources(templates["ingestion"], "AWS::Lambda::Function").values()
-        if props(f).get("FunctionName") == synth.config.name("twilio-sms")
+        if props(f).get("FunctionName") == synth.config.name("callers")
     )
     fn["ReservedConcurrentExecutions"] = 5
     # Then the region-wide throttles alarm no longer counts for it
-    assert uncovered(templates) == [
-        f"{synth.config.name('twilio-sms')}: throttles not watched (reserved concurrency: True)"
+    callers = synth.config.name("callers")
+    assert uncovered(templates) == [f"{callers}: throttles not watched (reserved concurrency: True)"]
+
+
+def test_prod_reserved_functions_are_covered_by_their_own_alarms_and_losing_one_is_caught(prod: Synthesized) -> None:
+    assert prod.config.reserved_concurrency, "prod reserves concurrency for the public edge (cdk.json)"
+    assert uncovered(prod.templates) == []
+    # Given the twilio-sms throttles alarm gone
+    templates = copy.deepcopy(prod.templates)
+    alarms = templates["notification"]["Resources"]
+    [lid] = [
+        lid
+        for lid, a in resources(templates["notification"], "AWS::CloudWatch::Alarm").items()
+        if flatten(props(a)["AlarmName"]) == prod.config.name("twilio-sms-throttles")
     ]
+    del alarms[lid]
+    # Then the check names it
+    twilio = prod.config.name("twilio-sms")
+    assert uncovered(templates) == [f"{twilio}: throttles not watched (reserved concurrency: True)"]
 
 
 def test_errors_alarms_are_one_per_domain_and_act_on_the_alarms_topic(synth: Synthesized) -> None:
@@ -161,9 +180,10 @@ def test_errors_alarms_are_one_per_domain_and_act_on_the_alarms_topic(synth: Syn
 
 def test_alarm_count_and_the_metrics_they_bill(synth: Synthesized) -> None:
     alarms = _alarms(synth.templates)
-    assert len(alarms) == ALARMS_PER_STAGE
+    reserved = len(synth.config.reserved_concurrency)
+    assert len(alarms) == ALARMS_PER_STAGE + reserved
     idle = cm.idle_month(synth.templates.values(), cm.load_prices())
-    assert idle["counted"]["alarm_metrics_standard"] == ALARM_METRICS_PER_STAGE
+    assert idle["counted"]["alarm_metrics_standard"] == ALARM_METRICS_PER_STAGE + reserved
     assert idle["counted"]["alarm_metrics_high_resolution"] == 0
 
 

@@ -107,7 +107,7 @@ class FakeApi:
                     fake.release.wait(HANG_LIMIT_S)
                     self.close_connection = True  # never answered: a client without a timeout sees it closed
                     return
-                if fake.mode in {"401", "403", "500"}:
+                if fake.mode in {"401", "403", "429", "500"}:
                     status, body = int(fake.mode), {"message": f"refused with {fake.mode}"}
                 elif fake.mode == "html":
                     self._send(200, b"<html><body>not the API</body></html>", "text/html")

@@ -257,3 +257,18 @@ def test_a_bad_expiry_is_a_usage_error_and_nothing_is_sent(
     assert main(argv) == ExitCode.USAGE
     assert reason in _one_error_line(capsys.readouterr().err)
     assert fake_api.seen == []
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_throttled_request_exits_3_with_one_line_saying_to_retry(
+    command: str, fake_api: FakeApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # API Gateway's throttle (or the web ACL's rate limit) answers 429 before anything runs
+    fake_api.mode = "429"
+    code, _, err = _run([*_commands(tmp_path)[command], "--api", fake_api.url, "--token", "t"], capsys)
+    line = _one_error_line(err)
+    assert code == ExitCode.UNREACHABLE == 3
+    assert line == (
+        "leadflow: error: 429: the API is throttling requests (refused with 429); nothing was done: "
+        "wait a few seconds and retry"
+    )
