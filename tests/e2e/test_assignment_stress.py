@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from leadflow import wiring
+from leadflow.local.claims import PROCESS_CLAIMS
 from leadflow.local.runtime import LocalRuntime
 from shared.assignment.engine import AssignmentEngine
 from shared.assignment.intake import iso
@@ -312,7 +313,8 @@ def test_invariants_hold_under_random_dispositions_expiries_and_disconnects(
 ) -> None:
     repo, ledger, pusher, timers = stress
     rng = random.Random(SEED)
-    engine = AssignmentEngine(repo=repo, pusher=pusher, timers=timers, timeout_s=120)
+    # many picks at once in one process, as in the local runtime: with its claims
+    engine = AssignmentEngine(repo=repo, pusher=pusher, timers=timers, timeout_s=120, claims=PROCESS_CLAIMS)
     # Given 300 emails received in random order
     start = datetime(2020, 1, 1, tzinfo=UTC)
     received = [iso(start + timedelta(minutes=i)) for i in range(EMAILS)]
