@@ -28,6 +28,7 @@ def main() -> None:
         if report_to:
             Path(report_to).write_text(json.dumps({"error": str(err)}))
         sys.exit(f"local AWS: {err}")
+    # (anything else installed into moto, such as AWS limits it enforces, goes here, after the patches)
     if report_to:
         Path(report_to).write_text(json.dumps(report.to_json()))
     elif report.line():

@@ -11,6 +11,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from leadflow.config import REPO_ROOT
 from leadflow.local.aws import MotoServer
 from leadflow.local.moto_patches import PATCHES, STOCK_ENV, Kind
 from leadflow.local.runtime import LocalRuntime
@@ -171,3 +173,19 @@ def test_a_stock_moto_server_logs_one_line_naming_what_it_left_out(
             connection.close()
     finally:
         server.stop()
+
+
+def test_a_correctness_fix_that_cannot_be_installed_stops_the_local_aws_saying_which(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a moto whose server no longer dispatches as the fix expects (made so before the server's own code runs)
+    (tmp_path / "sitecustomize.py").write_text(
+        "from moto.moto_server.werkzeug_app import DomainDispatcherApplication\n"
+        "DomainDispatcherApplication.__call__ = lambda self, request: None\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), str(REPO_ROOT)]))
+    server = MotoServer()
+    with pytest.raises(RuntimeError) as err:
+        server.start()
+    assert "exited at start" in str(err.value)
+    assert "'atomic-writes'" in str(err.value) and "cannot be installed on moto" in str(err.value)
