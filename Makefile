@@ -11,7 +11,28 @@ BROWSERSTAMP := $(VENV)/.chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo dev test lint typecheck unit bench synth openapi clean
+.PHONY: setup demo dev test lint typecheck unit bench synth openapi deploy destroy smoke clean
+
+#: the stages cdk.json declares; `make deploy` and `make destroy` take one of them as STAGE
+STAGES := $(shell python3 -c 'import json; print(" ".join(json.load(open("cdk.json"))["context"]["stages"]))')
+#: `-c stage=...` and, when given, the alarm recipients (prod needs one: ALARM_EMAILS=oncall@example.com)
+CDK_STAGE = -c stage=$(STAGE) $(if $(ALARM_EMAILS),-c alarm_emails=$(ALARM_EMAILS))
+OUTPUTS = cdk.out/outputs-$(STAGE).json
+
+# Checked when make reads this file, so a bad STAGE stops even `make -n deploy` before any command.
+ifneq ($(filter deploy destroy,$(MAKECMDGOALS)),)
+ifeq ($(STAGE),)
+$(error STAGE is required: make $(firstword $(filter deploy destroy,$(MAKECMDGOALS))) STAGE=<one of: $(STAGES)>)
+endif
+ifeq ($(filter $(STAGE),$(STAGES)),)
+$(error unknown STAGE '$(STAGE)': cdk.json declares $(STAGES))
+endif
+endif
+ifneq ($(filter smoke,$(MAKECMDGOALS)),)
+ifeq ($(and $(API),$(TOKEN),$(WS)),)
+$(error make smoke: API, TOKEN and WS are required: make smoke API=<ApiUrl> TOKEN=<admin token> WS=<WebSocketUrl> (make deploy prints them))
+endif
+endif
 
 $(PYSTAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -65,6 +86,26 @@ bench: setup
 #: prod needs an alarm recipient: make synth STAGE=prod ALARM_EMAILS=oncall@example.com
 synth: setup
 	npx cdk synth -c stage=$${STAGE:-dev} $(if $(ALARM_EMAILS),-c alarm_emails=$(ALARM_EMAILS)) --quiet
+
+#: a stage into the AWS account of your credentials, in the stage's region (cdk.json): bootstrap,
+#: the diff, the deploy (approval asked for security-broadening changes only) with its outputs file,
+#: then what is left to do by hand. make deploy STAGE=prod ALARM_EMAILS=oncall@example.com
+deploy: setup
+	npx cdk bootstrap $(CDK_STAGE)
+	npx cdk diff $(CDK_STAGE)
+	npx cdk deploy --all $(CDK_STAGE) --require-approval broadening --outputs-file $(OUTPUTS)
+	$(PY) -m leadflow.deploy next-steps $(STAGE) --outputs $(OUTPUTS)
+
+#: delete the stage's stacks (cdk asks first); prints what it keeps (prod's retained tables and buckets)
+destroy: setup
+	npx cdk destroy --all $(CDK_STAGE)
+	$(PY) -m leadflow.deploy kept $(STAGE)
+
+#: the main journeys through public endpoints only: make smoke API=https://.../prod TOKEN=lf_... WS=wss://.../prod
+#: [CALLER=+1...: a number that phoned the stage's Connect line]. `make test` runs the same suite locally.
+smoke: setup
+	@echo "smoke: $(API) and $(WS) (the token is not printed)"
+	@SMOKE_API='$(API)' SMOKE_TOKEN='$(TOKEN)' SMOKE_WS='$(WS)' SMOKE_CALLER='$(CALLER)' $(VENV)/bin/pytest -q -p no:cacheprovider tests/smoke
 
 #: docs/openapi.json from the routes' declared types (a unit test fails when it is stale)
 openapi: setup

@@ -29,6 +29,8 @@ from urllib.parse import quote
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from leadflow import cli_errors
+
 KEYS = {"p": "Positive Reply", "n": "Neutral Reply", "x": "Not a lead"}
 STATUS_KEYS = {"o": "online", "a": "away", "f": "offline"}
 #: a `ping` action message this often. API Gateway's idle timer (10 min) counts messages only:
@@ -111,7 +113,7 @@ class Backoff:
         return (rng or random).uniform(0, ceiling)
 
 
-class Refused(Exception):
+class Refused(cli_errors.Refused):
     """The gateway refused the token (401/403): reconnecting would not help."""
 
 

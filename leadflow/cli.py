@@ -398,9 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--user", default="admin", help="the user the token belongs to (default: admin)")
     json_option(boot)
     _add_notification_commands(sub, stage)
-    from leadflow import cli_forms
+    from leadflow import cli_forms, cli_secrets
 
     cli_forms.add_commands(sub)
+    cli_secrets.add_commands(sub)
     return parser
 
 

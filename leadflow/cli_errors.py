@@ -67,6 +67,13 @@ _AWS_AUTH_CODES = {
 }
 
 
+class Refused(Exception):
+    """A server refused our credentials (401/403) and retrying would not help: exit code AUTH.
+
+    Modules that must keep their heavy imports off the CLI's path (the agent's websockets) raise a
+    subclass of this one, so `describe` needs no import of theirs to recognise it."""
+
+
 class UsageError(Exception):
     """A command's own check of its input failed (exit 2)."""
 
@@ -160,7 +167,7 @@ def describe(exc: BaseException) -> Failure:
         failure = _botocore(exc)
         if failure:
             return failure
-    if module == "leadflow.agent" and type(exc).__name__ == "Refused":
+    if isinstance(exc, Refused):
         return Failure(ExitCode.AUTH, str(exc))
     if isinstance(exc, Exception) and module.startswith("websockets"):
         failure = _websockets(exc)

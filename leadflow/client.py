@@ -22,6 +22,11 @@ FINAL = {"completed", "failed", "cancelled"}
 DIRECT_LIMIT = 4 * 1024 * 1024
 
 
+#: the header an answer carries when its JSON is a link to the real answer in S3 (`shared.core.responses`)
+LINK_HEADER = "X-Body-Link"
+#: fetching a linked answer (several MB) may take longer than one API call
+LINK_TIMEOUT_S = 300.0
+
 #: seconds to wait for the API to connect or answer one request, unless `--timeout` / LEADFLOW_TIMEOUT say otherwise
 DEFAULT_TIMEOUT = 30.0
 
@@ -94,10 +99,29 @@ class LeadflowClient:
         if not response.content:
             return None
         try:
-            return response.json()
+            data = response.json()
         except ValueError:
             # e.g. --api pointing at some other web server
             raise ApiError(response.status_code, f"{response.url} answered, but not with JSON") from None
+        if response.headers.get(LINK_HEADER) == "1" and isinstance(data, dict) and "body_url" in data:
+            return self._follow(data)
+        return data
+
+    def _follow(self, link: dict[str, Any]) -> Any:
+        """An answer too large for Lambda waits in S3: fetch it (a presigned GET, so without the token)."""
+        try:
+            response = httpx.get(link["body_url"], timeout=max(self.http.timeout.read or 0, LINK_TIMEOUT_S))
+        except httpx.HTTPError as exc:
+            raise ApiError(0, f"the answer was too large to send and its link could not be fetched: {exc}") from None
+        if response.status_code >= 400:
+            raise ApiError(
+                response.status_code,
+                f"the answer was too large to send and its link failed (expires {link.get('expires_at')})",
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(response.status_code, "the linked answer is not JSON") from None
 
     def upload(self, path: Path, *, direct_limit: int = DIRECT_LIMIT) -> dict[str, Any]:
         """Upload a file directly when small, through a presigned POST when large; returns the job."""

@@ -32,6 +32,7 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import ConfigError, StageConfig
+from leadflow.runbooks import with_runbook
 from stacks import nag
 from stacks.packaging import ARCHITECTURE, RUNTIME, Packaging
 from stacks.references import References
@@ -189,7 +190,10 @@ class DomainResources(Construct):
             self,
             f"{cid}DeadLetterAlarm",
             alarm_name=self.config.name(f"{key}-dlq-not-empty"),
-            alarm_description=f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+            alarm_description=with_runbook(
+                f"{key}-dlq-not-empty",
+                f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+            ),
             metric=dead_letters.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
             ),
@@ -234,6 +238,7 @@ class DomainResources(Construct):
 
     def _add_bucket(self, declared: wiring.Bucket) -> None:
         retain = self.config.retain_data
+        methods = ((s3.HttpMethods.POST, declared.cors_post), (s3.HttpMethods.GET, declared.cors_get))
         bucket = s3.Bucket(
             self,
             f"{_construct_id(declared.key)}Bucket",
@@ -248,15 +253,15 @@ class DomainResources(Construct):
             server_access_logs_prefix=f"{declared.key}/",
             lifecycle_rules=self._lifecycle_rules(declared),
             cors=[
-                # Presigned POST forms are authorized by their signed policy, not by the origin.
+                # Presigned POST forms and GET links are authorized by their signature, not by the origin.
                 s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.POST],
+                    allowed_methods=[m for m, on in methods if on],
                     allowed_origins=["*"],
                     allowed_headers=["*"],
                     max_age=3000,
                 )
             ]
-            if declared.cors_post
+            if any(on for _, on in methods)
             else None,
         )
         for notification in declared.notifications:

@@ -35,8 +35,18 @@ from constructs import Construct
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.runbooks import with_runbook
+from shared.core.metric_names import (
+    ASSIGNMENT_EXPIRED,
+    ASSIGNMENT_LATENCY,
+    LLM_FALLBACKS,
+    LLM_REQUESTS,
+    NAMESPACE,
+    NOTIFICATION_LATENCY,
+    SLACK_ATTEMPTS,
+    SLACK_FALLBACKS,
+)
 
-NAMESPACE = "Leadflow"
 #: the age of the oldest message on a main queue that means the pipeline is stuck
 QUEUE_AGE_ALARM_S = 300
 #: server errors the REST API may answer in 5 minutes before someone is told (a handful are a
@@ -54,8 +64,6 @@ ASSIGNMENT_EXPIRIES = 10
 MAX_ALARM_METRICS = 10
 
 NOTIFY_FUNCTION = "notify"
-#: emitted by `shared.assignment.engine`: from pending to assigned, in milliseconds
-ASSIGNMENT_LATENCY = "PendingToAssignedMs"
 
 
 #: the one alarm on Lambda's region-wide Throttles (no FunctionName dimension)
@@ -139,8 +147,8 @@ class Observability(Construct):
         self._rate_alarm(
             "slack-fallback-rate",
             f"Over {SLACK_FALLBACK_RATE_PCT} % of Slack notices went by email instead",
-            failures=[self.custom("SlackFallbacks", NOTIFY_FUNCTION, five)],
-            attempts=[self.custom("SlackAttempts", NOTIFY_FUNCTION, five)],
+            failures=[self.custom(SLACK_FALLBACKS, NOTIFY_FUNCTION, five)],
+            attempts=[self.custom(SLACK_ATTEMPTS, NOTIFY_FUNCTION, five)],
             threshold_pct=SLACK_FALLBACK_RATE_PCT,
         )
         llm = llm_functions()[: MAX_ALARM_METRICS // 2]
@@ -148,16 +156,16 @@ class Observability(Construct):
             self._rate_alarm(
                 "llm-fallback-rate",
                 f"Over {LLM_FALLBACK_RATE_PCT} % of LLM requests fell back to the rules",
-                failures=[self.custom("LlmFallbacks", key, five) for key in llm],
-                attempts=[self.custom("LlmRequests", key, five) for key in llm],
+                failures=[self.custom(LLM_FALLBACKS, key, five) for key in llm],
+                attempts=[self.custom(LLM_REQUESTS, key, five) for key in llm],
                 threshold_pct=LLM_FALLBACK_RATE_PCT,
             )
         expiries = self._sum(
             [
-                self.custom("AssignmentExpired", key, Duration.minutes(15))
+                self.custom(ASSIGNMENT_EXPIRED, key, Duration.minutes(15))
                 for key in assignment_functions()[:MAX_ALARM_METRICS]
             ]
-            or [cloudwatch.Metric(namespace=NAMESPACE, metric_name="AssignmentExpired", period=Duration.minutes(15))],
+            or [cloudwatch.Metric(namespace=NAMESPACE, metric_name=ASSIGNMENT_EXPIRED, period=Duration.minutes(15))],
             "expired",
             Duration.minutes(15),
         )
@@ -245,7 +253,7 @@ class Observability(Construct):
             self,
             f"{cid}Alarm",
             alarm_name=self.config.name(key),
-            alarm_description=description,
+            alarm_description=with_runbook(key, description),
             metric=metric,
             threshold=threshold,
             evaluation_periods=1,
@@ -330,7 +338,7 @@ class Observability(Construct):
             ),
         )
         notify_latency = [
-            self.custom("NotificationLatency", NOTIFY_FUNCTION, minute, statistic=p) for p in ("p50", "p99")
+            self.custom(NOTIFICATION_LATENCY, NOTIFY_FUNCTION, minute, statistic=p) for p in ("p50", "p99")
         ]
         assignment_latency = [
             self.custom(ASSIGNMENT_LATENCY, key, minute, statistic="p99") for key in assignment_functions()
@@ -345,8 +353,8 @@ class Observability(Construct):
             cloudwatch.GraphWidget(
                 title="Slack: attempts and email fallbacks",
                 left=[
-                    self.custom("SlackAttempts", NOTIFY_FUNCTION, minute),
-                    self.custom("SlackFallbacks", NOTIFY_FUNCTION, minute),
+                    self.custom(SLACK_ATTEMPTS, NOTIFY_FUNCTION, minute),
+                    self.custom(SLACK_FALLBACKS, NOTIFY_FUNCTION, minute),
                 ],
                 width=8,
             ),

@@ -36,6 +36,24 @@ export function queryString(params) {
   return text ? `?${text}` : "";
 }
 
+/** The header of an answer whose JSON is a link to the real answer (a presigned S3 GET). */
+export const LINK_HEADER = "X-Body-Link";
+
+/** The answer a link points to: fetched without the token (the URL is signed), parsed as JSON. */
+export async function followLink(link, signal) {
+  let response;
+  try {
+    response = await fetch(link.body_url, { signal });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, "The answer was too large to send directly, and its link could not be fetched.");
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, `The answer was too large to send directly, and its link failed (HTTP ${response.status}).`);
+  }
+  return response.json();
+}
+
 /** A client for `config.restUrl` with `token`; `request` resolves to the Response (for files). */
 export function restClient(config, token) {
   const base = (config.restUrl || "").replace(/\/+$/, "");
@@ -63,7 +81,12 @@ export function restClient(config, token) {
   async function call(method, path, options) {
     const response = await request(method, path, options);
     const text = await response.text();
-    return text ? JSON.parse(text) : null;
+    const data = text ? JSON.parse(text) : null;
+    // an answer larger than Lambda may return (6 MB) comes as a link to it in S3 (shared/core/responses.py)
+    if (response.headers.get(LINK_HEADER) === "1" && data && typeof data.body_url === "string") {
+      return followLink(data, options && options.signal);
+    }
+    return data;
   }
 
   return {

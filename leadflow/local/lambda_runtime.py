@@ -8,6 +8,7 @@ queue's redrive policy moves them to the dead-letter queue.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.local.registry import Handler, LocalFunction
+from shared.core import limits
 
 REGION_ENV = "AWS_DEFAULT_REGION"
 
@@ -41,6 +43,20 @@ class FunctionTimedOut(Exception):
     """The invocation ran past its function's declared timeout (Lambda's "Task timed out")."""
 
 
+class ResponseTooLarge(Exception):
+    """The function returned more than a synchronous invocation may (Lambda's "Function.ResponseSizeTooLarge")."""
+
+
+def response_bytes(result: Any) -> int:
+    """The size of a handler's result as Lambda's runtime serializes it (JSON)."""
+    return len(json.dumps(result, default=str).encode())
+
+
+def event_bytes(event: Any) -> int:
+    """The size of an invocation's payload (the event as JSON)."""
+    return len(json.dumps(event).encode())
+
+
 @dataclass
 class Invoker:
     """Invokes one function. Functions whose module keeps per-request state (the REST resolver)
@@ -50,6 +66,8 @@ class Invoker:
     region: str
     account: str
     serialize: bool = True
+    #: Lambda's limit on a synchronous invocation's response (0: not checked)
+    max_response_bytes: int = limits.LAMBDA_SYNC_RESPONSE_ENFORCED_BYTES
     invocations: int = 0
     errors: int = 0
     _handler: Handler | None = None
@@ -79,6 +97,15 @@ class Invoker:
             with self._count_lock:
                 self.errors += 1
             raise FunctionTimedOut(f"{self.fn.name}: Task timed out after {self.fn.timeout_s} seconds")
+        if self.max_response_bytes and response_bytes(result) > self.max_response_bytes:
+            # every invocation here is synchronous (a REST or WebSocket route, an authorizer, an SQS
+            # event source mapping): Lambda refuses the result and its caller sees a function error
+            with self._count_lock:
+                self.errors += 1
+            raise ResponseTooLarge(
+                f"{self.fn.name}: Response payload size exceeded maximum allowed payload size"
+                f" ({self.max_response_bytes} bytes)."
+            )
         return result
 
 

@@ -1,10 +1,14 @@
-"""The AWS limits the local WebSocket gateway enforces, with AWS's values (`shared.core.limits`) by default.
+"""The AWS limits the local gateways enforce, with AWS's values (`shared.core.limits`) by default.
 
 Source: "Quotas for configuring and running a WebSocket in API Gateway"
 (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html):
 "Idle Connection Timeout: 10 minutes" and "Connection duration for WebSocket API: 2 hours", neither
 adjustable. Tests shorten them (`LEADFLOW_WS_IDLE_S`, `LEADFLOW_WS_LIFETIME_S`, or the gateway's
 `set_limits`) so that a closed connection happens within a test.
+
+The REST gateway's integration timeout ("Maximum integration timeout: 50 milliseconds - 29 seconds",
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html)
+is AWS's 29 s unless `LEADFLOW_REST_TIMEOUT_S` or the gateway's `integration_timeout_s` shortens it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from shared.core import limits
 WS_IDLE_TIMEOUT_S = float(limits.WS_IDLE_TIMEOUT_S)
 WS_MAX_LIFETIME_S = float(limits.WS_MAX_LIFETIME_S)
 WS_MAX_MESSAGE_BYTES = limits.WS_MESSAGE_BYTES
+WS_MAX_FRAME_BYTES = limits.WS_FRAME_BYTES
+REST_INTEGRATION_TIMEOUT_S = float(limits.REST_INTEGRATION_TIMEOUT_S)
+REST_PAYLOAD_BYTES = limits.REST_PAYLOAD_BYTES
+REST_TIMEOUT_ENV = "LEADFLOW_REST_TIMEOUT_S"
+LAMBDA_SYNC_REQUEST_BYTES = limits.LAMBDA_SYNC_REQUEST_BYTES
 IDLE_ENV = "LEADFLOW_WS_IDLE_S"
 LIFETIME_ENV = "LEADFLOW_WS_LIFETIME_S"
 
@@ -38,3 +47,11 @@ class ConnectionLimits:
             idle_s=float(os.environ.get(IDLE_ENV) or WS_IDLE_TIMEOUT_S),
             lifetime_s=float(os.environ.get(LIFETIME_ENV) or WS_MAX_LIFETIME_S),
         )
+
+
+def rest_integration_timeout_s() -> float:
+    """AWS's 29 s, unless the environment shortens it (tests)."""
+    value = float(os.environ.get(REST_TIMEOUT_ENV) or REST_INTEGRATION_TIMEOUT_S)
+    if value <= 0:
+        raise ValueError(f"{REST_TIMEOUT_ENV} must be positive; got {value}")
+    return value

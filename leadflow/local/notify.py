@@ -25,6 +25,7 @@ from leadflow import wiring
 from leadflow.config import StageConfig
 from leadflow.local.aws import Resources
 from leadflow.local.sink import Received, Sink
+from leadflow.runbooks import with_runbook
 
 #: how often the local alarm evaluator looks (CloudWatch: once a period, here 1 minute)
 EVALUATION_INTERVAL_S = 1.0
@@ -83,7 +84,10 @@ class AlarmEvaluator:
                 continue  # the stacks' alarms act on ALARM only
             message = {
                 "AlarmName": name,
-                "AlarmDescription": f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+                "AlarmDescription": with_runbook(
+                    f"{key}-dlq-not-empty",
+                    f"Messages from {self.config.name(key)} gave up and wait in its dead-letter queue",
+                ),
                 "NewStateValue": state,
                 "OldStateValue": previous,
                 "NewStateReason": f"Threshold Crossed: {visible} visible message(s) >= 1 (local evaluation)",

@@ -13,6 +13,7 @@ from typing import Any
 from leadflow import wiring
 from leadflow.config import StageConfig
 from leadflow.local.aws import ACCOUNT, Resources
+from shared.core import metric_names
 
 Handler = Callable[[dict[str, Any], Any], Any]
 #: set by the runtime itself for every function (Powertools' service name is one per process locally)
@@ -94,7 +95,7 @@ def process_env(config: StageConfig, res: Resources) -> dict[str, str]:
         POWERTOOLS_TRACE_DISABLED="true",
         # EMF metrics are CloudWatch's business; locally they would only be JSON lines on stdout
         POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_METRICS_NAMESPACE="Leadflow",
+        POWERTOOLS_METRICS_NAMESPACE=metric_names.NAMESPACE,
         AWS_ACCOUNT_ID=ACCOUNT,
     )
     return merged

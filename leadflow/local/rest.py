@@ -4,6 +4,16 @@ It serves `/{stage}/...` like the deployed API, runs the TOKEN authorizer (401 w
 is missing or the token unknown, with the same result cache), builds Lambda proxy events with
 the authorizer's context, and turns proxy responses back into HTTP. As with `binaryMediaTypes:
 */*`, request bodies reach handlers base64-encoded.
+
+It enforces API Gateway's and Lambda's limits (`leadflow.local.limits`, AWS's values by default),
+answering as a deployed API was seen to answer:
+- a request body over 10 MB: 413, `HTTP content length exceeded 10485760 bytes.` (text), no function runs;
+- a proxy event over Lambda's 6 MB invocation payload (the body base64-encoded in it): 413
+  `{"message": "Request Too Long"}`, no function runs;
+- an integration that has not answered within 29 s: 504 `{"message": "Endpoint request timed out"}`
+  (the function runs on, as on AWS);
+- a function that fails (an error, its own timeout, a response over Lambda's 6 MB): 502
+  `{"message": "Internal server error"}`.
 """
 
 from __future__ import annotations
@@ -19,12 +29,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from leadflow.local.lambda_runtime import Invoker
+from leadflow.local import limits as local_limits
+from leadflow.local.lambda_runtime import Invoker, event_bytes
 from shared.core.cors import CORS
 from shared.core.scopes import policy_allows
 
 #: API Gateway's own limit on a request payload
-MAX_REQUEST_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_BYTES = local_limits.REST_PAYLOAD_BYTES
+#: Lambda's limit on a synchronous invocation's payload: the proxy event, its body base64-encoded
+MAX_EVENT_BYTES = local_limits.LAMBDA_SYNC_REQUEST_BYTES
+#: a refused body is read (and dropped) up to this size, so that the client reads the 413 instead of
+#: a connection reset; a larger one is cut off with the connection
+_DRAIN_BYTES = 8 * MAX_REQUEST_BYTES
+_DRAIN_CHUNK = 1024 * 1024
 #: as the stacks' preflights and gateway responses answer, from the one CORS declaration
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": CORS.allow_origin,
@@ -59,8 +76,11 @@ class RestGateway:
         region: str,
         cache_ttl_s: int,
         port: int = 0,
+        integration_timeout_s: float | None = None,
     ) -> None:
         self.routes = routes
+        #: API Gateway stops waiting for the integration after this (AWS: 29 s)
+        self.integration_timeout_s = integration_timeout_s or local_limits.rest_integration_timeout_s()
         self.authorizer = authorizer
         self.stage = stage
         self.account = account
@@ -115,8 +135,11 @@ class RestGateway:
         prefix = f"/{self.stage}"
         length = int(req.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
+            # API Gateway's REQUEST_TOO_LARGE (413, not customizable, and not JSON); no function runs
+            self._drain(req, length)
             req.close_connection = True
-            self._json(req, 413, {"message": "Request Too Long"})
+            text = f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes."
+            self._send(req, 413, text.encode(), {"Content-Type": "text; charset=utf-8"})
             return
         body = req.rfile.read(length) if length else b""
         if req.command == "OPTIONS":
@@ -166,12 +189,39 @@ class RestGateway:
         policy: dict[str, Any],
     ) -> None:
         event = self._event(req, route, path, params, query, body, policy)
-        try:
-            response = route.invoker(event)
-        except Exception:
+        if event_bytes(event) > MAX_EVENT_BYTES:
+            # Lambda refuses the invocation (RequestEntityTooLargeException); API Gateway answers 413
+            self._json(req, 413, {"message": "Request Too Long"})
+            return
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def integrate() -> None:
+            try:
+                outcome["response"] = route.invoker(event)
+            except Exception as exc:  # a function error, its own timeout, a response over 6 MB
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=integrate, name=f"integration {route.method} {route.path}", daemon=True).start()
+        if not done.wait(self.integration_timeout_s):
+            # API Gateway's INTEGRATION_TIMEOUT; the function goes on to its end (or its own timeout)
+            self._json(req, 504, {"message": "Endpoint request timed out"})
+            return
+        if "error" in outcome:
             self._json(req, 502, {"message": "Internal server error"})
             return
-        self._reply(req, response)
+        self._reply(req, outcome["response"])
+
+    @staticmethod
+    def _drain(req: BaseHTTPRequestHandler, length: int) -> None:
+        left = min(length, _DRAIN_BYTES)
+        while left > 0:
+            chunk = req.rfile.read(min(left, _DRAIN_CHUNK))
+            if not chunk:
+                return
+            left -= len(chunk)
 
     def _authorize(self, header: str, method_arn: str) -> dict[str, Any] | None:
         now = time.monotonic()

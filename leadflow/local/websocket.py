@@ -42,7 +42,7 @@ from websockets.http11 import Request, Response
 
 from leadflow import wiring
 from leadflow.config import StageConfig
-from leadflow.local.limits import WS_MAX_MESSAGE_BYTES, ConnectionLimits
+from leadflow.local.limits import WS_MAX_FRAME_BYTES, WS_MAX_MESSAGE_BYTES, ConnectionLimits
 
 Invoke = Callable[[dict[str, Any]], Any]
 MAX_MESSAGE_BYTES = WS_MAX_MESSAGE_BYTES
@@ -193,7 +193,8 @@ class WebSocketGateway:
             "127.0.0.1",
             self._requested_port,
             process_request=self._process_request,
-            max_size=MAX_MESSAGE_BYTES,
+            # a message of up to 128 KB, in frames of up to 32 KB each: a larger one closes the connection (1009)
+            max_size=(MAX_MESSAGE_BYTES, WS_MAX_FRAME_BYTES),
             ping_interval=None,
         )
 

@@ -50,6 +50,7 @@ BUCKETS: tuple[Bucket, ...] = (
     Bucket(
         "data",
         "enrichment",
+        cors_get=True,
         expiries=(
             Expiry("enriched/", "enriched_retention_days"),
             Expiry("exports/", "export_retention_days"),

@@ -72,6 +72,8 @@ class Bucket:
     notifications: tuple[QueueNotification, ...] = ()
     #: browsers and the CLI POST presigned forms straight to the bucket
     cors_post: bool = False
+    #: browsers GET presigned links from the bucket (an answer too large for Lambda: `shared.core.responses`)
+    cors_get: bool = False
     #: lifecycle expiration per key prefix (every prefix that holds personal data has one)
     expiries: tuple[Expiry, ...] = ()
 
@@ -316,6 +318,21 @@ LLM_ENV: dict[str, EnvRef] = {
     "LLM_BASE_URL": Setting("llm_base_url"),
     "LLM_MODEL": Setting("llm_model"),
     "LLM_SECRET_ARN": Setting("llm_secret_arn"),
+}
+
+#: a function that calls out over HTTP (Slack, the downstream CRM, the marketing platform, Twilio):
+#: each call's timeout, and how long its circuit stays open after failures
+OUTBOUND_ENV: dict[str, EnvRef] = {
+    "OUTBOUND_TIMEOUT_S": Setting("outbound_timeout_s"),
+    "CIRCUIT_RESET_S": Setting("circuit_reset_s"),
+}
+
+#: a function that talks to Twilio: its API's base URL (the local sink when run locally) and the
+#: secret holding the account's credentials, plus the outbound timeouts
+TWILIO_ENV: dict[str, EnvRef] = {
+    **OUTBOUND_ENV,
+    "TWILIO_BASE_URL": Setting("twilio_base_url"),
+    "TWILIO_SECRET_ARN": SecretArn("twilio"),
 }
 
 #: a function behind a REST route: API Gateway stops waiting after its integration timeout, so the

@@ -12,6 +12,7 @@ Wiring of the notification domain; `leadflow.wiring` assembles it with the other
 from __future__ import annotations
 
 from leadflow.wiring.model import (
+    OUTBOUND_ENV,
     POWERTOOLS_ENV,
     REST_TIMEOUT_S,
     SCOPES_ENV,
@@ -115,8 +116,7 @@ FUNCTIONS: tuple[Function, ...] = (
             "DOWNSTREAM_BACKOFF_BASE_S": Setting("downstream_backoff_base_s"),
             "DOWNSTREAM_BACKOFF_MAX_S": Setting("downstream_backoff_max_s"),
             "DOWNSTREAM_MAX_ATTEMPTS": Setting("downstream_max_attempts"),
-            "OUTBOUND_TIMEOUT_S": Setting("outbound_timeout_s"),
-            "CIRCUIT_RESET_S": Setting("circuit_reset_s"),
+            **OUTBOUND_ENV,
             "DOWNSTREAM_LEASE_S": Literal_(str(DOWNSTREAM_TIMEOUT_S + 10)),
         },
         triggers=(SqsSource("downstream-sync", batch_size=10, max_batching_window_s=0, max_concurrency=5),),

@@ -44,6 +44,7 @@ from shared.assignment.repository import (
     idle_key,
 )
 from shared.assignment.timers import GraceTimer, Timer, Timers
+from shared.core import metric_names
 from shared.core.errors import BadInput
 from shared.core.models import EmailStatus, UserStatus, utc_now
 from shared.core.observability import logger, metrics
@@ -217,7 +218,9 @@ class AssignmentEngine:
             self.log.append(assignment)
         latency = _ms_between(assignment.email.get("pending_since"), assignment.assigned_at)
         if latency is not None:
-            metrics.add_metric(name="PendingToAssignedMs", unit=MetricUnit.Milliseconds, value=max(0.0, latency))
+            metrics.add_metric(
+                name=metric_names.ASSIGNMENT_LATENCY, unit=MetricUnit.Milliseconds, value=max(0.0, latency)
+            )
         logger.info(
             "email assigned",
             email_id=assignment.email["email_id"],
@@ -281,7 +284,7 @@ class AssignmentEngine:
             done = self.repo.end_grace(timer.user_id, timer.grace)
         if done:
             logger.info("agent did not come back; offline", agent=timer.user_id, email_id=held)
-            metrics.add_metric(name="AgentGraceEnded", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=metric_names.AGENT_GRACE_ENDED, unit=MetricUnit.Count, value=1)
         return done
 
     def state(self, user_id: str, *, note: str | None = None) -> dict[str, Any]:
@@ -406,7 +409,9 @@ class AssignmentEngine:
                 assigned = None
         held_ms = _ms_between(str(user.get("current_assigned_at") or ""), now)
         if held_ms is not None:
-            metrics.add_metric(name="TimeToDispositionMs", unit=MetricUnit.Milliseconds, value=max(0.0, held_ms))
+            metrics.add_metric(
+                name=metric_names.TIME_TO_DISPOSITION, unit=MetricUnit.Milliseconds, value=max(0.0, held_ms)
+            )
         logger.info("email dispositioned", email_id=email_id, agent=user_id, disposition=disposition.value)
         if self.publish is not None:
             self.publish(
@@ -457,7 +462,7 @@ class AssignmentEngine:
         if not self.repo.take_back(timer.email_id, timer.user_id, timer.attempt, UserStatus.OFFLINE, iso(self.now())):
             return False
         logger.info("assignment expired", email_id=timer.email_id, agent=timer.user_id)
-        metrics.add_metric(name="AssignmentExpired", unit=MetricUnit.Count, value=1)  # the name the alarm watches
+        metrics.add_metric(name=metric_names.ASSIGNMENT_EXPIRED, unit=MetricUnit.Count, value=1)
         self._count_expiry(timer.user_id)
         user = self.repo.get_user(timer.user_id) or {}
         message = {
@@ -474,5 +479,7 @@ class AssignmentEngine:
 
     @staticmethod
     def _count_expiry(user_id: str) -> None:
-        with single_metric(name="ExpiriesPerAgent", unit=MetricUnit.Count, value=1, namespace="Leadflow") as metric:
+        with single_metric(
+            name=metric_names.EXPIRIES_PER_AGENT, unit=MetricUnit.Count, value=1, namespace=metric_names.NAMESPACE
+        ) as metric:
             metric.add_dimension(name="agent", value=user_id)

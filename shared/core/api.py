@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Route
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
@@ -93,8 +95,44 @@ CORS_CONFIG = CORSConfig(
 )
 
 
+def declared_query(route: Route) -> frozenset[str]:
+    """The query parameter names a route declares: each `Query()` parameter's name (its alias if it
+    has one), and each field of a query model (`Annotated[Filters, Query()]`)."""
+    names: set[str] = set()
+    for param in route.dependant.query_params:
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.update(field.alias or name for name, field in annotation.model_fields.items())
+        else:
+            names.add(param.alias)
+    return frozenset(names)
+
+
+def refuse_unknown_query(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """422 for a query parameter the route does not declare: a misspelt `limt=5` would otherwise be
+    ignored in silence and the caller would get the default, thinking it was applied."""
+    route: Route | None = app.context.get("_route")
+    sent = app.current_event.query_string_parameters or {}
+    if route is None or not sent:
+        return next_middleware(app)
+    known = declared_query(route)
+    unknown = sorted(set(sent) - known)
+    if not unknown:
+        return next_middleware(app)
+    takes = f"this route takes {', '.join(sorted(known))}" if known else "this route takes no query parameters"
+    problems = [f"query {name}: not a parameter of this route ({takes})" for name in unknown]
+    logger.info("request invalid", problems=problems)
+    body = InvalidRequest(
+        message="; ".join(problems),
+        problems=problems,
+        detail=[InvalidField(loc=["query", name], type="extra_forbidden") for name in unknown],
+    )
+    return Response(UNPROCESSABLE, content_types.APPLICATION_JSON, body.model_dump(mode="json"))
+
+
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORS_CONFIG, enable_validation=True)
+    app.use([refuse_unknown_query])
 
     def _domain_error(exc: DomainError) -> Response[Any]:
         # the kind of refusal, not its message: a message may quote the input (an email, a phone)

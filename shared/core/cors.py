@@ -16,7 +16,8 @@ class CorsPolicy:
     allow_origin: str
     #: what a browser may send: a preflight that leaves one out makes the browser refuse the call
     allow_headers: tuple[str, ...]
-    #: what the console reads from an answer (the export's file name and lead count)
+    #: what the console reads from an answer (the export's file name and lead count, whether the
+    #: answer is a link to itself: `shared.core.responses`)
     expose_headers: tuple[str, ...]
     #: how long a browser may reuse a preflight's answer
     max_age_s: int
@@ -26,6 +27,6 @@ CORS = CorsPolicy(
     allow_origin="*",
     # X-Filename names a direct upload's file (the console sends ?filename=, other callers the header)
     allow_headers=("Authorization", "Content-Type", "X-Filename"),
-    expose_headers=("Content-Disposition", "X-Lead-Count"),
+    expose_headers=("Content-Disposition", "X-Lead-Count", "X-Body-Link"),
     max_age_s=3600,
 )

@@ -34,8 +34,14 @@ REST_PAYLOAD_BYTES = 10 * MIB
 # ---------------------------------------------------------------- Lambda
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 
+#: a synchronous invocation's payload, the event (a REST proxy event carries the body base64-encoded,
+#: so a body over about 4.5 MB never reaches the function)
+LAMBDA_SYNC_REQUEST_BYTES = 6 * MIB
 #: a synchronous invocation's response (what a REST proxy integration returns)
 LAMBDA_SYNC_RESPONSE_BYTES = 6 * MIB
+#: the figure Lambda's own error names when it refuses a response ("Response payload size exceeded
+#: maximum allowed payload size (6291556 bytes)"): what the local runtime enforces
+LAMBDA_SYNC_RESPONSE_ENFORCED_BYTES = 6_291_556
 LAMBDA_MAX_TIMEOUT_S = 900
 
 # ---------------------------------------------------------------- SQS

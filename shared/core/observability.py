@@ -10,8 +10,10 @@ import re
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from shared.core import metric_names
+
 logger = Logger()
-metrics = Metrics(namespace="Leadflow")
+metrics = Metrics(namespace=metric_names.NAMESPACE)
 
 
 #: an EventBridge event delivered through SQS starts with its envelope: version, then id

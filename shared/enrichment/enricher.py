@@ -41,6 +41,12 @@ from shared.enrichment.standardize import (
 LLM_FALLBACK = "the LLM provider could not be reached; the rules' result was kept"
 BATCH_GET_MAX = limits.BATCH_GET_ITEMS
 TRANSACT_MAX = limits.TRANSACT_ITEMS
+#: a stored lead stays this far under DynamoDB's 400 KB item limit (its version number beside it)
+LEAD_ITEM_BYTES = limits.DYNAMODB_ITEM_BYTES - 8 * limits.KIB
+#: the leads of one transaction together stay under its 4 MB
+TRANSACT_BUDGET_BYTES = limits.TRANSACT_BYTES - 256 * limits.KIB
+#: the problem a lead records when a later sighting's attributes did not fit it
+SIZE_LIMIT_PROBLEM = "attributes of later rows left out: the lead reached its size limit"
 MERGE_ATTEMPTS = 5
 #: fields a later sighting may fill when the stored lead has them empty
 MERGEABLE = ("first_name", "last_name", "email", "phone", "company", "title", "country")
@@ -108,6 +114,16 @@ def item_for(lead: Lead) -> dict[str, Any]:
     if lead.email:
         item["email_key"] = lead.email.lower()
     return item
+
+
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """An upper bound of an item's DynamoDB size: its compact JSON (names and UTF-8 values, plus the
+    quotes and separators JSON adds where DynamoDB counts a byte or three)."""
+    return len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def lead_bytes(lead: Lead) -> int:
+    return item_bytes(item_for(lead))
 
 
 def lead_from_item(item: Mapping[str, Any]) -> Lead:
@@ -254,6 +270,7 @@ class Enricher:
         origin = f"{job_id or '-'}/{batch_id}"
         sighting = f"{source}:{job_id}" if job_id else f"{source}:{batch_id}"
         incoming: dict[str, Lead] = {}
+        sizes: dict[int, tuple[Lead, int]] = {}
         for result in results:
             std = result.standardized
             if std.rejected:
@@ -283,6 +300,18 @@ class Enricher:
                     "created_at": self.now(),
                 }
             )
+            size = lead_bytes(lead)
+            sizes[id(lead)] = (lead, size)
+            if size > LEAD_ITEM_BYTES:
+                outcome.rejected += 1
+                outcome.rejections.append(
+                    (
+                        result.worksheet,
+                        result.row,
+                        f"the row is too large for one lead: {size} bytes, a lead holds at most {LEAD_ITEM_BYTES}",
+                    )
+                )
+                continue
             outcome.rows.append(
                 {
                     "lead_id": lead.lead_id,
@@ -296,11 +325,20 @@ class Enricher:
                 incoming[lead.lead_id] = merge(incoming[lead.lead_id], lead)
             else:
                 incoming[lead.lead_id] = lead
-        merged = self._store(incoming, origin, outcome)
+        merged = self._store(incoming, origin, outcome, sizes)
         outcome.leads = [m.to_item() for m in merged]
         return outcome
 
-    def _store(self, incoming: dict[str, Lead], origin: str, outcome: EnrichOutcome) -> list[Lead]:
+    def _store(
+        self, incoming: dict[str, Lead], origin: str, outcome: EnrichOutcome, sizes: dict[int, tuple[Lead, int]]
+    ) -> list[Lead]:
+        """Merge and write; `sizes` holds each lead as it came with its measured size (by object id,
+        the lead kept so that its id is not reused), so that a lead no merge changed is measured once."""
+
+        def size_of(lead: Lead) -> int:
+            known = sizes.get(id(lead))
+            return known[1] if known is not None and known[0] is lead else lead_bytes(lead)
+
         pending = dict(incoming)
         written: list[Lead] = []
         for _attempt in range(MERGE_ATTEMPTS):
@@ -308,14 +346,12 @@ class Enricher:
                 break
             stored = self._leads.get_many(list(pending))
             retry: dict[str, Lead] = {}
-            ids = list(pending)
-            for start in range(0, len(ids), TRANSACT_MAX):
-                chunk = ids[start : start + TRANSACT_MAX]
-                plan: list[tuple[Lead, dict[str, Any] | None]] = []
-                for lead_id in chunk:
-                    existing = stored.get(lead_id)
-                    new = pending[lead_id]
-                    plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
+            merged_plan: list[tuple[Lead, dict[str, Any] | None]] = []
+            for lead_id, new in pending.items():
+                existing = stored.get(lead_id)
+                merged_plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
+            for plan in transactions(merged_plan, size_of=size_of):
+                chunk = [lead.lead_id for lead, _ in plan]
                 if self._leads.put_versioned(plan):
                     for lead, existing in plan:
                         written.append(lead)
@@ -332,14 +368,46 @@ class Enricher:
         return written
 
 
-def merge(stored: Lead, new: Lead) -> Lead:
-    """Fill what `stored` lacks from `new`; keep the first-seen source; record every source."""
+def transactions(
+    plan: list[tuple[Lead, dict[str, Any] | None]],
+    *,
+    max_items: int = TRANSACT_MAX,
+    max_bytes: int = TRANSACT_BUDGET_BYTES,
+    size_of: Callable[[Lead], int] = lead_bytes,
+) -> list[list[tuple[Lead, dict[str, Any] | None]]]:
+    """The writes split into transactions DynamoDB accepts: at most 100 items and 4 MB each."""
+    out: list[list[tuple[Lead, dict[str, Any] | None]]] = [[]]
+    used = 0
+    for entry in plan:
+        size = size_of(entry[0])
+        if out[-1] and (len(out[-1]) >= max_items or used + size > max_bytes):
+            out.append([])
+            used = 0
+        out[-1].append(entry)
+        used += size
+    return [chunk for chunk in out if chunk]
+
+
+def merge(stored: Lead, new: Lead, *, max_bytes: int = LEAD_ITEM_BYTES) -> Lead:
+    """Fill what `stored` lacks from `new`; keep the first-seen source; record every source.
+
+    A lead stays inside DynamoDB's item limit: when `new`'s attributes would take it past
+    `max_bytes`, they are left out (the lead records `SIZE_LIMIT_PROBLEM`; the file they came from
+    keeps them), and when its sightings alone would, the oldest after the first are dropped."""
     update: dict[str, Any] = {f: getattr(new, f) for f in MERGEABLE if not getattr(stored, f) and getattr(new, f)}
     sources = list(dict.fromkeys([*stored.sources, *new.sources]))
     attributes = {**new.attributes, **stored.attributes}
     problems = list(dict.fromkeys([*stored.problems, *new.problems]))
     update.update(sources=sources, attributes=attributes, problems=problems, updated_at=new.created_at)
-    return stored.model_copy(update=update)
+    merged = stored.model_copy(update=update)
+    if lead_bytes(merged) <= max_bytes:
+        return merged
+    problems = list(dict.fromkeys([*stored.problems, SIZE_LIMIT_PROBLEM]))
+    merged = stored.model_copy(update={**update, "attributes": stored.attributes, "problems": problems})
+    while lead_bytes(merged) > max_bytes and len(merged.sources) > 2:
+        keep = merged.sources
+        merged = merged.model_copy(update={"sources": [keep[0], *keep[1 + max(1, (len(keep) - 1) // 2) :]]})
+    return merged
 
 
 def jsonl(leads: Sequence[Mapping[str, Any]]) -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from shared.core import metric_names
 from shared.core.events import EventBridge, EventPublisher
 from shared.core.models import JobStatus, LeadBatch, Rejection
 from shared.core.objects import ObjectWriter, S3Objects
@@ -24,6 +25,21 @@ from shared.ingestion.jobs import JobLedger
 #: one lead.enriched event carries at most this much lead JSON (PutEvents allows 256 KB a call)
 EVENT_DETAIL_BYTES = 200 * 1024
 ENRICHED_PREFIX = "enriched/"
+
+
+def event_lead(lead: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The lead as its event carries it. A lead grown large by merges (up to DynamoDB's 400 KB) would not
+    fit one event beside its rows: it goes without its merged `attributes` (each row carries its own)
+    and, if need be, with only its first and latest sightings; `omitted` names what was left out
+    (GET /leads/{id} has all of it)."""
+    rows_size = len(json.dumps(rows))
+    if len(json.dumps(lead)) + rows_size <= EVENT_DETAIL_BYTES:
+        return lead
+    slim = {**lead, "attributes": {}, "omitted": ["attributes"]}
+    sources = list(lead.get("sources") or [])
+    if len(json.dumps(slim)) + rows_size > EVENT_DETAIL_BYTES and len(sources) > 2:
+        slim = {**slim, "sources": [sources[0], sources[-1]], "omitted": ["attributes", "sources"]}
+    return slim
 
 
 @dataclass
@@ -69,8 +85,8 @@ class LeadStore:
         if llm_calls:
             # the notification domain's LLM fallback-rate alarm watches these two
             fallbacks = sum(LLM_FALLBACK in lead.get("problems", []) for lead in result.leads)
-            metrics.add_metric(name="LlmRequests", unit=MetricUnit.Count, value=llm_calls)
-            metrics.add_metric(name="LlmFallbacks", unit=MetricUnit.Count, value=fallbacks)
+            metrics.add_metric(name=metric_names.LLM_REQUESTS, unit=MetricUnit.Count, value=llm_calls)
+            metrics.add_metric(name=metric_names.LLM_FALLBACKS, unit=MetricUnit.Count, value=fallbacks)
         outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
         if job_id and result.rejections:
             rejections = [Rejection(worksheet=w, row=r, reason=why) for w, r, why in result.rejections]
@@ -132,7 +148,11 @@ class LeadStore:
         size = 0
         for lead in leads:
             its_rows = rows_of.get(lead["lead_id"], [])
-            lead_size = len(json.dumps(lead)) + len(json.dumps(its_rows))
+            rows_size = len(json.dumps(its_rows))
+            lead_size = len(json.dumps(lead)) + rows_size
+            if lead_size > EVENT_DETAIL_BYTES:
+                lead = event_lead(lead, its_rows)
+                lead_size = len(json.dumps(lead)) + rows_size
             if chunks[-1][0] and size + lead_size > EVENT_DETAIL_BYTES:
                 chunks.append(([], []))
                 size = 0

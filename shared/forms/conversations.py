@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import DomainError
-from shared.core.models import iso_now
+from shared.core.models import Conversation, Party, SmsMessage, iso_now
 
 OPEN = "conversation"
 MAX_LIST = 100
@@ -47,19 +47,20 @@ def _route_key(pool_number: str, party_phone: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Route:
     conversation_id: str
-    party: str  # "customer" or "dealer": who texts from this phone
+    #: who texts from this phone
+    party: Party
 
 
 class Conversations(Protocol):
     """What intake and forwarding need from the conversations table (`ConversationStore`; in memory in tests)."""
 
-    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> dict[str, Any]: ...
+    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> Conversation: ...
 
     def add_lead(self, cid: str, form_lead_id: str) -> None: ...
 
     def remove_lead(self, cid: str, form_lead_id: str) -> None: ...
 
-    def record_outbound(self, cid: str, message: dict[str, Any]) -> None: ...
+    def record_outbound(self, cid: str, message: SmsMessage) -> None: ...
 
 
 @dataclass
@@ -71,10 +72,11 @@ class ConversationStore:
         response = call("get_item", TableName=self.table, Key=to_attr(key), ConsistentRead=True)
         return from_attr(response["Item"]) if "Item" in response else None
 
-    def meta(self, cid: str) -> dict[str, Any] | None:
-        return self._get(_meta_key(cid))
+    def meta(self, cid: str) -> Conversation | None:
+        item = self._get(_meta_key(cid))
+        return Conversation.model_validate(item) if item else None
 
-    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> dict[str, Any]:
+    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> Conversation:
         """The conversation of these two parties, opened on a free pool number when there is none yet."""
         cid = conversation_id_for(customer, dealer_phone)
         existing = self.meta(cid)
@@ -122,7 +124,7 @@ class ConversationStore:
                     if opened:
                         return opened
                 continue  # a party already talks on this number: the next one
-            return meta
+            return Conversation.model_validate(meta)
         raise PoolExhausted()
 
     def add_lead(self, cid: str, form_lead_id: str) -> None:
@@ -160,22 +162,23 @@ class ConversationStore:
 
     def route(self, pool_number: str, party_phone: str) -> Route | None:
         item = self._get(_route_key(pool_number, party_phone))
-        return Route(str(item["conversation_id"]), str(item["party"])) if item else None
+        if item is None:
+            return None
+        party: Party = "customer" if item["party"] == "customer" else "dealer"
+        return Route(str(item["conversation_id"]), party)
 
-    def record_inbound(self, cid: str, message: dict[str, Any]) -> dict[str, Any]:
+    def record_inbound(self, cid: str, message: SmsMessage) -> SmsMessage:
         """Store an inbound message once per Twilio MessageSid; returns the stored one (maybe from before)."""
-        sid = str(message["sid"])
-        marker_key = {"pk": f"conv#{cid}", "sk": f"sid#{sid}"}
-        at = str(message["at"])
-        item = {**marker_key, **message, "msg_sk": f"msg#{at}#{sid}"}
+        marker_key = {"pk": f"conv#{cid}", "sk": f"sid#{message.sid}"}
+        item = {**marker_key, **message.to_item(), "msg_sk": f"msg#{message.at}#{message.sid}"}
         try:
             call("put_item", TableName=self.table, Item=to_attr(item), ConditionExpression="attribute_not_exists(pk)")
         except ConditionFailed:
             stored = self._get(marker_key)
             assert stored is not None
-            return stored
+            return SmsMessage.model_validate(stored)
         self._put_message(cid, message)
-        return item
+        return message
 
     def mark_relayed(self, cid: str, sid: str, relayed_sid: str) -> None:
         call(
@@ -186,21 +189,21 @@ class ConversationStore:
             ExpressionAttributeValues=to_attr({":r": relayed_sid}),
         )
 
-    def record_outbound(self, cid: str, message: dict[str, Any]) -> None:
+    def record_outbound(self, cid: str, message: SmsMessage) -> None:
         self._put_message(cid, message)
 
-    def _put_message(self, cid: str, message: dict[str, Any]) -> None:
-        item = {"pk": f"conv#{cid}", "sk": f"msg#{message['at']}#{message['sid']}", **message}
+    def _put_message(self, cid: str, message: SmsMessage) -> None:
+        item = {"pk": f"conv#{cid}", "sk": f"msg#{message.at}#{message.sid}", **message.to_item()}
         call("put_item", TableName=self.table, Item=to_attr(item))
         call(
             "update_item",
             TableName=self.table,
             Key=to_attr(_meta_key(cid)),
             UpdateExpression="SET last_message_at = :at, updated_at = :at",
-            ExpressionAttributeValues=to_attr({":at": message["at"]}),
+            ExpressionAttributeValues=to_attr({":at": message.at}),
         )
 
-    def messages(self, cid: str) -> list[dict[str, Any]]:
+    def messages(self, cid: str) -> list[SmsMessage]:
         response = call(
             "query",
             TableName=self.table,
@@ -208,10 +211,9 @@ class ConversationStore:
             ExpressionAttributeValues=to_attr({":p": f"conv#{cid}", ":m": "msg#"}),
             Limit=MAX_MESSAGES,
         )
-        fields = ("at", "direction", "party", "from", "to", "body", "sid", "lead")
-        return [{k: v for k, v in from_attr(i).items() if k in fields} for i in response.get("Items", [])]
+        return [SmsMessage.model_validate(from_attr(i)) for i in response.get("Items", [])]
 
-    def open_conversations(self, limit: int = MAX_LIST) -> list[dict[str, Any]]:
+    def open_conversations(self, limit: int = MAX_LIST) -> list[Conversation]:
         response = call(
             "query",
             TableName=self.table,
@@ -222,13 +224,4 @@ class ConversationStore:
             ScanIndexForward=False,
             Limit=max(1, min(limit, MAX_LIST)),
         )
-        fields = (
-            "conversation_id",
-            "customer",
-            "dealer_phone",
-            "pool_number",
-            "leads",
-            "last_message_at",
-            "created_at",
-        )
-        return [{k: v for k, v in from_attr(i).items() if k in fields} for i in response.get("Items", [])]
+        return [Conversation.model_validate(from_attr(i)) for i in response.get("Items", [])]

@@ -16,22 +16,20 @@ that record is the journal, and it is what `GET /leads/{id}/messages` and `GET /
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
-from shared.core.models import BatchRow, LeadBatch, iso_now
+from shared.core.models import BatchRow, FormForward, FormLead, LeadBatch, Party, SmsMessage, StepState, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
-from shared.forms.store import Claimed, StepJournal, StepState
+from shared.forms.store import Claimed, StepJournal
 from shared.forms.twilio import RETRYABLE, TextSender, TwilioError
 
 MAX_HOP_S = 900
@@ -84,10 +82,10 @@ class Forwarder:
 
     def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> str:
         """Process one step message; returns what happened (for logs and tests)."""
-        message: dict[str, Any] = json.loads(body)
-        form_lead_id, step, attempt = str(message["form_lead_id"]), str(message["step"]), int(message["attempt"])
+        message = FormForward.model_validate_json(body)
+        form_lead_id, step, attempt = message.form_lead_id, message.step, message.attempt
         now = self.clock()
-        not_before = message.get("not_before")
+        not_before = message.not_before
         if not_before is not None and now < float(not_before) - 0.5:
             self._send(form_lead_id, step, attempt, float(not_before))
             return "waiting"
@@ -99,13 +97,16 @@ class Forwarder:
             # another invocation has it; look again once its lease has run out (done by then, usually)
             self._send(form_lead_id, step, attempt, now + self.lease_s)
             return "held"
-        record = self.store.form_lead(form_lead_id) or {}
+        record = self.store.form_lead(form_lead_id)
+        if record is None:  # gone between the claim and this read (it expired): nothing to do
+            logger.warning("forward step for an unknown form lead", form_lead_id=form_lead_id, step=step)
+            return "missing"
         if claim == Claimed.FINISHED:
-            if record.get(f"{step}_state") == StepState.FAILED.value:
+            if record.step(step).state == StepState.FAILED:
                 raise GaveUp(f"{step} of {form_lead_id} failed for good; its error is on the form lead")
             return "finished"
-        steps = list(record.get("steps", []))
-        attempts = int(record.get(f"{step}_attempts", 0)) + 1
+        steps = record.steps
+        attempts = record.step(step).attempts + 1
         try:
             result = self._perform(step, record, remaining_s)
         except Skip as skip:
@@ -133,14 +134,12 @@ class Forwarder:
 
     def _send(self, form_lead_id: str, step: str, attempt: int, not_before: float) -> None:
         delay = max(0, min(MAX_HOP_S, math.ceil(not_before - self.clock())))
-        body = {"form_lead_id": form_lead_id, "step": step, "attempt": attempt, "not_before": not_before}
-        (self.sqs or sqs_client()).send_message(
-            QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay
-        )
+        message = FormForward(form_lead_id=form_lead_id, step=step, attempt=attempt, not_before=not_before)
+        (self.sqs or sqs_client()).send_message(QueueUrl=self.queue_url, MessageBody=message.body(), DelaySeconds=delay)
 
     # ------------------------------------------------------------------ the steps
 
-    def _perform(self, step: str, record: dict[str, Any], remaining_s: Callable[[], float] | None) -> str:
+    def _perform(self, step: str, record: FormLead, remaining_s: Callable[[], float] | None) -> str:
         if step == "store":
             return self._store(record)
         timeout = call_timeout(self.request_timeout_s, remaining_s)
@@ -152,28 +151,26 @@ class Forwarder:
             return self._text(step, record, timeout)
         raise StepError(f"unknown step {step!r}", retryable=False)
 
-    def _store(self, record: dict[str, Any]) -> str:
+    def _store(self, record: FormLead) -> str:
         # a job-less batch of one row, as a phone call's lead; its id is the form lead's, so a
         # second send merges into the same stored lead
-        batch = LeadBatch(
-            batch_id=f"form-{record['form_lead_id']}", source="form", rows=[BatchRow(r=1, v=record["row"])]
-        )
+        batch = LeadBatch(batch_id=f"form-{record.form_lead_id}", source="form", rows=[BatchRow(r=1, v=record.row)])
         (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=batch.body())
         return "queued for storing"
 
-    def _marketing(self, record: dict[str, Any], timeout: float) -> str:
+    def _marketing(self, record: FormLead, timeout: float) -> str:
         if not self.marketing_url:
             raise Skip("no marketing endpoint configured for this stage")
         payload = {
-            "form_lead_id": record["form_lead_id"],
-            "lead": record["lead"],
-            "form_id": record.get("form_id"),
-            "page_url": record.get("page_url"),
-            "message": record.get("message"),
-            "dealer_id": record.get("dealer_id"),
-            "location_id": record.get("location_id"),
+            "form_lead_id": record.form_lead_id,
+            "lead": record.lead.to_item() if record.lead else {},
+            "form_id": record.form_id,
+            "page_url": record.page_url,
+            "message": record.message,
+            "dealer_id": record.dealer_id,
+            "location_id": record.location_id,
         }
-        headers = {IDEMPOTENCY_HEADER: marketing_key(record["form_lead_id"])}
+        headers = {IDEMPOTENCY_HEADER: marketing_key(record.form_lead_id)}
         try:
             response = through_circuit(
                 f"marketing {self.marketing_url}",
@@ -190,36 +187,35 @@ class Forwarder:
             f"marketing endpoint answered {response.status_code}", retryable=response.status_code in RETRYABLE
         )
 
-    def _text(self, step: str, record: dict[str, Any], timeout: float) -> str:
-        cid, pool_number = record.get("conversation_id"), record.get("pool_number")
+    def _text(self, step: str, record: FormLead, timeout: float) -> str:
+        cid, pool_number = record.conversation_id, record.pool_number
         if not cid or not pool_number:
             raise Skip("the lead has no conversation")
-        name = record.get("customer_name") or "there"
+        name = record.customer_name or "there"
+        party: Party
         if step == "sms_customer":
-            to, party = str(record["customer_phone"]), "customer"
+            to, party = str(record.customer_phone), "customer"
             body = (
                 f"Hi {name}, thanks for your enquiry. The dealership will text you from this number; "
                 "reply here any time."
             )
         else:
-            to, party = str(record["location_phone"]), "dealer"
-            message = f": {record['message']}" if record.get("message") else ""
-            body = f"New web lead {name} ({record['customer_phone']}){message}. Reply to this number to text them."
+            to, party = str(record.location_phone), "dealer"
+            message = f": {record.message}" if record.message else ""
+            body = f"New web lead {name} ({record.customer_phone}){message}. Reply to this number to text them."
         try:
             sid = self.twilio.send(from_=str(pool_number), to=to, body=body, timeout=timeout)
         except TwilioError as exc:
             raise StepError(str(exc), retryable=exc.retryable) from None
-        self.conversations.record_outbound(
-            str(cid),
-            {
-                "sid": sid,
-                "at": iso_now(),
-                "direction": "outbound",
-                "party": party,
-                "from": str(pool_number),
-                "to": to,
-                "body": body,
-                "lead": record["form_lead_id"],
-            },
+        sent = SmsMessage(
+            sid=sid,
+            at=iso_now(),
+            direction="outbound",
+            party=party,
+            from_=pool_number,
+            to=to,
+            body=body,
+            lead=record.form_lead_id,
         )
+        self.conversations.record_outbound(cid, sent)
         return sid

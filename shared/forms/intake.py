@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
-from shared.core.models import Lead, iso_now
+from shared.core.models import Conversation, FormForward, FormLead, FormStep, Lead, StepState, iso_now
 from shared.core.observability import logger
 from shared.enrichment.enricher import lead_id_for
 from shared.enrichment.standardize import dedupe_key, standardize_row
 from shared.forms.conversations import Conversations
-from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, StepState, open_key
+from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, open_key
 
 _ID = r"^[A-Za-z0-9_.:\-]+$"
 BASE_STEPS = ("store", "marketing")
@@ -140,51 +140,50 @@ class FormIntake(Generic[S, C]):
         web2text = bool(lead.phone and submission.dealer_id and submission.location_id)
         now = iso_now()
         steps = BASE_STEPS + (SMS_STEPS if web2text else ())
-        record: dict[str, Any] = {
-            "form_lead_id": form_lead_id,
-            "lead_id": lead.lead_id,
-            "created_at": now,
-            "updated_at": now,
-            "status": "open" if web2text else "received",
-            "web2text": web2text,
-            "customer_phone": lead.phone,
-            "customer_name": " ".join(p for p in (lead.first_name, lead.last_name) if p) or None,
-            "dealer_id": submission.dealer_id,
-            "location_id": submission.location_id,
-            "form_id": submission.form_id,
-            "page_url": submission.page_url,
-            "message": submission.message,
-            "row": row,
-            "lead": lead.to_item(),
-            "steps": list(steps),
-            "inflight": "forward",
-        }
-        for step in steps:
-            record[f"{step}_state"] = StepState.PENDING.value
-            record[f"{step}_attempts"] = 0
-        conversation: dict[str, Any] | None = None
+        record = FormLead(
+            form_lead_id=form_lead_id,
+            lead_id=lead.lead_id,
+            created_at=now,
+            updated_at=now,
+            status="open" if web2text else "received",
+            web2text=web2text,
+            customer_phone=lead.phone,
+            customer_name=" ".join(p for p in (lead.first_name, lead.last_name) if p) or None,
+            dealer_id=submission.dealer_id,
+            location_id=submission.location_id,
+            form_id=submission.form_id,
+            page_url=submission.page_url,
+            message=submission.message,
+            row=row,
+            lead=lead,
+            steps=list(steps),
+            progress={step: FormStep() for step in steps},
+            inflight="forward",
+        )
+        conversation: Conversation | None = None
         if web2text:
             assert lead.phone and submission.dealer_id and submission.location_id
-            record["open_key"] = open_key(lead.phone, submission.dealer_id, submission.location_id)
+            record.open_key = open_key(lead.phone, submission.dealer_id, submission.location_id)
             location_phone = self.store.location_phone(submission.dealer_id, submission.location_id)
             if location_phone:
-                record["location_phone"] = location_phone
+                record.location_phone = location_phone
                 conversation = self.conversations.open(
-                    customer=lead.phone, dealer_phone=location_phone, customer_name=record["customer_name"]
+                    customer=lead.phone, dealer_phone=location_phone, customer_name=record.customer_name
                 )
-                record["conversation_id"] = conversation["conversation_id"]
-                record["pool_number"] = conversation["pool_number"]
+                record.conversation_id = conversation.conversation_id
+                record.pool_number = conversation.pool_number
             else:
                 for step in SMS_STEPS:
-                    record[f"{step}_state"] = StepState.SKIPPED.value
-                    record[f"{step}_error"] = "no phone number on file for this location"
+                    record.progress[step] = FormStep(
+                        state=StepState.SKIPPED, error="no phone number on file for this location"
+                    )
         body: dict[str, Any] = {
             "lead_id": lead.lead_id,
             "form_lead_id": form_lead_id,
             "status": "accepted",
             "web2text": web2text,
-            "conversation_id": record.get("conversation_id"),
-            "pool_number": record.get("pool_number"),
+            "conversation_id": record.conversation_id,
+            "pool_number": record.pool_number,
             "replaced": None,
         }
         replaced: str | None = None
@@ -206,18 +205,18 @@ class FormIntake(Generic[S, C]):
                     raise
                 replaced = body["replaced"] = exc.open_lead_id
         if conversation is not None:
-            self.conversations.add_lead(conversation["conversation_id"], form_lead_id)
+            self.conversations.add_lead(conversation.conversation_id, form_lead_id)
         if replaced is not None:
-            old = self.store.form_lead(replaced) or {}
-            if old.get("conversation_id"):
-                self.conversations.remove_lead(str(old["conversation_id"]), replaced)
-        self._enqueue(form_lead_id, [s for s in steps if record[f"{s}_state"] == StepState.PENDING.value])
+            old = self.store.form_lead(replaced)
+            if old is not None and old.conversation_id:
+                self.conversations.remove_lead(old.conversation_id, replaced)
+        self._enqueue(form_lead_id, [s for s in steps if record.step(s).state == StepState.PENDING])
         logger.info(
             "form lead accepted",
             form_lead_id=form_lead_id,
             lead_id=lead.lead_id,
             web2text=web2text,
-            conversation_id=record.get("conversation_id"),
+            conversation_id=record.conversation_id,
             replaced=replaced,
         )
         return 202, body
@@ -229,11 +228,10 @@ class FormIntake(Generic[S, C]):
             raise IdempotencyMismatch()
         # the first request may have died between its write and its queue messages: steps that never
         # started go again (the forwarder is idempotent, so a duplicate costs one read)
-        record = self.store.form_lead(form_lead_id) or {}
+        record = self.store.form_lead(form_lead_id)
+        steps = record.steps if record is not None else []
         unstarted = [
-            s
-            for s in record.get("steps", [])
-            if record.get(f"{s}_state") == StepState.PENDING.value and not record.get(f"{s}_attempts")
+            s for s in steps if record and record.step(s).state == StepState.PENDING and not record.step(s).attempts
         ]
         self._enqueue(form_lead_id, unstarted)
         logger.info("idempotent replay answered", form_lead_id=form_lead_id, requeued=len(unstarted))
@@ -243,7 +241,7 @@ class FormIntake(Generic[S, C]):
         if not steps:
             return
         entries = [
-            {"Id": step, "MessageBody": json.dumps({"form_lead_id": form_lead_id, "step": step, "attempt": 1})}
+            {"Id": step, "MessageBody": FormForward(form_lead_id=form_lead_id, step=step, attempt=1).body()}
             for step in steps
         ]
         response = (self.sqs or sqs_client()).send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)

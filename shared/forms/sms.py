@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shared.core.errors import Forbidden
-from shared.core.models import iso_now
+from shared.core.models import Party, SmsMessage, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import ConversationStore
 from shared.forms.signature import is_valid
@@ -36,41 +36,24 @@ class InboundSms:
             return "unknown"
         cid, party = route.conversation_id, route.party
         now = iso_now()
-        stored = self.conversations.record_inbound(
-            cid,
-            {
-                "sid": sid,
-                "at": now,
-                "direction": "inbound",
-                "party": party,
-                "from": sender,
-                "to": pool_number,
-                "body": text,
-            },
-        )
-        if stored.get("relayed_sid"):
+        inbound = SmsMessage(sid=sid, at=now, direction="inbound", party=party, from_=sender, to=pool_number, body=text)
+        stored = self.conversations.record_inbound(cid, inbound)
+        if stored.relayed_sid:
             return "duplicate"
+        other_party: Party
         if party == "customer":
-            other, other_party = str(meta["dealer_phone"]), "dealer"
-            relay = f"{meta.get('customer_name') or meta['customer']}: {text}"
+            other, other_party = meta.dealer_phone, "dealer"
+            relay = f"{meta.customer_name or meta.customer}: {text}"
         else:
-            other, other_party = str(meta["customer"]), "customer"
+            other, other_party = meta.customer, "customer"
             relay = text
         out_sid = self.twilio.send(from_=pool_number, to=other, body=relay)
-        self.conversations.record_outbound(
-            cid,
-            {
-                "sid": out_sid,
-                "at": iso_now(),
-                "direction": "outbound",
-                "party": other_party,
-                "from": pool_number,
-                "to": other,
-                "body": relay,
-            },
+        outbound = SmsMessage(
+            sid=out_sid, at=iso_now(), direction="outbound", party=other_party, from_=pool_number, to=other, body=relay
         )
+        self.conversations.record_outbound(cid, outbound)
         self.conversations.mark_relayed(cid, sid, out_sid)
-        for form_lead_id in meta.get("leads", []):
+        for form_lead_id in meta.leads:
             self.store.note_message(str(form_lead_id), text=text, party=party, at=now)
         logger.info("inbound SMS relayed", conversation_id=cid, party=party)
         return "relayed"

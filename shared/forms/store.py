@@ -15,25 +15,12 @@ from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import Conflict, NotFound
-from shared.core.models import iso_now
+from shared.core.models import FormLead, StepState, iso_now
 
 #: first answers are kept this long (a client retries within minutes, a queue within days)
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
 INFLIGHT = "forward"
 MAX_LIST = 100
-
-
-class StepState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    RETRYING = "retrying"
-    DONE = "done"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-
-    @property
-    def is_final(self) -> bool:
-        return self in (StepState.DONE, StepState.SKIPPED, StepState.FAILED)
 
 
 class Claimed(StrEnum):
@@ -65,19 +52,14 @@ class StoredAnswer:
     form_lead_id: str
 
 
-def step_view(record: dict[str, Any], steps: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The steps of a form lead as `{name: {state, attempts, error, at, next_attempt_at}}`."""
+def step_view(record: FormLead) -> dict[str, dict[str, Any]]:
+    """The steps of a form lead as `{name: {state, attempts, at, error, next_attempt_at, result}}`."""
     out = {}
-    for step in steps:
-        view = {
-            "state": record.get(f"{step}_state"),
-            "attempts": record.get(f"{step}_attempts", 0),
-            "at": record.get(f"{step}_at"),
-        }
-        for extra in ("error", "next_attempt_at", "result"):
-            if record.get(f"{step}_{extra}") is not None:
-                view[extra] = record[f"{step}_{extra}"]
-        out[step] = view
+    for name in record.steps:
+        step = record.step(name)
+        view: dict[str, Any] = {"state": step.state.value, "attempts": step.attempts, "at": step.at}
+        view.update(step.model_dump(include={"error", "next_attempt_at", "result"}, exclude_none=True))
+        out[name] = view
     return out
 
 
@@ -88,11 +70,11 @@ class IntakeStore(Protocol):
 
     def location_phone(self, dealer_id: str, location_id: str) -> str | None: ...
 
-    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None: ...
+    def form_lead(self, form_lead_id: str) -> FormLead | None: ...
 
     def create(
         self,
-        record: dict[str, Any],
+        record: FormLead,
         *,
         idempotency: tuple[str, str, dict[str, Any]] | None,
         replace_open: str | None = None,
@@ -104,7 +86,7 @@ class IntakeStore(Protocol):
 class StepJournal(Protocol):
     """What forwarding needs: the form lead's record, where each step is claimed and its outcome kept."""
 
-    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None: ...
+    def form_lead(self, form_lead_id: str) -> FormLead | None: ...
 
     def claim_step(self, form_lead_id: str, step: str, *, now: float, lease_s: int) -> Claimed: ...
 
@@ -118,7 +100,7 @@ class StepJournal(Protocol):
         error: str | None = None,
         next_attempt_at: str | None = None,
         result: str | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> FormLead: ...
 
 
 @dataclass
@@ -147,10 +129,11 @@ class FormStore:
         item = self._get({"pk": key, "sk": "open"})
         return str(item["form_lead_id"]) if item else None
 
-    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None:
-        return self._get(_form_key(form_lead_id))
+    def form_lead(self, form_lead_id: str) -> FormLead | None:
+        item = self._get(_form_key(form_lead_id))
+        return FormLead.from_item(item) if item else None
 
-    def form_leads_of(self, lead_id: str) -> list[dict[str, Any]]:
+    def form_leads_of(self, lead_id: str) -> list[FormLead]:
         """A stored Lead's form leads, newest first (one Query on `by_lead`)."""
         response = call(
             "query",
@@ -161,9 +144,9 @@ class FormStore:
             ScanIndexForward=False,
             Limit=MAX_LIST,
         )
-        return [from_attr(i) for i in response.get("Items", [])]
+        return [FormLead.from_item(from_attr(i)) for i in response.get("Items", [])]
 
-    def inflight(self, limit: int = MAX_LIST) -> list[dict[str, Any]]:
+    def inflight(self, limit: int = MAX_LIST) -> list[FormLead]:
         """Form leads with an unfinished forward step, oldest change first (the sparse `inflight` index)."""
         response = call(
             "query",
@@ -173,7 +156,7 @@ class FormStore:
             ExpressionAttributeValues=to_attr({":f": INFLIGHT}),
             Limit=max(1, min(limit, MAX_LIST)),
         )
-        return [from_attr(i) for i in response.get("Items", [])]
+        return [FormLead.from_item(from_attr(i)) for i in response.get("Items", [])]
 
     # ------------------------------------------------------------------ writes
 
@@ -191,7 +174,7 @@ class FormStore:
 
     def create(
         self,
-        record: dict[str, Any],
+        record: FormLead,
         *,
         idempotency: tuple[str, str, dict[str, Any]] | None,
         replace_open: str | None = None,
@@ -201,7 +184,7 @@ class FormStore:
         `idempotency` is (key, fingerprint, answer body). `replace_open` is the open lead being
         replaced (closed in the same transaction). Raises `OpenLeadExists` or `AnswerExists`.
         """
-        now = record["created_at"]
+        now = record.created_at
         items: list[dict[str, Any]] = []
         kinds: list[str] = []
         if idempotency is not None:
@@ -212,7 +195,7 @@ class FormStore:
                 "status": 202,
                 "body": body,
                 "fingerprint": fingerprint,
-                "form_lead_id": record["form_lead_id"],
+                "form_lead_id": record.form_lead_id,
                 "expires_at": int(time.time()) + IDEMPOTENCY_TTL_S,
             }
             items.append(
@@ -225,8 +208,8 @@ class FormStore:
                 }
             )
             kinds.append("answer")
-        if record.get("open_key"):
-            claim = {"pk": record["open_key"], "sk": "open", "form_lead_id": record["form_lead_id"], "updated_at": now}
+        if record.open_key:
+            claim = {"pk": record.open_key, "sk": "open", "form_lead_id": record.form_lead_id, "updated_at": now}
             if replace_open is None:
                 put = {
                     "TableName": self.table,
@@ -252,13 +235,13 @@ class FormStore:
                         "ConditionExpression": "#s = :open",
                         "ExpressionAttributeNames": {"#s": "status"},
                         "ExpressionAttributeValues": to_attr(
-                            {":closed": "closed", ":open": "open", ":now": now, ":new": record["form_lead_id"]}
+                            {":closed": "closed", ":open": "open", ":now": now, ":new": record.form_lead_id}
                         ),
                     }
                 }
             )
             kinds.append("close")
-        item = {**_form_key(record["form_lead_id"]), **record}
+        item = {**_form_key(record.form_lead_id), **record.to_item()}
         items.append(
             {"Put": {"TableName": self.table, "Item": to_attr(item), "ConditionExpression": "attribute_not_exists(pk)"}}
         )
@@ -270,19 +253,19 @@ class FormStore:
             if "answer" in failed:
                 raise AnswerExists() from None
             if failed & {"open", "close"}:
-                current = self.open_lead(record["open_key"])
+                current = self.open_lead(str(record.open_key))
                 if current is None:  # closed meanwhile: the caller may try again
                     raise Conflict("the open lead changed while this request ran; send it again") from None
                 raise OpenLeadExists(current) from None
             raise
 
-    def close(self, form_lead_id: str) -> dict[str, Any]:
+    def close(self, form_lead_id: str) -> FormLead:
         """Close an open web-to-text lead: its (phone, dealer, location) is free for a new one."""
         record = self.form_lead(form_lead_id)
         if record is None:
             raise NotFound(f"no form lead {form_lead_id}")
-        if record.get("status") != "open" or not record.get("open_key"):
-            raise Conflict(f"form lead {form_lead_id} is not open (it is {record.get('status')})")
+        if record.status != "open" or not record.open_key:
+            raise Conflict(f"form lead {form_lead_id} is not open (it is {record.status})")
         now = iso_now()
         try:
             call(
@@ -301,7 +284,7 @@ class FormStore:
                     {
                         "Delete": {
                             "TableName": self.table,
-                            "Key": to_attr({"pk": record["open_key"], "sk": "open"}),
+                            "Key": to_attr({"pk": record.open_key, "sk": "open"}),
                             "ConditionExpression": "form_lead_id = :id",
                             "ExpressionAttributeValues": to_attr({":id": form_lead_id}),
                         }
@@ -310,7 +293,7 @@ class FormStore:
             )
         except TransactionCancelled:
             raise Conflict(f"form lead {form_lead_id} was closed meanwhile") from None
-        return {**record, "status": "closed", "closed_at": now, "updated_at": now}
+        return record.model_copy(update={"status": "closed", "closed_at": now, "updated_at": now})
 
     def set_conversation(self, form_lead_id: str, conversation_id: str, pool_number: str) -> None:
         call(
@@ -362,8 +345,7 @@ class FormStore:
             record = self.form_lead(form_lead_id)
             if record is None:
                 return Claimed.MISSING
-            state = StepState(record.get(f"{step}_state", StepState.PENDING))
-            return Claimed.FINISHED if state.is_final else Claimed.HELD
+            return Claimed.FINISHED if record.step(step).state.is_final else Claimed.HELD
         return Claimed.CLAIMED
 
     def finish_step(
@@ -376,7 +358,7 @@ class FormStore:
         error: str | None = None,
         next_attempt_at: str | None = None,
         result: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> FormLead:
         """Record a step's outcome (counting the attempt); the last final step takes the lead off `inflight`."""
         now = iso_now()
         sets = ["#st = :state", "#at = :now", "updated_at = :now", "#n = if_not_exists(#n, :zero) + :one"]
@@ -399,8 +381,8 @@ class FormStore:
             ExpressionAttributeValues=to_attr(values),
             ReturnValues="ALL_NEW",
         )
-        record = from_attr(response["Attributes"])
-        if all(StepState(record.get(f"{s}_state", "pending")).is_final for s in steps) and "inflight" in record:
+        record = FormLead.from_item(from_attr(response["Attributes"]))
+        if all(record.step(s).state.is_final for s in steps) and record.inflight is not None:
             call(
                 "update_item",
                 TableName=self.table,
@@ -408,7 +390,7 @@ class FormStore:
                 UpdateExpression="REMOVE inflight SET forwarded_at = :now",
                 ExpressionAttributeValues=to_attr({":now": now}),
             )
-            record.pop("inflight", None)
+            record = record.model_copy(update={"inflight": None, "forwarded_at": now})
         return record
 
 

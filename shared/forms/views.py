@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.core.errors import NotFound
+from shared.core.models import FormLead
 from shared.forms.conversations import ConversationStore
 from shared.forms.store import FormStore, step_view
 
@@ -30,9 +31,9 @@ _SUMMARY = (
 )
 
 
-def summary(record: dict[str, Any]) -> dict[str, Any]:
-    out = {k: record.get(k) for k in _SUMMARY}
-    out["steps"] = step_view(record, record.get("steps", []))
+def summary(record: FormLead) -> dict[str, Any]:
+    out = {k: getattr(record, k) for k in _SUMMARY}
+    out["steps"] = step_view(record)
     return out
 
 
@@ -45,8 +46,8 @@ def thread(store: FormStore, conversations: ConversationStore, lead_id: str) -> 
     out = []
     for rec in records:
         item = summary(rec)
-        cid = rec.get("conversation_id")
-        item["messages"] = [m for m in conversations.messages(str(cid))] if cid else []
+        cid = rec.conversation_id
+        item["messages"] = [m.public() for m in conversations.messages(cid)] if cid else []
         out.append(item)
     return {"lead_id": lead_id, "form_leads": out}
 
@@ -54,13 +55,13 @@ def thread(store: FormStore, conversations: ConversationStore, lead_id: str) -> 
 def inflight(store: FormStore, conversations: ConversationStore) -> dict[str, Any]:
     return {
         "forwards": [summary(r) for r in store.inflight()],
-        "conversations": conversations.open_conversations(),
+        "conversations": [c.public() for c in conversations.open_conversations()],
     }
 
 
 def close(store: FormStore, conversations: ConversationStore, form_lead_id: str) -> dict[str, Any]:
     """Close an open web-to-text lead; it leaves its conversation (closed too when no open lead is left)."""
     record = store.close(form_lead_id)
-    if record.get("conversation_id"):
-        conversations.remove_lead(str(record["conversation_id"]), form_lead_id)
+    if record.conversation_id:
+        conversations.remove_lead(record.conversation_id, form_lead_id)
     return summary(record)

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from shared.core import metric_names
 from shared.core.aws import client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
 from shared.core.observability import logger
@@ -145,7 +146,7 @@ class DownstreamSync:
         )
         failed += [lead for lead, outcome in zip(mine, posted, strict=True) if outcome[0] != State.SENT]
         sent = sum(1 for state, _ in posted if state == State.SENT)
-        metrics.count(metrics.DOWNSTREAM_SENT, sent)
+        metrics.count(metric_names.DOWNSTREAM_SENT, sent)
         result = SyncResult(sent=sent, skipped=len(leads) - len(pending) + done)
         if not failed:
             return result
@@ -155,7 +156,7 @@ class DownstreamSync:
             raise GaveUp(f"{len(failed)} leads still failing after {attempt} attempts")
         wait = backoff_s(attempt, base_s=self.base_s, max_s=self.max_s)
         self._send(failed, attempt + 1, now + wait)
-        metrics.count(metrics.DOWNSTREAM_RETRIES, len(failed))
+        metrics.count(metric_names.DOWNSTREAM_RETRIES, len(failed))
         logger.info("downstream retry scheduled", leads=len(failed), attempt=attempt + 1, in_s=wait)
         return SyncResult(result.sent, result.skipped, len(failed), wait)
 

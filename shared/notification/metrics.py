@@ -1,6 +1,5 @@
-"""The notification domain's custom metrics (namespace Leadflow, dimension `service`=function key).
-
-The alarms and the dashboard in `stacks/observability.py` read these names.
+"""The notification domain's custom metrics (dimension `service`=function key); their names are
+declared once in `shared.core.metric_names`, which the alarms and the dashboard read too.
 """
 
 from __future__ import annotations
@@ -11,17 +10,8 @@ import warnings
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+from shared.core.metric_names import NOTIFICATION_LATENCY
 from shared.core.observability import metrics
-
-SLACK_ATTEMPTS = "SlackAttempts"
-SLACK_FALLBACKS = "SlackFallbacks"
-SLACK_DELIVERED = "SlackDelivered"
-EMAIL_SENT = "EmailSent"
-DIGESTS = "Digests"
-NOTIFICATION_LATENCY = "NotificationLatency"
-DOWNSTREAM_SENT = "DownstreamSent"
-DOWNSTREAM_RETRIES = "DownstreamRetries"
-
 
 #: records are handled on several threads; Powertools' metric set is a plain dict
 _lock = threading.Lock()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from shared.core import metric_names
 from shared.core.observability import logger
 from shared.notification import metrics
 from shared.notification.deliveries import Claim, ClaimResult, DeliveryStore, State, delivery_key
@@ -74,7 +75,7 @@ class Notifier:
         if claim.outcome == Claim.IN_FLIGHT:
             raise DeliveryRetry(f"{notice.key} {notice.kind}: another invocation is posting it to Slack")
         if claim.outcome == Claim.CLAIMED:
-            metrics.count(metrics.SLACK_ATTEMPTS)
+            metrics.count(metric_names.SLACK_ATTEMPTS)
             result = self.slack.post(
                 self.webhook_url(),
                 blocks(notice),
@@ -83,7 +84,7 @@ class Notifier:
             )
             if result.ok:
                 self.store.finish(notice.key, slack_sk, claim.attempt_id, State.SENT, status=result.status)
-                metrics.count(metrics.SLACK_DELIVERED)
+                metrics.count(metric_names.SLACK_DELIVERED)
                 self._latency(notice)
                 return Delivered("slack")
             state = State.UNCERTAIN if result.uncertain else State.FAILED
@@ -110,14 +111,14 @@ class Notifier:
             self.store.mark(notice.key, email_sk, State.UNCERTAIN, only_if=State.SENDING, detail=detail)
             logger.warning("notice outcome unknown", notice=notice.key, kind=notice.kind)
             return Delivered("uncertain", detail)
-        metrics.count(metrics.SLACK_FALLBACKS)
+        metrics.count(metric_names.SLACK_FALLBACKS)
         try:
             message_id = self.mailer.send(notice)
         except EmailFailed as exc:
             self.store.finish(notice.key, email_sk, claim.attempt_id, State.FAILED, detail=str(exc)[:500])
             raise DeliveryRetry(f"Slack: {slack_reason}; email: {exc}") from exc
         self.store.finish(notice.key, email_sk, claim.attempt_id, State.SENT, detail=f"SES {message_id}")
-        metrics.count(metrics.EMAIL_SENT)
+        metrics.count(metric_names.EMAIL_SENT)
         self._latency(notice)
         return Delivered("email", slack_reason)
 

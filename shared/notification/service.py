@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shared.core import metric_names
 from shared.core.dynamo import batch_put
 from shared.core.observability import logger
 from shared.notification import metrics, notices
@@ -115,6 +116,6 @@ class NotifyService:
         )
         delivered = self.notifier.deliver(notice, remaining_s=remaining_s)
         if delivered.channel in ("slack", "email"):
-            metrics.count(metrics.DIGESTS)
+            metrics.count(metric_names.DIGESTS)
         logger.info("digest", window_start=start, leads=window.total, channel=delivered.channel)
         return delivered

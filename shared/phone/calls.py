@@ -11,19 +11,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import phonenumbers
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
-from shared.core.models import BatchRow, LeadBatch, utc_now
+from shared.core.models import BatchRow, Call, LeadBatch, RecentCaller, utc_now
 from shared.core.observability import logger
 from shared.phone.vanity.engine import spoken, vanity_numbers
 from shared.phone.vanity.numbers import InvalidNumber
 
 VANITY_COUNT = 5
 SPOKEN_COUNT = 3
+#: the `kind` every call has (`Call.kind`): the partition key of the time-ordered `recent` index
 CALL_KIND = "call"
 RETENTION_S = 365 * 24 * 3600
 MAX_LIST = 50
@@ -66,13 +67,13 @@ def graceful_answer(reason: str) -> dict[str, str]:
 class CallLog(Protocol):
     """The stored calls, as answering a call needs them (`DynamoCallLog`; an in-memory one in tests)."""
 
-    def get(self, contact_id: str) -> dict[str, Any] | None: ...
+    def get(self, contact_id: str) -> Call | None: ...
 
-    def latest_of(self, caller: str, since: str) -> dict[str, Any] | None:
+    def latest_of(self, caller: str, since: str) -> Call | None:
         """The caller's newest call at or after `since` (an ISO time), if any."""
         ...
 
-    def put_once(self, item: dict[str, Any]) -> bool:
+    def put_once(self, call: Call) -> bool:
         """Store the call unless its ContactId is stored already; False then."""
         ...
 
@@ -81,11 +82,11 @@ class CallLog(Protocol):
 class DynamoCallLog:
     table: str
 
-    def get(self, contact_id: str) -> dict[str, Any] | None:
+    def get(self, contact_id: str) -> Call | None:
         response = call("get_item", TableName=self.table, Key=to_attr({"contact_id": contact_id}), ConsistentRead=True)
-        return from_attr(response["Item"]) if "Item" in response else None
+        return Call.model_validate(from_attr(response["Item"])) if "Item" in response else None
 
-    def latest_of(self, caller: str, since: str) -> dict[str, Any] | None:
+    def latest_of(self, caller: str, since: str) -> Call | None:
         response = call(
             "query",
             TableName=self.table,
@@ -96,14 +97,14 @@ class DynamoCallLog:
             Limit=1,
         )
         items = response.get("Items", [])
-        return from_attr(items[0]) if items else None
+        return Call.model_validate(from_attr(items[0])) if items else None
 
-    def put_once(self, item: dict[str, Any]) -> bool:
+    def put_once(self, record: Call) -> bool:
         try:
             call(
                 "put_item",
                 TableName=self.table,
-                Item=to_attr(item),
+                Item=to_attr(record.to_item()),
                 ConditionExpression="attribute_not_exists(contact_id)",
             )
         except ConditionFailed:
@@ -137,27 +138,26 @@ class CallService:
             return graceful_answer(str(exc))
         stored = self._log.get(contact_id)
         if stored:  # the same contact again: Connect or Lambda retried the invocation
-            return connect_answer(e164, stored["vanity"], stored["speech"], reused=True)
+            return connect_answer(e164, stored.vanity, stored.speech, reused=True)
         previous = self._log.latest_of(e164, (now - self.window).isoformat(timespec="milliseconds"))
         if previous:
-            vanity, speech, reused = previous["vanity"], previous["speech"], True
+            vanity, speech, reused = previous.vanity, previous.speech, True
         else:
             try:
                 found = vanity_numbers(e164, VANITY_COUNT)
             except InvalidNumber as exc:
                 return graceful_answer(str(exc))
             vanity, speech, reused = [v.text for v in found], [spoken(v) for v in found], False
-        item = {
-            "contact_id": contact_id,
-            "caller": e164,
-            "kind": CALL_KIND,
-            "called_at": now.isoformat(timespec="milliseconds"),
-            "vanity": vanity,
-            "speech": speech,
-            "reused": reused,
-            "expires_at": int(time.time()) + RETENTION_S,
-        }
-        if self._log.put_once(item):
+        record = Call(
+            contact_id=contact_id,
+            caller=e164,
+            called_at=now.isoformat(timespec="milliseconds"),
+            vanity=vanity,
+            speech=speech,
+            reused=reused,
+            expires_at=int(time.time()) + RETENTION_S,
+        )
+        if self._log.put_once(record):
             self._send_lead(contact_id, e164)
         logger.info("call answered", contact_id=contact_id, reused=reused)
         return connect_answer(e164, vanity, speech, reused=reused)
@@ -172,7 +172,7 @@ class CallService:
         (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_queue_url, MessageBody=batch.body())
 
 
-def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:
+def recent_callers(calls_table: str, limit: int) -> list[RecentCaller]:
     """The last callers, newest first: one Query on the time-ordered index."""
     response = call(
         "query",
@@ -183,5 +183,4 @@ def recent_callers(calls_table: str, limit: int) -> list[dict[str, Any]]:
         ScanIndexForward=False,
         Limit=max(1, min(limit, MAX_LIST)),
     )
-    calls = [from_attr(i) for i in response.get("Items", [])]
-    return [{k: c.get(k) for k in ("caller", "called_at", "contact_id", "vanity", "reused")} for c in calls]
+    return [RecentCaller.of(Call.model_validate(from_attr(i))) for i in response.get("Items", [])]

@@ -180,6 +180,8 @@ def test_slack_and_ses_down_retries_then_dead_letters_and_the_alarm_fires(
         assert wait_for(lambda: _alarm_posts(notification, alarm), 5), "the alarm did not fire"
         [posted] = _alarm_posts(notification, alarm)
         assert posted["NewStateValue"] == "ALARM"
+        # with what to do, as the stacks' alarm says it
+        assert posted["AlarmDescription"].endswith("Runbook: docs/runbooks.md#dead-letters-notifications")
         depth = {row["queue"]: row for row in dlq.depths(runtime.config, sqs)}["notifications"]
         assert depth["dead_letters"] == 1
     finally:

@@ -34,6 +34,9 @@ BAD_QUERIES = [
     ("/emails", {"status": "Positive Reply"}, "query status: Input should be 'Pending'"),
     ("/emails", {"limit": "500"}, "query limit: Input should be less than or equal to 200"),
     ("/deliveries", {}, "query lead_id: Field required"),
+    ("/jobs", {"limt": "5"}, "query limt: not a parameter of this route (this route takes "),
+    ("/leads/export", {"oldest": "true"}, "query oldest: not a parameter of this route (this route takes "),
+    ("/callers", {"limit": "2", "x": "1"}, "query x: not a parameter of this route (this route takes limit)"),
 ]
 
 

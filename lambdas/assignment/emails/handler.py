@@ -13,6 +13,7 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import EmailsEnv
 from shared.core.api import make_resolver, require_route_role
 from shared.core.observability import logger, metrics
+from shared.core.responses import page_that_fits
 from shared.core.settings import load
 
 MAX_LIST = 200
@@ -33,10 +34,14 @@ def emails(
 ) -> dict[str, Any]:
     require_route_role(app)
     items, after = repository().list_open(limit, start)
-    return {
-        "emails": [{**public_email(i), "waiting": "queue" in i} for i in items],
-        "next": after,
-    }
+    shown = [{**public_email(i), "waiting": "queue" in i} for i in items]
+    # 200 bodies of up to 64K characters can pass Lambda's 6 MB: the page is cut to what fits, and
+    # `next` resumes after the last email shown (the route pages already, so no client changes)
+    keep = page_that_fits(shown)
+    if keep < len(shown):
+        logger.info("page cut to fit Lambda's response limit", asked=len(shown), shown=keep)
+        shown, after = shown[:keep], str(items[keep - 1]["queue_key"])
+    return {"emails": shown, "next": after}
 
 
 @metrics.log_metrics

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.core.api import make_resolver, require_route_role
 from shared.core.aws import client
 from shared.core.observability import logger
+from shared.core.responses import fit, may_be_linked
 from shared.core.settings import LeadsApiEnv, load
 from shared.enrichment.chat import ChatQuestion, answer_question
 from shared.enrichment.lead_reader import LeadFilters, LeadReader, to_csv
@@ -35,7 +36,7 @@ def reader() -> LeadReader:
 Filters = Annotated[LeadFilters, Query()]
 
 
-@app.get("/leads")
+@app.get("/leads", responses=may_be_linked("a page of leads and the next page's cursor"))
 def list_leads(
     filters: Filters,
     cursor: Annotated[str | None, Query(description="the previous page's `next_cursor`")] = None,
@@ -69,7 +70,7 @@ def show_lead(lead_id: str) -> dict[str, Any]:
     return lead
 
 
-@app.post("/chat")
+@app.post("/chat", responses=may_be_linked("the answer, with the leads it lists"))
 def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
     require_route_role(app)
     status, body = answer_question(ask.question, reader())
@@ -78,4 +79,5 @@ def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    # every answer of this function, measured: one past Lambda's 6 MB becomes a link to S3
+    return fit(app.resolve(event, context), bucket=load(LeadsApiEnv).DATA_BUCKET)

@@ -56,6 +56,12 @@ PATCHES: tuple[Patch, ...] = (
         "rollback cannot erase a concurrent write",
     ),
     Patch(
+        "aws-limits",
+        Kind.CORRECTNESS,
+        "limits",
+        "AWS limits moto does not enforce: PutEvents 256 KB, a transaction's 4 MB, BatchWriteItem's 25 requests",
+    ),
+    Patch(
         "transactions",
         Kind.SPEED,
         "transactions",

@@ -9,7 +9,7 @@ import pytest
 from leadflow import wiring
 from leadflow.config import load_stage
 from leadflow.local import limits as local_limits
-from shared.core import batching, dynamo, events, limits
+from shared.core import batching, dynamo, events, limits, responses
 from shared.enrichment import enricher, storing
 from shared.notification import downstream
 
@@ -26,12 +26,14 @@ def test_every_function_timeout_is_one_lambda_allows() -> None:
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_stage_settings_fit_sqs(stage: str) -> None:
+def test_stage_settings_fit_sqs_and_lambda(stage: str) -> None:
     config = load_stage(stage)
     # a batch message of rows, and every delay the stage asks SQS for
     assert config.batch_message_bytes <= limits.SQS_MESSAGE_BYTES
     assert config.assignment_timeout_s <= limits.SQS_MAX_DELAY_S
     assert config.agent_grace_s <= limits.SQS_MAX_DELAY_S
+    # a direct upload reaches the uploads function base64-encoded in its event, beside the headers
+    assert config.max_direct_upload_bytes * 4 // 3 + 64 * limits.KIB <= limits.LAMBDA_SYNC_REQUEST_BYTES
 
 
 def test_the_codes_own_sizes_stay_inside_the_service_limits() -> None:
@@ -51,3 +53,15 @@ def test_the_local_gateway_enforces_aws_values_by_default() -> None:
     default = local_limits.ConnectionLimits()
     assert (default.idle_s, default.lifetime_s) == (limits.WS_IDLE_TIMEOUT_S, limits.WS_MAX_LIFETIME_S)
     assert local_limits.WS_MAX_MESSAGE_BYTES == limits.WS_MESSAGE_BYTES == 128 * 1024
+    assert local_limits.WS_MAX_FRAME_BYTES == limits.WS_FRAME_BYTES == 32 * 1024
+
+
+def test_the_local_rest_gateway_enforces_aws_values_by_default() -> None:
+    assert local_limits.REST_INTEGRATION_TIMEOUT_S == limits.REST_INTEGRATION_TIMEOUT_S == 29
+    assert local_limits.REST_PAYLOAD_BYTES == limits.REST_PAYLOAD_BYTES == 10 * 1024 * 1024
+    assert local_limits.LAMBDA_SYNC_REQUEST_BYTES == limits.LAMBDA_SYNC_REQUEST_BYTES == 6 * 1024 * 1024
+    # what the handlers keep inline stays under what Lambda enforces
+    assert responses.INLINE_RESPONSE_BYTES < limits.LAMBDA_SYNC_RESPONSE_BYTES
+    assert limits.LAMBDA_SYNC_RESPONSE_BYTES <= limits.LAMBDA_SYNC_RESPONSE_ENFORCED_BYTES
+    assert enricher.LEAD_ITEM_BYTES < limits.DYNAMODB_ITEM_BYTES
+    assert enricher.TRANSACT_BUDGET_BYTES < limits.TRANSACT_BYTES

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.core.errors import Conflict
-from shared.forms.store import AnswerExists, Claimed, OpenLeadExists, StepState, StoredAnswer
+from shared.core.models import Conversation, FormLead, SmsMessage, StepState, iso_now
+from shared.forms.store import AnswerExists, Claimed, OpenLeadExists, StoredAnswer
 from shared.forms.twilio import TwilioError
 
 
@@ -26,17 +27,18 @@ class FakeFormStore:
     def location_phone(self, dealer_id: str, location_id: str) -> str | None:
         return self.locations.get((dealer_id, location_id))
 
-    def form_lead(self, form_lead_id: str) -> dict[str, Any] | None:
+    def form_lead(self, form_lead_id: str) -> FormLead | None:
         record = self.records.get(form_lead_id)
-        return dict(record) if record else None
+        return FormLead.from_item(record) if record else None
 
     def create(
         self,
-        record: dict[str, Any],
+        lead: FormLead,
         *,
         idempotency: tuple[str, str, dict[str, Any]] | None,
         replace_open: str | None = None,
     ) -> None:
+        record = lead.to_item()
         if idempotency is not None and idempotency[0] in self.answers:
             raise AnswerExists()
         key = record.get("open_key")
@@ -79,7 +81,7 @@ class FakeFormStore:
         error: str | None = None,
         next_attempt_at: str | None = None,
         result: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> FormLead:
         record = self.records[form_lead_id]
         record[f"{step}_state"] = state.value
         record[f"{step}_attempts"] = int(record.get(f"{step}_attempts", 0)) + 1
@@ -91,18 +93,24 @@ class FakeFormStore:
                 record[f"{step}_{extra}"] = value
         if all(StepState(record.get(f"{s}_state", "pending")).is_final for s in steps):
             record.pop("inflight", None)
-        return dict(record)
+        return FormLead.from_item(record)
 
 
 @dataclass
 class FakeConversations:
     pool_number: str = "+15550000001"
     leads: dict[str, set[str]] = field(default_factory=dict)
-    outbound: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outbound: list[tuple[str, SmsMessage]] = field(default_factory=list)
 
-    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> dict[str, Any]:
-        cid = f"conv-{customer}-{dealer_phone}"
-        return {"conversation_id": cid, "pool_number": self.pool_number, "customer_name": customer_name}
+    def open(self, *, customer: str, dealer_phone: str, customer_name: str | None) -> Conversation:
+        return Conversation(
+            conversation_id=f"conv-{customer}-{dealer_phone}",
+            customer=customer,
+            dealer_phone=dealer_phone,
+            pool_number=self.pool_number,
+            customer_name=customer_name,
+            created_at=iso_now(),
+        )
 
     def add_lead(self, cid: str, form_lead_id: str) -> None:
         self.leads.setdefault(cid, set()).add(form_lead_id)
@@ -110,8 +118,8 @@ class FakeConversations:
     def remove_lead(self, cid: str, form_lead_id: str) -> None:
         self.leads.get(cid, set()).discard(form_lead_id)
 
-    def record_outbound(self, cid: str, message: dict[str, Any]) -> None:
-        self.outbound.append((cid, dict(message)))
+    def record_outbound(self, cid: str, message: SmsMessage) -> None:
+        self.outbound.append((cid, message))
 
 
 @dataclass

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from shared.core.models import FormForward, StepState
 from shared.forms.forwarding import MAX_HOP_S, Forwarder, GaveUp, marketing_key
-from shared.forms.store import StepState
 from shared.forms.twilio import TwilioError
 from tests.unit.fakes import FakeSqs
 from tests.unit.forms.form_fakes import FakeConversations, FakeFormStore, FakeTexts
@@ -46,6 +47,9 @@ class World:
         )
         self.store.records["f1"] = {
             "form_lead_id": "f1",
+            "status": "open",
+            "created_at": "2024-05-01T12:00:00.000+00:00",
+            "updated_at": "2024-05-01T12:00:00.000+00:00",
             "lead": {"lead_id": "L1", "email": "ana@example.org"},
             "row": {"Email": "ana@example.org", "Phone": "+14155550132"},
             "customer_phone": "+14155550132",
@@ -118,7 +122,8 @@ def test_marketing_carries_the_same_idempotency_key_on_every_attempt(world: Worl
     assert world.handle("marketing", 2) == "done"
 
     assert [p.headers["Idempotency-Key"] for p in world.posts] == [marketing_key("f1")] * 2
-    assert json.loads(world.posts[0].content)["lead"] == {"lead_id": "L1", "email": "ana@example.org"}
+    sent = json.loads(world.posts[0].content)["lead"]
+    assert (sent["lead_id"], sent["email"]) == ("L1", "ana@example.org")
 
 
 def test_a_retryable_failure_backs_off_then_gives_up_at_the_limit() -> None:
@@ -160,7 +165,7 @@ def test_texts_go_from_the_pool_number_and_are_recorded_in_the_conversation(worl
     (from1, to1, body1), (from2, to2, body2) = world.texts.sent
     assert (from1, to1) == ("+15550000001", "+14155550132") and body1.startswith("Hi Ana")
     assert (from2, to2) == ("+15550000001", "+14155550100") and "Is it still there?" in body2
-    assert [(cid, m["party"], m["sid"]) for cid, m in world.conversations.outbound] == [
+    assert [(cid, m.party, m.sid) for cid, m in world.conversations.outbound] == [
         ("c1", "customer", "SM0001"),
         ("c1", "dealer", "SM0002"),
     ]
@@ -175,3 +180,27 @@ def test_a_twilio_failure_worth_retrying_retries(world: World) -> None:
 
 def test_a_step_of_an_unknown_form_lead_is_dropped(world: World) -> None:
     assert world.forwarder.handle(json.dumps({"form_lead_id": "nope", "step": "store", "attempt": 1})) == "missing"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"form_lead_id": "f1", "step": "store"}',
+        '{"form_lead_id": "f1", "step": "store", "attempt": 0}',
+        '{"form_lead_id": "f1", "step": "store", "attempt": 1, "extra": true}',
+        "not json",
+    ],
+)
+def test_a_malformed_step_message_is_refused_before_anything_is_claimed(world: World, body: str) -> None:
+    before = dict(world.store.records["f1"])
+    with pytest.raises(ValidationError):
+        world.forwarder.handle(body)
+    assert world.store.records["f1"] == before
+    assert not world.sqs.sent
+
+
+def test_a_step_sent_on_is_a_form_forward_message(world: World) -> None:
+    later = FormForward(form_lead_id="f1", step="store", attempt=2, not_before=T0 + 3600)
+    assert world.forwarder.handle(later.body()) == "waiting"
+    [body] = world.sqs.sent[FORWARDS]
+    assert FormForward.model_validate_json(body) == later

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from shared.core.errors import BadInput
+from shared.core.models import StepState
 from shared.forms.intake import FormIntake, FormSubmission, IdempotencyMismatch
-from shared.forms.store import OpenLeadExists, StepState
+from shared.forms.store import OpenLeadExists
 from tests.unit.fakes import FakeSqs
 from tests.unit.forms.form_fakes import FakeConversations, FakeFormStore
 

@@ -17,6 +17,8 @@ from leadflow.config import REPO_ROOT
 from leadflow.local import moto_patches
 from leadflow.local.moto_patches import PATCHES, STOCK_ENV, TESTED_MOTO, Kind, Report
 
+CORRECTNESS = tuple(p.name for p in PATCHES if p.kind is Kind.CORRECTNESS)
+
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`code` in a fresh interpreter; its last stdout line is JSON."""
@@ -70,7 +72,7 @@ def test_every_patch_is_classified_and_the_atomic_writes_fix_is_always_installed
     names = [p.name for p in PATCHES]
     assert len(set(names)) == len(names)
     assert {p.kind for p in PATCHES} == {Kind.CORRECTNESS, Kind.SPEED}
-    assert [p.name for p in PATCHES if p.kind is Kind.CORRECTNESS] == ["atomic-writes"]
+    assert [p.name for p in PATCHES if p.kind is Kind.CORRECTNESS] == ["atomic-writes", "aws-limits"]
     for patch in PATCHES:
         assert patch.what, patch.name
 
@@ -108,7 +110,7 @@ def test_the_tested_version_gets_every_patch() -> None:
 def test_stock_moto_gets_only_the_correctness_fixes_and_one_line_saying_so() -> None:
     got = _install(**{STOCK_ENV: "1"})
     report = Report.from_json(got["report"])  # type: ignore[arg-type]
-    assert report.installed == ("atomic-writes",)
+    assert report.installed == CORRECTNESS
     assert report.skipped == tuple(p.name for p in PATCHES if p.kind is Kind.SPEED)
     line = got["line"]
     assert isinstance(line, str) and "\n" not in line
@@ -121,7 +123,7 @@ def test_stock_moto_gets_only_the_correctness_fixes_and_one_line_saying_so() -> 
 def test_another_moto_version_runs_stock() -> None:
     got = _install(before="moto_patches.moto_version = lambda: '9.9.9'")
     report = Report.from_json(got["report"])  # type: ignore[arg-type]
-    assert report.moto == "9.9.9" and report.installed == ("atomic-writes",)
+    assert report.moto == "9.9.9" and report.installed == CORRECTNESS
     assert f"tested on moto {TESTED_MOTO} only" in str(got["line"]) and "9.9.9" in str(got["line"])
     assert got["query"].startswith("moto.")  # type: ignore[union-attr]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from shared.core.models import Call
 from shared.phone import calls
 from shared.phone.calls import CallService
 from tests.unit.fakes import FakeSqs
@@ -23,19 +24,19 @@ NOON = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 class FakeCallLog:
     """The calls table: a put is refused for a ContactId stored already; `by_caller` newest first."""
 
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, Call] = field(default_factory=dict)
 
-    def get(self, contact_id: str) -> dict[str, Any] | None:
+    def get(self, contact_id: str) -> Call | None:
         return self.items.get(contact_id)
 
-    def latest_of(self, caller: str, since: str) -> dict[str, Any] | None:
-        theirs = [i for i in self.items.values() if i["caller"] == caller and i["called_at"] >= since]
-        return max(theirs, key=lambda i: i["called_at"], default=None)
+    def latest_of(self, caller: str, since: str) -> Call | None:
+        theirs = [c for c in self.items.values() if c.caller == caller and c.called_at >= since]
+        return max(theirs, key=lambda c: c.called_at, default=None)
 
-    def put_once(self, item: dict[str, Any]) -> bool:
-        if item["contact_id"] in self.items:
+    def put_once(self, call: Call) -> bool:
+        if call.contact_id in self.items:
             return False
-        self.items[item["contact_id"]] = dict(item)
+        self.items[call.contact_id] = call
         return True
 
 
@@ -70,8 +71,8 @@ def test_a_call_gets_vanity_numbers_is_stored_and_becomes_one_lead(world: World)
     assert answer["count"] == "5" and all(answer[f"vanity{i}"] for i in range(1, 6))
     assert all(isinstance(v, str) for v in answer.values()), "a contact flow reads flat strings only"
     stored = world.log.items["c1"]
-    assert stored["vanity"] == [answer[f"vanity{i}"] for i in range(1, 6)]
-    assert stored["called_at"] == "2024-05-01T12:00:00.000+00:00"
+    assert stored.vanity == [answer[f"vanity{i}"] for i in range(1, 6)]
+    assert stored.called_at == "2024-05-01T12:00:00.000+00:00"
     [lead] = world.sqs.messages(QUEUE)
     assert lead["batch_id"] == "call-c1" and lead["job_id"] is None and lead["source"] == "phone"
     assert lead["rows"] == [{"w": None, "r": 1, "v": {"Phone": "+18004685865", "Contact Id": "c1"}}]
@@ -94,7 +95,7 @@ def test_a_caller_within_the_window_reuses_their_vanity_numbers(world: World) ->
 
     # a new contact is stored (and is a lead) but its numbers are the caller's last ones
     assert second["reused"] == "true" and world.computed == 1
-    assert second["vanity1"] == first["vanity1"] and world.log.items["c2"]["reused"] is True
+    assert second["vanity1"] == first["vanity1"] and world.log.items["c2"].reused is True
     assert len(world.sqs.sent[QUEUE]) == 2
 
 
