@@ -66,8 +66,11 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
+#: then the end-to-end tests marked stock_moto (every domain, about 2 minutes) again on stock moto:
+#: the local AWS with its correctness fixes only (README, "The local runtime")
 test: lint typecheck
 	$(VENV)/bin/pytest -q
+	LEADFLOW_STOCK_MOTO=1 $(VENV)/bin/pytest -q -m stock_moto tests/e2e
 
 bench: setup
 	$(PY) bench/ingest_bench.py

@@ -7,11 +7,13 @@ handlers run in this one. Names are the same as in the cloud (`leadflow-{stage}-
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,9 @@ from botocore.config import Config
 
 from leadflow import wiring
 from leadflow.config import StageConfig
+from leadflow.local.moto_patches import REPORT_ENV, Report
+
+logger = logging.getLogger(__name__)
 
 #: moto's default account: what its ARNs and queue URLs carry
 ACCOUNT = "123456789012"
@@ -35,31 +40,67 @@ def free_port() -> int:
 
 
 class MotoServer:
-    """moto_server in a child process on 127.0.0.1."""
+    """moto_server in a child process on 127.0.0.1, with `leadflow.local.moto_patches` installed.
+
+    `patches` says what the child installed; when it runs stock moto (speed patches left out), the
+    one line saying which and why is logged here (the child's output is discarded).
+    """
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
+        self.patches: Report | None = None
 
     def start(self, timeout_s: float = 30.0) -> None:
+        fd, report = tempfile.mkstemp(prefix="leadflow-moto-", suffix=".json")
+        os.close(fd)
+        try:
+            self._start(report, timeout_s)
+        finally:
+            os.unlink(report)
+
+    def _start(self, report: str, timeout_s: float) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "leadflow.local.moto_main", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"},
+            env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true", REPORT_ENV: report},
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"the local AWS (moto) exited at start with code {self._process.returncode}")
+                written = self._report(report)
+                why = f": {written['error']}" if written and "error" in written else ""
+                raise RuntimeError(f"the local AWS (moto) exited at start with code {self._process.returncode}{why}")
             try:
                 httpx.get(f"{self.url}/moto-api/", timeout=1.0)
-                return
             except httpx.TransportError:
                 time.sleep(0.1)
+                continue
+            written = self._report(report)
+            if written is None:  # written before the server listens: something else answers on the port
+                self.stop()
+                raise RuntimeError(f"the local AWS (moto) on {self.url} answered without saying what it installed")
+            self.patches = Report.from_json(written)
+            line = self.patches.line()
+            if line:
+                logger.warning(line)
+            return
         self.stop()
         raise RuntimeError(f"the local AWS (moto) did not answer on {self.url} within {timeout_s:.0f} s")
+
+    @staticmethod
+    def _report(path: str) -> dict[str, Any] | None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError:
+            return None
+        if not text:  # not written yet
+            return None
+        parsed: dict[str, Any] = json.loads(text)
+        return parsed
 
     def reset(self) -> None:
         httpx.post(f"{self.url}/moto-api/reset", timeout=10.0).raise_for_status()

@@ -18,6 +18,7 @@ from leadflow.config import StageConfig, load_stage
 from leadflow.local import forms as local_forms
 from leadflow.local import notify as local_notify
 from leadflow.local.aws import ACCOUNT, CREDENTIALS, MotoServer, Resources, clients, provision
+from leadflow.local.claims import PROCESS_CLAIMS
 from leadflow.local.console import ConsoleServer, console_config
 from leadflow.local.lambda_runtime import EventSourceMapping, Invoker
 from leadflow.local.notify import LocalNotification
@@ -25,6 +26,7 @@ from leadflow.local.registry import LocalFunction, local_functions, process_env
 from leadflow.local.rest import LocalRoute, RestGateway
 from leadflow.local.throttle import TokenBucket, method_throttles
 from leadflow.local.websocket import WebSocketGateway, gateway_for
+from shared.assignment import settings as assignment_settings
 
 #: locally, a consumer runs at most this many invocations at once (2 cores)
 LOCAL_MAX_CONCURRENCY = 2
@@ -95,6 +97,9 @@ class LocalRuntime:
         from shared.core.observability import logger
 
         logger.setLevel(self.log_level)
+        # many events run at once in this process (on Lambda, one per instance): the assignment
+        # engine's concurrent picks keep off each other's candidates
+        assignment_settings.use_claims(PROCESS_CLAIMS)
         self._aws = clients(self.moto.url, region)
         # the sink, SES sender, secrets and alarm evaluator, before any handler runs
         self.notification = local_notify.start(self.config, self.resources, self._aws, self.moto.url)

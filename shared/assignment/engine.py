@@ -9,10 +9,12 @@ goes on with the other candidates it already read; it reads again only when thos
 bounded number of times. Every run continues until no email waits or no agent is free, so the last
 run to commit leaves nothing pairable.
 
-Concurrent picks in one process do not race each other for the head of the line: each claims its
-candidates first (`shared.assignment.claims`) and tries those no other pick of the process is
-committing before those one is, so it takes the oldest email (longest idle agent) left to it.
-Picks in other processes (other Lambda instances) are settled by the transactions, as above.
+Concurrent picks in one process can be kept from racing each other for the head of the line by a
+claim strategy (`claims`, `shared.assignment.claiming`): each pick claims its candidates first and
+tries those no other pick of the process is committing before those one is, so it takes the oldest
+email (longest idle agent) left to it. A Lambda instance handles one event at a time and claims
+nothing (the default); the local runtime, which runs many at once, gives its own. Picks in other
+processes (other Lambda instances) are settled by the transactions, as above.
 
 The timer for an assignment is sent once its transaction committed (a lost attempt sends none),
 before the push; when it cannot be sent, the assignment is undone (`release`), so an email never
@@ -31,7 +33,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from shared.assignment.claims import AGENTS, EMAILS, Claims
+from shared.assignment.claiming import NO_CLAIMS, EngineClaims
 from shared.assignment.intake import iso, public_email
 from shared.assignment.push import Pusher
 from shared.assignment.repository import (
@@ -100,6 +102,8 @@ class AssignmentEngine:
     #: keep what this instance assigned in `log` (tests); a Lambda instance keeps nothing
     keep_log: bool = False
     log: list[Assignment] = field(default_factory=list, repr=False)
+    #: how concurrent picks of this process keep off each other's candidates (none on Lambda)
+    claims: EngineClaims = NO_CLAIMS
 
     # ------------------------------------------------------------------ pairing
 
@@ -121,16 +125,16 @@ class AssignmentEngine:
         conflicts = 0
         while conflicts <= self.max_conflicts:
             won: list[tuple[Assignment, list[str]]] = []
-            with AGENTS.hold() as agent_claims, EMAILS.hold() as email_claims:
+            with self.claims.agents.hold() as agent_claims, self.claims.emails.hold() as email_claims:
                 # agents another run of this process is pairing are left to it; if it lets one go
                 # unpaired, it looks at the line again (`released_skipped` below)
-                agents_read = Claims.clock()
-                found = self.repo.idle_agents(self.batch + AGENTS.margin())
+                agents_read = self.claims.agents.clock()
+                found = self.repo.idle_agents(self.batch + self.claims.agents.margin())
                 agents = agent_claims.claim(found, agents_read, self.batch, skip_claimed=True)
                 emails: list[dict[str, Any]] = []
                 if agents:
-                    emails_read = Claims.clock()
-                    spares = self.repo.oldest_waiting(len(agents) + EMAILS.margin() + 2)
+                    emails_read = self.claims.emails.clock()
+                    spares = self.repo.oldest_waiting(len(agents) + self.claims.emails.margin() + 2)
                     emails = email_claims.claim(spares, emails_read, len(agents))
                     spares = [e for e in spares if all(e is not mine for mine in emails)]
                 if not emails:
@@ -366,11 +370,11 @@ class AssignmentEngine:
         # have paired them), so this agent is the longest idle; the next email goes in the same
         # transaction. A race with an agent just turning online is settled by the conditions.
         assigned: Assignment | None = None
-        with EMAILS.hold() as claims:
+        with self.claims.emails.hold() as claims:
             found: list[dict[str, Any]] = []
-            read_at = Claims.clock()
+            read_at = self.claims.emails.clock()
             if user.get("status") == UserStatus.BUSY.value:
-                found = self.repo.oldest_waiting(EMAILS.margin() + self.next_tries + 1)
+                found = self.repo.oldest_waiting(self.claims.emails.margin() + self.next_tries + 1)
                 # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
                 found = [c for c in found if c["email_id"] != email_id]
             now, expires = self._window()

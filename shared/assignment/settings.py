@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+from shared.assignment.claiming import NO_CLAIMS, EngineClaims
 from shared.assignment.engine import AssignmentEngine
 from shared.assignment.presence import Presence
 from shared.assignment.push import ApiGatewayPusher
@@ -50,6 +51,18 @@ def _publisher(bus: str) -> Any:
     return emit
 
 
+#: how concurrent picks in this process keep off each other's candidates: nothing on Lambda (one
+#: event at a time per instance); the local runtime, which runs many at once, sets its own
+_claims: EngineClaims = NO_CLAIMS
+
+
+def use_claims(claims: EngineClaims) -> None:
+    """The claim strategy of every engine built from now on (call before the first handler runs)."""
+    global _claims
+    _claims = claims
+    engine.cache_clear()
+
+
 @cache
 def engine(*, with_events: bool = False) -> AssignmentEngine:
     env = load(EngineEnv)
@@ -60,6 +73,7 @@ def engine(*, with_events: bool = False) -> AssignmentEngine:
         timeout_s=env.ASSIGNMENT_TIMEOUT_S,
         publish=_publisher(load(MessagesEnv).EVENT_BUS) if with_events else None,
         keep_log=False,
+        claims=_claims,
     )
 
 

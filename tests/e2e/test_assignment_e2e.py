@@ -70,6 +70,7 @@ def test_connect_needs_a_token_of_an_agent(runtime: LocalRuntime) -> None:
     assert _run(attempt(f"?token={integration}")) == 403
 
 
+@pytest.mark.stock_moto
 def test_oldest_email_goes_to_the_agent_on_every_tab_and_a_disposition_brings_the_next(
     runtime: LocalRuntime, client: LeadflowClient, agent_token: tuple[str, str], tmp_path: Path
 ) -> None:

@@ -27,7 +27,9 @@ from typing import Any
 import pytest
 
 from leadflow import wiring
+from leadflow.local.claims import PROCESS_CLAIMS
 from leadflow.local.runtime import LocalRuntime
+from shared.assignment.claiming import NO_CLAIMS, EngineClaims
 from shared.assignment.engine import AssignmentEngine
 from shared.assignment.intake import iso
 from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome
@@ -307,12 +309,21 @@ def stress(runtime: LocalRuntime) -> Iterator[tuple[AssignmentRepository, Ledger
         runtime.aws("dynamodb").delete_table(TableName=name)
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # many picks at once in one process, as in the local runtime: with its claims
+        pytest.param(PROCESS_CLAIMS, id="local-claims"),
+        # the engine's default, as on Lambda (one event per instance): only the transactions settle races
+        pytest.param(NO_CLAIMS, id="no-claims"),
+    ],
+)
 def test_invariants_hold_under_random_dispositions_expiries_and_disconnects(
-    stress: tuple[AssignmentRepository, Ledger, FakePusher, FakeTimers],
+    stress: tuple[AssignmentRepository, Ledger, FakePusher, FakeTimers], claims: EngineClaims
 ) -> None:
     repo, ledger, pusher, timers = stress
     rng = random.Random(SEED)
-    engine = AssignmentEngine(repo=repo, pusher=pusher, timers=timers, timeout_s=120)
+    engine = AssignmentEngine(repo=repo, pusher=pusher, timers=timers, timeout_s=120, claims=claims)
     # Given 300 emails received in random order
     start = datetime(2020, 1, 1, tzinfo=UTC)
     received = [iso(start + timedelta(minutes=i)) for i in range(EMAILS)]

@@ -46,6 +46,7 @@ def test_rows_are_standardized_and_unmapped_columns_kept(client: LeadflowClient,
     assert lead["dedupe_key"] == "ana.lima@acme-corp.co.uk"
 
 
+@pytest.mark.stock_moto
 def test_duplicates_merge_within_a_batch_across_jobs_and_on_reupload(client: LeadflowClient, tmp_path: Path) -> None:
     first = upload_rows(
         client,

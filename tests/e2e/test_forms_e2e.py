@@ -96,6 +96,7 @@ def settled(admin: httpx.Client, form_lead_id: str, timeout_s: float = 20.0) -> 
 # ---------------------------------------------------------------- the webhook
 
 
+@pytest.mark.stock_moto
 def test_a_form_lead_is_answered_202_with_the_id_it_is_stored_under(
     admin: httpx.Client, api: httpx.Client, forms: LocalForms
 ) -> None:
@@ -244,6 +245,7 @@ def test_a_location_changing_its_phone_keeps_open_leads_on_the_old_number(
 # ---------------------------------------------------------------- SMS conversations
 
 
+@pytest.mark.stock_moto
 def test_inbound_sms_is_signature_checked_relayed_and_tracked(
     admin: httpx.Client, api: httpx.Client, runtime: LocalRuntime, forms: LocalForms
 ) -> None:

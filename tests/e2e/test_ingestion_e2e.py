@@ -41,6 +41,7 @@ def upload_and_wait(client: LeadflowClient, path: Path, **kwargs: Any) -> dict[s
     return client.wait(job["job_id"], timeout_s=60)
 
 
+@pytest.mark.stock_moto
 def test_sample_workbook_every_sheet_stored_bad_rows_listed(client: LeadflowClient, runtime: LocalRuntime) -> None:
     # Given the bundled workbook (several worksheets, a title row, a few bad rows)
     # When it is uploaded directly through the REST API
@@ -154,6 +155,7 @@ def test_cancel_a_job_then_cancel_again_is_409(client: LeadflowClient) -> None:
     assert job["status"] == "cancelled" and job["leads_stored"] == 0
 
 
+@pytest.mark.stock_moto
 def test_json_dropped_under_raw_becomes_a_job(runtime: LocalRuntime, client: LeadflowClient) -> None:
     bucket = runtime.resources.buckets["uploads"]
     leads = [{"email": f"drop{i}@example.com", "name": f"Drop {i}"} for i in range(3)]

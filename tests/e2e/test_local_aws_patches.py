@@ -1,4 +1,4 @@
-"""The local AWS's speed-ups (leadflow.local.moto_speedups, moto_transactions) keep AWS's behaviour.
+"""The local AWS's speed patches (leadflow.local.moto_patches: speedups, transactions, server) keep AWS's behaviour.
 
 They run against the runtime's own moto server, where the patches are applied, on resources of
 their own so that the pipeline's consumers never see them.

@@ -243,6 +243,7 @@ def _digests(notification: LocalNotification) -> list[Any]:
     ]
 
 
+@pytest.mark.stock_moto
 def test_downstream_sees_each_lead_once_across_redeliveries(
     runtime: LocalRuntime, notification: LocalNotification
 ) -> None:

@@ -45,6 +45,7 @@ def calls_stored(runtime: LocalRuntime) -> int:
     return int(runtime.aws("dynamodb").scan(TableName=runtime.resources.tables["calls"], Select="COUNT")["Count"])
 
 
+@pytest.mark.stock_moto
 def test_a_caller_gets_five_vanity_numbers_as_a_flat_map_and_becomes_a_lead(runtime: LocalRuntime) -> None:
     answer = call(runtime, "+1 (800) 468-5865")
     # Connect rejects nested values: every value is a string

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from leadflow.local import moto_index_and_timers
+from leadflow.local.moto_patches import index_and_timers as moto_index_and_timers
 
 REGION = "us-east-1"
 

@@ -1,6 +1,6 @@
 """The local AWS's transactions evaluate plain conditions without moto's parser, with moto's answers.
 
-`leadflow.local.moto_transactions` builds moto's own condition tree for conditions made of
+`leadflow.local.moto_patches.transactions` builds moto's own condition tree for conditions made of
 equalities and attribute_(not_)exists joined by AND; everything else, and anything moto would
 refuse, goes to moto's parser. Each condition here is evaluated both ways on the same items.
 """
@@ -13,7 +13,7 @@ import pytest
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-from leadflow.local.moto_transactions import _plain_condition
+from leadflow.local.moto_patches.transactions import _plain_condition
 
 NAMES = {"#s": "status", "#q": "queue"}
 VALUES: dict[str, Any] = {

@@ -1,5 +1,5 @@
 """The local AWS refuses what AWS refuses, at AWS's limits: those moto enforces itself, and those
-`leadflow.local.moto_limits` adds. Against the real moto server process the runtime starts."""
+`leadflow.local.moto_patches.limits` adds. Against the real moto server process the runtime starts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from leadflow.local.aws import CREDENTIALS, MotoServer
-from leadflow.local.moto_limits import put_events_bytes, transaction_bytes
+from leadflow.local.moto_patches.limits import put_events_bytes, transaction_bytes
 from shared.core import limits
 
 

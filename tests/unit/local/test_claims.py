@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from shared.assignment.claims import Claims
+from leadflow.local.claims import Claims
 
 
 def _line(*ids: str) -> list[dict[str, str]]:

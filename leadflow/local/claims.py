@@ -1,9 +1,13 @@
 """What the engine's picks under way in this process are committing, so that they do not race each other.
 
+The local runtime's claim strategy (`shared.assignment.claiming.ClaimStrategy`), which it gives the
+assignment engine (`shared.assignment.settings.use_claims`); a Lambda instance handles one event at
+a time and uses the engine's default, which claims nothing.
+
 Concurrent picks read the same line (the oldest waiting emails, the longest idle agents) and would
 all go for its head; the transaction lets one win and cancels the others, each a wasted request.
-Within one process (the local runtime; a Lambda instance handles one event at a time) that race is
-avoidable: a pick claims its candidates here before it commits them, and
+Within one process that runs many events at once (the local runtime) that race is avoidable: a pick
+claims its candidates here before it commits them, and
 
 - tries first what no other pick of the process has claimed, and only then what another has (the
   other pick may not commit it); or, asked to, skips those: then a pick that releases what another
@@ -24,9 +28,9 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-Candidate = TypeVar("Candidate", bound=Mapping[str, Any])
+from shared.assignment.claiming import Candidate, EngineClaims
 
 #: how long a commit is remembered (far longer than any read takes); older ones are forgotten
 KEEP_S = 60.0
@@ -135,3 +139,4 @@ class Hold:
 #: one pair per process: every engine of the process (each function's) picks from the same line
 EMAILS = Claims("email_id")
 AGENTS = Claims("user_id")
+PROCESS_CLAIMS = EngineClaims(emails=EMAILS, agents=AGENTS)

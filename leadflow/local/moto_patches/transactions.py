@@ -3,7 +3,7 @@
 moto 5.2.5 backs up each table a transaction touches (`copy.deepcopy` of the whole table) so that
 it can restore it when a condition fails, which makes one transaction cost as much as the table is
 large (about 55 ms at 2,000 items and growing; 5 ms without the copy). With DynamoDB requests
-serialized (`leadflow.local.moto_main`), checking first is enough: a transaction whose conditions
+serialized (`leadflow.local.moto_patches.atomic_writes`), checking first is enough: a transaction whose conditions
 fail, or that names one item twice, writes nothing, so there is nothing to restore; one that
 passes is applied without the backup, and without evaluating its conditions again.
 """

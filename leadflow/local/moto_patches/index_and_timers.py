@@ -686,7 +686,7 @@ def _replace(owner: Any, name: str, value: Any) -> None:
 
 
 def patch() -> None:
-    """Install (once; `moto_main` does, beside the other patches)."""
+    """Install (once; `leadflow.local.moto_patches.install` does, beside the other patches)."""
     if _REPLACED:
         return
     _replace(Table, "query", _fast_query(Table.query))

@@ -12,19 +12,18 @@ TransactWriteItems, more than 100 keys in a BatchGetItem, and a DynamoDB item ov
 - a BatchWriteItem call with more than 25 requests ("Too many items requested for the
   BatchWriteItem call").
 
-Each check runs at moto's request handler, before its backend (and whatever `moto_speedups` put
-there) sees the call, and answers with the error AWS gives: the call does nothing. `install()` is
-called once by `leadflow.local.moto_main`; whether the speed patches are on makes no difference.
-Nothing here makes anything faster.
+Each check runs at moto's request handler, before its backend (and whatever the speed patches put
+there) sees the call, and answers with the error AWS gives: the call does nothing. A correctness fix
+(`leadflow.local.moto_patches`, "aws-limits"): installed on every moto version, whether the speed
+patches are on or not; on a moto whose handlers lack one of these methods, `patch()` raises and
+the local AWS does not start, naming the fix. Nothing here makes anything faster.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
-import moto
 from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.utilities import bytesize
@@ -94,21 +93,18 @@ def _checked(method: Callable[[Any], Any], check: Callable[[Any], None]) -> Call
     return run
 
 
-def install() -> None:
-    """Put the checks in moto's request handlers (once; a second call does nothing). On a moto whose
-    handlers lack one of these methods, that check is left out and one line on stderr says so."""
+def patch() -> None:
+    """Put the checks in moto's request handlers (once; a second call does nothing). A moto whose
+    handlers lack one of these methods gets none of them: this raises, naming what is missing."""
     checks: tuple[tuple[type[Any], str, Callable[[Any], None]], ...] = (
         (EventsHandler, "put_events", _check_put_events),
         (DynamoHandler, "transact_write_items", _check_transaction),
         (DynamoHandler, "batch_write_item", _check_batch_write),
     )
+    missing = [f"{handler.__name__}.{name}" for handler, name, _ in checks if getattr(handler, name, None) is None]
+    if missing:
+        raise AttributeError(f"moto has no {', '.join(missing)}: those limits cannot be enforced")
     for handler, name, check in checks:
-        method = getattr(handler, name, None)
-        if method is None:
-            print(
-                f"leadflow: moto {moto.__version__} has no {handler.__name__}.{name}: its limit is not enforced",
-                file=sys.stderr,
-            )
-            continue
+        method = getattr(handler, name)
         if not getattr(method, _INSTALLED, False):
             setattr(handler, name, _checked(method, check))
