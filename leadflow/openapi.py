@@ -24,6 +24,7 @@ from typing import Any
 
 from leadflow import wiring
 from leadflow.config import REPO_ROOT
+from leadflow.wiring.model import Throttle
 
 DOC_PATH = REPO_ROOT / "docs" / "openapi.json"
 TITLE = "Leadflow REST API"
@@ -152,6 +153,7 @@ def build() -> dict[str, Any]:
 
     public = {(r.method, r.path) for r, _ in wiring.rest_routes() if r.auth == "none"}
     routed = {(r.method, r.path): fn for r, fn in wiring.rest_routes()}
+    throttles = {(r.method, r.path): r.throttle for r, _ in wiring.rest_routes()}
     for path, item in paths.items():
         for method, operation in item.items():
             key = (method.upper(), path)
@@ -162,6 +164,8 @@ def build() -> dict[str, Any]:
             if key in public:
                 operation["security"] = []
             _document_refusals(operation)
+            if key in routed:
+                operation["responses"]["429"] = _throttled(throttles.get(key))
 
     schemas = components.setdefault("schemas", {})
     for name in _POWERTOOLS_ERROR_SCHEMAS:
@@ -204,6 +208,17 @@ def _document_refusals(operation: dict[str, Any]) -> None:
         responses["422"] = _json_response("Invalid parameters or body: the message names each field", "InvalidRequest")
     if "x-leadflow-function" in operation and operation.get("security") != []:
         responses.setdefault("4XX", _json_response("Refused (401, 403, 404, 409, 413, ...): the message says why"))
+
+
+def _throttled(throttle: Throttle | None) -> dict[str, Any]:
+    """API Gateway's answer past a method's token bucket (or the web ACL's rate limit per IP, in a
+    stage that has one), before the authorizer or the function runs: nothing was done, retry later."""
+    limit = (
+        f"this route's own limit, {throttle.rate:g} requests a second with bursts of {throttle.burst}"
+        if throttle is not None
+        else "the stage's limit per method (`api_throttle_rate`, `api_throttle_burst` in cdk.json)"
+    )
+    return _json_response(f"Throttled past {limit}; nothing was done: retry after a pause")
 
 
 def _json_response(description: str, schema: str = "ErrorBody") -> dict[str, Any]:

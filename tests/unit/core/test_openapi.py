@@ -124,3 +124,15 @@ def test_cors_is_declared_once_and_read_by_the_resolver_and_the_local_gateway() 
     assert answered["Access-Control-Expose-Headers"].split(",") == list(CORS.expose_headers)
     assert CORS_HEADERS["Access-Control-Allow-Headers"].split(",") == list(CORS.allow_headers)
     assert "X-Filename" in CORS.allow_headers  # the uploads route reads it: a browser may send it
+
+
+def test_every_operation_documents_the_429_of_its_own_throttle(doc: dict[str, Any]) -> None:
+    throttles = {(r.method, r.path): r.throttle for r, _ in wiring.rest_routes()}
+    assert any(t is not None for t in throttles.values()), "some route has its own limit (Twilio's webhook)"
+    for key, op in operations(doc).items():
+        description = op["responses"]["429"]["description"]
+        throttle = throttles[key]
+        if throttle is None:
+            assert "the stage's limit" in description, key
+        else:
+            assert f"{throttle.rate:g} requests a second with bursts of {throttle.burst}" in description, key
