@@ -52,17 +52,6 @@ class StoredAnswer:
     form_lead_id: str
 
 
-def step_view(record: FormLead) -> dict[str, dict[str, Any]]:
-    """The steps of a form lead as `{name: {state, attempts, at, error, next_attempt_at, result}}`."""
-    out = {}
-    for name in record.steps:
-        step = record.step(name)
-        view: dict[str, Any] = {"state": step.state.value, "attempts": step.attempts, "at": step.at}
-        view.update(step.model_dump(include={"error", "next_attempt_at", "result"}, exclude_none=True))
-        out[name] = view
-    return out
-
-
 class IntakeStore(Protocol):
     """What taking a submission needs from the form-leads table (`FormStore`; in memory in tests)."""
 

@@ -65,19 +65,19 @@ def set_location(dealer_id: str, location_id: str, location: Annotated[LocationP
 
 
 @app.get("/leads/<lead_id>/messages")
-def messages(lead_id: str) -> dict[str, Any]:
+def messages(lead_id: str) -> views.Thread:
     require_route_role(app)
     return views.thread(intake().store, intake().conversations, lead_id)
 
 
 @app.post("/leads/<lead_id>/close")
-def close(lead_id: str) -> dict[str, Any]:
+def close(lead_id: str) -> views.FormLeadView:
     require_route_role(app)
     return views.close(intake().store, intake().conversations, lead_id)
 
 
 @app.get("/admin/inflight")
-def inflight() -> dict[str, Any]:
+def inflight() -> views.Inflight:
     require_route_role(app)
     return views.inflight(intake().store, intake().conversations)
 
