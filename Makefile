@@ -20,9 +20,14 @@ CDK_STAGE = -c stage=$(STAGE) $(if $(ALARM_EMAILS),-c alarm_emails=$(ALARM_EMAIL
 OUTPUTS = cdk.out/outputs-$(STAGE).json
 
 # Checked when make reads this file, so a bad STAGE stops even `make -n deploy` before any command.
+# STAGE must be on the command line: one left in the environment (the local runtime and Powertools use
+# that name too) would deploy or destroy a stage nobody named.
 ifneq ($(filter deploy destroy,$(MAKECMDGOALS)),)
+ifneq ($(origin STAGE),command line)
+override STAGE :=
+endif
 ifeq ($(STAGE),)
-$(error STAGE is required: make $(firstword $(filter deploy destroy,$(MAKECMDGOALS))) STAGE=<one of: $(STAGES)>)
+$(error STAGE is required on the command line: make $(firstword $(filter deploy destroy,$(MAKECMDGOALS))) STAGE=<one of: $(STAGES)>)
 endif
 ifeq ($(filter $(STAGE),$(STAGES)),)
 $(error unknown STAGE '$(STAGE)': cdk.json declares $(STAGES))

@@ -52,6 +52,11 @@ class _Collect(logging.Handler):
 def handler_logs() -> Iterator[_Collect]:
     stdlib = powertools_logger._logger
     collect = _Collect(powertools_logger.registered_formatter)
+    # only here for the test's duration: the handlers run in this process, and their stdout lines
+    # would mix with the CLI's output that the test parses (deployed, they are in another process)
+    others = list(stdlib.handlers)
+    for handler in others:
+        stdlib.removeHandler(handler)
     stdlib.addHandler(collect)
     level = stdlib.level
     powertools_logger.setLevel("INFO")  # as deployed
@@ -60,6 +65,8 @@ def handler_logs() -> Iterator[_Collect]:
     finally:
         powertools_logger.setLevel(level)
         stdlib.removeHandler(collect)
+        for handler in others:
+            stdlib.addHandler(handler)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ no AWS account here), their refusals, and what `leadflow.deploy` prints after a 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -26,7 +27,13 @@ OUTPUTS = {
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    # as run by hand: under `make test` the outer make's level and flags would make this one print
+    # "Entering directory" lines
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}}
+    env["STAGE"] = "dev"  # in the environment (as under the e2e tests): only the command line's STAGE counts
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def commands(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -67,7 +74,7 @@ def test_a_missing_or_unknown_stage_is_refused_before_anything_runs(target: str)
     stages = " ".join(json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["stages"])
     missing = make(target)
     assert missing.returncode == 2 and missing.stdout == ""
-    assert f"STAGE is required: make {target} STAGE=<one of: {stages}>" in missing.stderr
+    assert f"STAGE is required on the command line: make {target} STAGE=<one of: {stages}>" in missing.stderr
     unknown = make(target, "STAGE=qa")
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert f"unknown STAGE 'qa': cdk.json declares {stages}" in unknown.stderr

@@ -27,14 +27,30 @@ def _docstrings(tree: ast.AST) -> set[int]:
     }
 
 
+def _namespace_values(tree: ast.AST) -> set[int]:
+    """ids of the values given to a namespace: `namespace=...`, `POWERTOOLS_METRICS_NAMESPACE=...`,
+    `NAMESPACE = ...` (the word alone is also the stacks' name prefix, which is not a metric's)"""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg and "namespace" in node.arg.lower():
+            found.add(id(node.value))
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and "NAMESPACE" in t.id for t in targets) and node.value is not None:
+                found.add(id(node.value))
+    return found
+
+
 def literals(source: str) -> list[tuple[int, str]]:
     tree = ast.parse(source)
     prose = _docstrings(tree)
-    names = metric_names.ALL | {metric_names.NAMESPACE}
+    namespaces = _namespace_values(tree)
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and node.value in names and id(node) not in prose
+        if isinstance(node, ast.Constant)
+        and id(node) not in prose
+        and (node.value in metric_names.ALL or (node.value == metric_names.NAMESPACE and id(node) in namespaces))
     ]
 
 
@@ -51,6 +67,9 @@ def test_the_check_sees_a_literal_in_code_and_not_in_prose() -> None:
     code = '"""Emits `AssignmentExpired`."""\nmetrics.add_metric(name="AssignmentExpired", unit="Count", value=1)\n'
     assert literals(code) == [(2, "AssignmentExpired")]
     assert literals('Metrics(namespace="Leadflow")') == [(1, "Leadflow")]
+    assert literals('NAMESPACE = "Leadflow"') == [(1, "Leadflow")]
+    assert literals('env.update(POWERTOOLS_METRICS_NAMESPACE="Leadflow")') == [(1, "Leadflow")]
+    assert literals('STACK_PREFIX = "Leadflow"') == [], "the same word as a stack name is not a metric namespace"
     assert literals("metrics.add_metric(name=metric_names.ASSIGNMENT_EXPIRED)") == []
 
 
