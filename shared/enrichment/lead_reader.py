@@ -31,7 +31,7 @@ from shared.core.models import Lead, LeadStatus
 from shared.enrichment.enricher import INDEX_KIND, lead_from_item
 
 MAX_PAGE = 100
-#: how many DynamoDB pages one API page may read while filters drop items
+#: how many DynamoDB pages one API page may read while filters drop items (at least one per partition)
 MAX_READS_PER_PAGE = 10
 EXPORT_COLUMNS = (
     "lead_id",
@@ -255,11 +255,16 @@ class LeadReader:
         keys = {"lead_id", plan.pk, plan.sk}
         leads: list[dict[str, Any]] = []
         reads = 0
+        # a read for each partition at least: a page cut before every partition had its first read
+        # would return nothing and resume where it began
+        budget = max(MAX_READS_PER_PAGE, len(streams))
         while len(leads) < f.limit:
-            # the next lead is the first of the partitions' next ones: each needs one read ahead
-            for stream in streams:
-                while not stream.buffer and stream.more:
-                    if reads == MAX_READS_PER_PAGE:
+            # the next lead is the first of the partitions' next ones: each needs one read ahead. They
+            # are read in rounds, one read each, so that one partition whose reads the filter empties
+            # cannot spend the page's reads before the others had theirs
+            while waiting := [s for s in streams if not s.buffer and s.more]:
+                for stream in waiting:
+                    if reads >= budget:
                         return self._cut(leads, plan, streams)
                     # without a filter every item read is returned; with one, read full pages
                     limit = MAX_PAGE if condition else f.limit - len(leads)
