@@ -7,8 +7,8 @@ Per batch message:
 2. rows are keyed by their dedupe key (email, else phone, else name and company); the lead id is
    derived from that key, so one person is one item whichever file or job they came from;
 3. duplicates inside the batch are merged in memory, then merged with what is stored (one
-   BatchGetItem per 100 keys), and each lead is written with its own conditional PutItem (not there
-   yet / same version), which makes concurrent merges safe: a lost race is re-read and retried;
+   BatchGetItem per 100 keys), and written with TransactWriteItems (100 a call) whose conditions
+   (not there yet / same version) make concurrent merges safe: a lost race is re-read and retried;
 4. the batch's leads go to S3 as JSON Lines under `enriched/{job}/` and are announced on the bus.
 
 Merging fills empty fields, keeps the first-seen source and records every source. Replaying the
@@ -22,12 +22,11 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.core import limits
-from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
+from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import BatchRow, Lead, iso_now
 from shared.enrichment.standardize import (
     CONFIDENT,
@@ -41,9 +40,7 @@ from shared.enrichment.standardize import (
 #: the problem noted on a lead whose unreadable cells the LLM could not be asked about
 LLM_FALLBACK = "the LLM provider could not be reached; the rules' result was kept"
 BATCH_GET_MAX = limits.BATCH_GET_ITEMS
-#: conditional PutItems of one batch in flight at once (each lead is its own call)
-PARALLEL_PUTS = 8
-_writers = ThreadPoolExecutor(PARALLEL_PUTS)
+TRANSACT_MAX = limits.TRANSACT_ITEMS
 MERGE_ATTEMPTS = 5
 #: fields a later sighting may fill when the stored lead has them empty
 MERGEABLE = ("first_name", "last_name", "email", "phone", "company", "title", "country")
@@ -124,10 +121,9 @@ class LeadTable(Protocol):
         """The stored items of these ids (missing ids are left out), read consistently."""
         ...
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> set[str]:
-        """Write each lead over the stored item it was merged with (None: a new lead), each on its
-        own condition. The ids of the leads not written because their item changed (or appeared)
-        meanwhile: the caller re-reads and merges those again."""
+    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        """Write each lead over the stored item it was merged with (None: a new lead), all or nothing.
+        False when one of those items changed (or appeared) meanwhile, so the caller re-reads."""
         ...
 
 
@@ -152,39 +148,26 @@ class DynamoLeadTable:
                     time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> set[str]:
-        """One conditional PutItem per lead, several in flight at once.
-
-        Why not a transaction: nothing ties the leads of a batch together. Each lead's guarantee is
-        its own condition, `attribute_not_exists(lead_id)` for a new lead (one person is one item:
-        the id comes from the dedupe key) or `version = <the version merged with>` for a stored one
-        (a concurrent merge is never overwritten: the loser re-reads and merges again). A conditional
-        PutItem enforces exactly that per lead, for one write unit instead of a transaction's two.
-        All-or-nothing across leads added nothing: a batch was already several transactions, a lost
-        race re-read the whole call, and a crash between two writes is redone by the batch's
-        redelivery, which counts the leads this batch created as stored (`first_batch`) and merges
-        the others again (a merge of what is already merged changes nothing but `updated_at`).
-        """
-        return {lead_id for lead_id in _writers.map(self._put, plan) if lead_id is not None}
-
-    def _put(self, planned: tuple[Lead, dict[str, Any] | None]) -> str | None:
-        """Write one lead; its id when its condition did not hold."""
-        lead, existing = planned
-        item = item_for(lead)
-        if existing is None:
-            item["version"] = 1
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
-        else:
-            item["version"] = int(existing.get("version", 0)) + 1
-            condition = {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
-            }
+    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        items = []
+        for lead, existing in plan:
+            item = item_for(lead)
+            if existing is None:
+                item["version"] = 1
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
+            else:
+                item["version"] = int(existing.get("version", 0)) + 1
+                condition = {
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
+                }
+            items.append({"Put": {"TableName": self.table, "Item": to_attr(item), **condition}})
         try:
-            call("put_item", TableName=self.table, Item=to_attr(item), **condition)
-        except ConditionFailed:
-            return lead.lead_id
-        return None
+            call("transact_write_items", TransactItems=items)
+        except TransactionCancelled:
+            return False
+
+        return True
 
 
 @dataclass
@@ -324,22 +307,26 @@ class Enricher:
             if not pending:
                 break
             stored = self._leads.get_many(list(pending))
-            plan: list[tuple[Lead, dict[str, Any] | None]] = []
-            for lead_id, new in pending.items():
-                existing = stored.get(lead_id)
-                plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
-            # someone else wrote these leads meanwhile: re-read and merge them again
-            conflicts = self._leads.put_versioned(plan)
-            for lead, existing in plan:
-                if lead.lead_id in conflicts:
-                    continue
-                written.append(lead)
-                created_here = existing is None or existing.get("first_batch") == origin
-                if created_here:
-                    outcome.stored += 1
-                else:
-                    outcome.duplicates += 1
-            pending = {lead_id: pending[lead_id] for lead_id in conflicts}
+            retry: dict[str, Lead] = {}
+            ids = list(pending)
+            for start in range(0, len(ids), TRANSACT_MAX):
+                chunk = ids[start : start + TRANSACT_MAX]
+                plan: list[tuple[Lead, dict[str, Any] | None]] = []
+                for lead_id in chunk:
+                    existing = stored.get(lead_id)
+                    new = pending[lead_id]
+                    plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
+                if self._leads.put_versioned(plan):
+                    for lead, existing in plan:
+                        written.append(lead)
+                        created_here = existing is None or existing.get("first_batch") == origin
+                        if created_here:
+                            outcome.stored += 1
+                        else:
+                            outcome.duplicates += 1
+                else:  # someone else wrote one of these leads meanwhile: re-read and merge again
+                    retry.update({lead_id: pending[lead_id] for lead_id in chunk})
+            pending = retry
         if pending:
             raise RuntimeError(f"{len(pending)} leads kept conflicting with concurrent writers")
         return written

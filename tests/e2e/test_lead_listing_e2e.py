@@ -1,6 +1,6 @@
 """Listing leads on the local runtime when all leads by time is the merge of one query per status
-(the leads table has no index of its own for it), and the write paths that are conditional writes
-instead of transactions: a lead per PutItem, delivery records per UpdateItem.
+(the leads table has no index of its own for it), and delivery records claimed and finished with a
+conditional UpdateItem each instead of transactions.
 
 The leads here are dated 2031, which no other test writes, so that "all leads" in that year is
 exactly this module's leads whatever else the session stored."""
@@ -19,7 +19,7 @@ from leadflow.local.runtime import LocalRuntime
 from shared.core.dynamo import to_attr
 from shared.core.models import Lead, LeadStatus
 from shared.enrichment import lead_reader
-from shared.enrichment.enricher import DynamoLeadTable, item_for
+from shared.enrichment.enricher import item_for
 from shared.enrichment.lead_reader import LeadFilters, LeadReader
 from shared.notification.deliveries import Claim, DeliveryStore, State
 
@@ -139,44 +139,6 @@ def calls_of(runtime: LocalRuntime) -> tuple[list[str], Any]:
 
     shared.core.aws.client("dynamodb").meta.events.register("before-call.dynamodb", hook)
     return seen, hook
-
-
-def test_each_lead_is_written_on_its_own_condition(runtime: LocalRuntime) -> None:
-    import shared.core.aws
-
-    table = DynamoLeadTable(runtime.resources.tables["leads"])
-    run = uuid.uuid4().hex[:8]
-    stored = Lead(lead_id=f"cond-{run}-stored", email=f"stored.{run}@cond.example", created_at="2030-01-01T00:00:00Z")
-    raced = Lead(lead_id=f"cond-{run}-raced", email=f"raced.{run}@cond.example", created_at="2030-01-01T00:00:00Z")
-    taken = Lead(lead_id=f"cond-{run}-taken", email=f"taken.{run}@cond.example", created_at="2030-01-01T00:00:00Z")
-    assert table.put_versioned([(stored, None), (raced, None), (taken, None)]) == set()
-    before = table.get_many([stored.lead_id, raced.lead_id])
-    # another writer moves `raced` on; `taken` is written meanwhile by someone who thought it new
-    assert table.put_versioned([(raced.model_copy(update={"title": "CTO"}), before[raced.lead_id])]) == set()
-    new = Lead(lead_id=f"cond-{run}-new", email=f"new.{run}@cond.example", created_at="2030-01-01T00:00:00Z")
-    seen, hook = calls_of(runtime)
-    try:
-        conflicts = table.put_versioned(
-            [
-                (stored.model_copy(update={"phone": "+12125550100"}), before[stored.lead_id]),
-                (raced.model_copy(update={"phone": "+12125550101"}), before[raced.lead_id]),
-                (taken.model_copy(update={"phone": "+12125550102"}), None),
-                (new, None),
-            ]
-        )
-    finally:
-        shared.core.aws.client("dynamodb").meta.events.unregister("before-call.dynamodb", hook)
-    # the two whose condition failed are reported and left as they were; the others are written
-    assert conflicts == {raced.lead_id, taken.lead_id}
-    after = table.get_many([stored.lead_id, raced.lead_id, taken.lead_id, new.lead_id])
-    assert (after[stored.lead_id]["phone"], after[stored.lead_id]["version"]) == ("+12125550100", 2)
-    assert (after[raced.lead_id].get("phone"), after[raced.lead_id]["title"], after[raced.lead_id]["version"]) == (
-        None,
-        "CTO",
-        2,
-    )
-    assert "phone" not in after[taken.lead_id] and after[new.lead_id]["version"] == 1
-    assert set(seen) == {"PutItem"}  # one write unit each, not a transaction's two
 
 
 def test_delivery_records_are_claimed_and_finished_each_on_its_own_condition(runtime: LocalRuntime) -> None:

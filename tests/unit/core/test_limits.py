@@ -41,6 +41,7 @@ def test_the_codes_own_sizes_stay_inside_the_service_limits() -> None:
     # one lead.enriched event's leads, with room for its envelope, fits one PutEvents call
     assert storing.EVENT_DETAIL_BYTES + 8 * limits.KIB <= limits.PUT_EVENTS_BYTES
     assert dynamo.BATCH_WRITE_MAX <= limits.BATCH_WRITE_ITEMS
+    assert enricher.TRANSACT_MAX <= limits.TRANSACT_ITEMS
     assert enricher.BATCH_GET_MAX <= limits.BATCH_GET_ITEMS
     # a backoff hop is one SQS delay
     assert downstream.MAX_HOP_S <= limits.SQS_MAX_DELAY_S

@@ -22,8 +22,7 @@ BUS, BUCKET = "leadflow-bus", "data-bucket"
 
 @dataclass
 class FakeLeadTable:
-    """The leads table's versioned writes, one condition per lead: a write over an item that changed
-    (or appeared) meanwhile is refused, the others of the same call go through."""
+    """The leads table's versioned writes: a write over an item that changed meanwhile fails the call."""
 
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: lead ids a "concurrent writer" bumps just before the next write reaches them
@@ -33,21 +32,21 @@ class FakeLeadTable:
     def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {i: dict(self.items[i]) for i in lead_ids if i in self.items}
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> set[str]:
-        conflicts: set[str] = set()
-        for lead, existing in plan:
+    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        for lead, _ in plan:
             if lead.lead_id in self.race_on and lead.lead_id in self.items:
                 self.race_on.discard(lead.lead_id)
                 self.items[lead.lead_id]["version"] += 1
+        for lead, existing in plan:
             current = self.items.get(lead.lead_id)
-            if (existing is None) != (current is None) or (
-                existing is not None and current is not None and existing["version"] != current["version"]
-            ):
-                conflicts.add(lead.lead_id)
-                continue
-            self.writes += 1
+            if (existing is None) != (current is None):
+                return False
+            if existing is not None and current is not None and existing["version"] != current["version"]:
+                return False
+        self.writes += 1
+        for lead, existing in plan:
             self.items[lead.lead_id] = {**item_for(lead), "version": (existing or {}).get("version", 0) + 1}
-        return conflicts
+        return True
 
 
 class World:
@@ -205,26 +204,6 @@ def test_a_lead_changed_by_a_concurrent_writer_is_read_again_and_merged(world: W
     # Then the lost write is retried over the newer version instead of overwriting it
     assert outcome.duplicates == 1
     assert (world.leads.items[lead_id]["version"], world.leads.items[lead_id]["last_name"]) == (3, "Adams")
-
-
-def test_a_lost_race_on_one_lead_retries_only_that_lead_and_counts_each_lead_once(world: World) -> None:
-    # Given two stored leads, one of which another invocation rewrites while this batch merges into it
-    job_id = world.job()
-    world.store.store_batch(batch(job_id, "b000001", [ADA, EVE]))
-    eve_id = next(i for i, item in world.leads.items.items() if item["email"] == "eve@example.com")
-    world.leads.race_on = {eve_id}
-    writes_before = world.leads.writes
-
-    outcome = world.store.store_batch(
-        batch(job_id, "b000002", [{**ADA, "Phone": "+1 212 555 0100"}, {**EVE, "Last Name": "Adams"}])
-    )
-
-    # Then Ada is written once, Eve once more after re-reading: three versions of Eve, two of Ada
-    assert (outcome.stored, outcome.duplicates) == (0, 2)
-    assert world.leads.writes - writes_before == 2
-    versions = {item["email"]: item["version"] for item in world.leads.items.values()}
-    assert versions == {"ada@example.com": 2, "eve@example.com": 3}
-    assert world.leads.items[eve_id]["last_name"] == "Adams"
 
 
 def test_a_batch_message_that_is_not_a_lead_batch_is_refused_before_anything_is_stored(world: World) -> None:
