@@ -165,6 +165,14 @@ class DynamoLeadTable:
         return found
 
     def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+        """One TransactWriteItems call for up to 100 leads, each Put on its own condition.
+
+        The conditions are the guarantee; the transaction's all-or-nothing adds none (nothing ties one
+        lead of a batch to another), and it bills each lead's write twice. A conditional PutItem per
+        lead gives the same guarantee for one unit, but is a request per lead: 1,000 a 1,000 leads
+        where the store step's target is 60 (README, "Benchmarks"). A batch of conditional PartiQL
+        statements (BatchExecuteStatement, 25 a call, not transactional) would give both; not tried.
+        """
         items = []
         for lead, existing in plan:
             item = item_for(lead)

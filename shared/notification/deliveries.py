@@ -9,6 +9,11 @@ The protocol that keeps a redelivered event from posting twice:
 3. `finish` after the call, conditional on the same `attempt_id`: `sent`, `failed` (definitely not
    delivered: may be claimed again) or `uncertain` (a timeout: it may have arrived).
 
+Many records are claimed and finished with one conditional UpdateItem each, several in flight at
+once, not in a transaction: a record's guarantee is its own condition (nobody holds it / same
+attempt), which an UpdateItem enforces alone for one write unit, where a transaction bills two.
+Nothing tied a batch's records together: a cancelled transaction was redone record by record.
+
 A crash between 1 and 3 leaves `sending` with a lease. Within the lease another invocation is told
 `in_flight` (try later). After it, the caller decides: people-facing channels treat it as
 `uncertain` and never post again on that channel (at most once); the downstream sync takes the
@@ -24,13 +29,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
 
 BATCH_GET_MAX = 100
 #: BatchGetItem calls of one read go out together
 _readers = ThreadPoolExecutor(4)
-#: claims and outcomes per TransactWriteItems call (the API allows 100; a cancelled call is redone item by item)
-TRANSACT_MAX = 25
+#: conditional UpdateItems of one batch (claims, outcomes) in flight at once; a pool of its own, as
+#: callers may already run on `_readers`
+PARALLEL_WRITES = 8
+_writers = ThreadPoolExecutor(PARALLEL_WRITES)
 
 
 class State(StrEnum):
@@ -122,24 +129,11 @@ class DeliveryStore:
     def claim_many(
         self, pks: list[str], sk: str, *, now: float | None = None, takeover: bool = False
     ) -> dict[str, ClaimResult]:
-        """`claim` for many records, 25 to a TransactWriteItems call. When one of a call's conditions
-        fails the whole call is cancelled, and its records are claimed one by one instead."""
+        """`claim` for many records: one conditional UpdateItem each, several at once."""
         now = time.time() if now is None else now
-        results: dict[str, ClaimResult] = {}
         unique = list(dict.fromkeys(pks))
-        for start in range(0, len(unique), TRANSACT_MAX):
-            chunk = unique[start : start + TRANSACT_MAX]
-            attempts = {pk: uuid.uuid4().hex for pk in chunk}
-            items = [{"Update": self._claim_update(pk, sk, attempts[pk], now, takeover)} for pk in chunk]
-            try:
-                call("transact_write_items", TransactItems=items)
-            except TransactionCancelled:
-                for pk in chunk:
-                    results[pk] = self.claim(pk, sk, now=now, takeover=takeover)
-                continue
-            for pk in chunk:
-                results[pk] = ClaimResult(Claim.CLAIMED, attempts[pk], {"state": State.SENDING})
-        return results
+        claims = _writers.map(lambda pk: self.claim(pk, sk, now=now, takeover=takeover), unique)
+        return dict(zip(unique, claims, strict=True))
 
     def claim(self, pk: str, sk: str, *, now: float | None = None, takeover: bool = False) -> ClaimResult:
         """Take the record for one call. `takeover=True` lets an expired lease be taken over."""
@@ -192,15 +186,9 @@ class DeliveryStore:
         }
 
     def finish_many(self, sk: str, outcomes: list[tuple[str, str, State, dict[str, Any]]]) -> None:
-        """`finish` for many (pk, attempt id, state, fields), 25 to a TransactWriteItems call."""
-        for start in range(0, len(outcomes), TRANSACT_MAX):
-            chunk = outcomes[start : start + TRANSACT_MAX]
-            items = [{"Update": self._finish_update(pk, sk, a, st, f)} for pk, a, st, f in chunk]
-            try:
-                call("transact_write_items", TransactItems=items)
-            except TransactionCancelled:
-                for pk, attempt_id, state, fields in chunk:
-                    self.finish(pk, sk, attempt_id, state, **fields)
+        """`finish` for many (pk, attempt id, state, fields): one conditional UpdateItem each, several
+        at once. A record taken over meanwhile keeps the newer attempt's outcome (as `finish`)."""
+        list(_writers.map(lambda o: self.finish(o[0], sk, o[1], o[2], **o[3]), outcomes))
 
     def finish(self, pk: str, sk: str, attempt_id: str, state: State, **fields: Any) -> bool:
         """Record the call's outcome; False when another invocation took the record over meanwhile."""

@@ -130,7 +130,7 @@ class DownstreamSync:
             return SyncResult(skipped=len(leads))
         known = self.store.get_many([(str(lead["lead_id"]), SYNC) for lead in leads])
         pending = [lead for lead in leads if known.get((str(lead["lead_id"]), SYNC), {}).get("state") != State.SENT]
-        # claims and outcomes are written 25 to a call, around the posts
+        # claims and outcomes: one conditional write per record, several at once, around the posts
         claims = self.store.claim_many([str(lead["lead_id"]) for lead in pending], SYNC, now=now, takeover=True)
         mine = [lead for lead in pending if claims[str(lead["lead_id"])].outcome == Claim.CLAIMED]
         done = sum(1 for lead in pending if claims[str(lead["lead_id"])].outcome == Claim.DONE)

@@ -61,8 +61,8 @@ class NotifyService:
         pending = [n for n in candidates if not delivered_before(known, n)]
         admission = self.gate.admit(len(pending), source, now=self.clock())
         one_by_one, digested = pending[: admission.individual], pending[admission.individual :]
-        # the notices leave first (their Slack records claimed in one call); the digest's records are
-        # written while they are on their way
+        # the notices leave first (their Slack records claimed beforehand, several at once); the
+        # digest's records are written while they are on their way
         claims = self.notifier.store.claim_many(
             [n.key for n in one_by_one], delivery_key("new", "slack"), now=self.clock()
         )
