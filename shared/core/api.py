@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.auth import Principal, Role
 from shared.core.cors import CORS
@@ -28,10 +28,15 @@ UNPROCESSABLE = 422
 class ErrorBody(BaseModel):
     """Every refusal's body: one sentence the console and the CLI show as it is."""
 
+    # built at the first refusal that needs it (or the OpenAPI document), not at every cold start
+    model_config = ConfigDict(defer_build=True)
+
     message: str
 
 
 class InvalidField(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     loc: list[str | int] = Field(description='where: ["query", "limit"], ["body", "filename"], ...')
     type: str = Field(description="pydantic's error type, e.g. less_than_equal, missing")
 
