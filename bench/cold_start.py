@@ -15,7 +15,10 @@ Each sample also records the process's CPU time over the same span (`cpu_ms`, `c
 single-threaded, so on an idle machine (as on Lambda) the two agree; on a busy one the wall clock
 mostly measures the wait for a core, and the CPU ratio is the steadier comparison.
 
-    .venv/bin/python bench/cold_start.py [--runs 5] [--target 1.3]
+    .venv/bin/python bench/cold_start.py [--runs 5] [--target 1.3] [--against ../other-checkout]
+
+`--against` also stages every function from another checkout of the repo (say, main before a change)
+and samples it in the same rounds, beside this one: a before/after under the same load and baseline.
 """
 
 from __future__ import annotations
@@ -139,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help=f"fresh processes per handler (at most {MAX_RUNS})")
     parser.add_argument("--target", type=float, default=1.3, help="allowed ratio to the bare boto3 baseline")
+    parser.add_argument("--against", type=Path, help="another checkout whose handlers are sampled in the same rounds")
     args = parser.parse_args()
     runs = max(1, min(args.runs, MAX_RUNS))
 
@@ -147,6 +151,11 @@ def main() -> None:
     runtime = shipped.runtime_standin()
     with tempfile.TemporaryDirectory() as tmp:
         assets = {fn.key: shipped.asset(fn, Path(tmp)) for fn in wiring.FUNCTIONS}
+        other = (
+            {fn.key: shipped.asset(fn, Path(tmp) / "against", repo_root=args.against) for fn in wiring.FUNCTIONS}
+            if args.against
+            else {}
+        )
         baseline_env = env_for(wiring.FUNCTIONS[0])
         samples: dict[str, list[dict[str, float]]] = {"baseline": [], **{fn.key: [] for fn in wiring.FUNCTIONS}}
         # round-robin, so that a busy moment on the machine falls on every handler alike
@@ -156,6 +165,10 @@ def main() -> None:
                 path = shipped.lambda_path(assets[fn.key], layer, runtime)
                 module = fn.handler.rsplit(".", 1)[0]
                 samples[fn.key].append(sample(python, path, module, first_service(fn), env_for(fn)))
+                if fn.key in other:
+                    path = shipped.lambda_path(other[fn.key], layer, runtime)
+                    against = sample(python, path, module, first_service(fn), env_for(fn))
+                    samples.setdefault(f"against:{fn.key}", []).append(against)
 
         baseline = statistics.median(s["init_ms"] for s in samples["baseline"])
         baseline_cpu = statistics.median(s["cpu_ms"] for s in samples["baseline"])
@@ -171,6 +184,14 @@ def main() -> None:
                 "cpu_ms": round(cpu, 1),
                 "cpu_ratio": round(cpu / baseline_cpu, 2),
             }
+            if other:
+                before = samples[f"against:{fn.key}"]
+                init_against = statistics.median(s["init_ms"] for s in before)
+                handlers[fn.key]["against"] = {
+                    "init_ms": round(init_against, 1),
+                    "ratio": round(init_against / baseline, 2),
+                    "cpu_ratio": round(statistics.median(s["cpu_ms"] for s in before) / baseline_cpu, 2),
+                }
         misses = [key for key, h in handlers.items() if h["ratio"] > args.target]
         for key in misses:
             fn = wiring.function(key)
@@ -182,6 +203,7 @@ def main() -> None:
     report = {
         "python": python,
         "runs": runs,
+        "against": str(args.against) if args.against else None,
         "baseline_init_ms": round(baseline, 1),
         "baseline_cpu_ms": round(baseline_cpu, 1),
         "target_ratio": args.target,
@@ -200,6 +222,8 @@ def main() -> None:
     print(line, file=err)
     for key, h in sorted(handlers.items(), key=lambda kv: -float(kv[1]["ratio"])):
         mark = "  MISS" if key in misses else ""
+        if "against" in h:
+            mark += f"  (against: {h['against']['init_ms']:.1f} ms, ratio {h['against']['ratio']:.2f})"
         line = (
             f"{key:<16} {h['init_ms']:>8.1f} {h['import_ms']:>10.1f} {h['ratio']:>6.2f} {h['cpu_ms']:>7.1f} "
             f"{h['cpu_ratio']:>9.2f}  {h['first_client']}{mark}"
