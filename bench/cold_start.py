@@ -11,7 +11,14 @@ Interpreter start-up is the same for both and not counted.
 Prints one JSON object on stdout and a table on stderr. A handler over `--target` times the baseline
 also gets its costliest top-level imports from `python -X importtime`.
 
-    .venv/bin/python bench/cold_start.py [--runs 5] [--target 1.3]
+Each sample also records the process's CPU time over the same span (`cpu_ms`, `cpu_ratio`). Init is
+single-threaded, so on an idle machine (as on Lambda) the two agree; on a busy one the wall clock
+mostly measures the wait for a core, and the CPU ratio is the steadier comparison.
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--target 1.3] [--against ../other-checkout]
+
+`--against` also stages every function from another checkout of the repo (say, main before a change)
+and samples it in the same rounds, beside this one: a before/after under the same load and baseline.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ SERVICE_BY_REF = (
 
 TIMER = r"""
 import json, sys, time
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 paths, module, service = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 sys.path[:0] = paths
 if module:
@@ -57,8 +64,12 @@ else:
     import boto3
     imported = time.perf_counter()
     boto3.client(service)
-done = time.perf_counter()
-print(json.dumps({"import_ms": (imported - started) * 1000, "init_ms": (done - started) * 1000}))
+done, cpu_done = time.perf_counter(), time.process_time()
+print(json.dumps({
+    "import_ms": (imported - started) * 1000,
+    "init_ms": (done - started) * 1000,
+    "cpu_ms": (cpu_done - cpu_started) * 1000,
+}))
 """
 
 
@@ -131,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help=f"fresh processes per handler (at most {MAX_RUNS})")
     parser.add_argument("--target", type=float, default=1.3, help="allowed ratio to the bare boto3 baseline")
+    parser.add_argument("--against", type=Path, help="another checkout whose handlers are sampled in the same rounds")
     args = parser.parse_args()
     runs = max(1, min(args.runs, MAX_RUNS))
 
@@ -139,6 +151,11 @@ def main() -> None:
     runtime = shipped.runtime_standin()
     with tempfile.TemporaryDirectory() as tmp:
         assets = {fn.key: shipped.asset(fn, Path(tmp)) for fn in wiring.FUNCTIONS}
+        other = (
+            {fn.key: shipped.asset(fn, Path(tmp) / "against", repo_root=args.against) for fn in wiring.FUNCTIONS}
+            if args.against
+            else {}
+        )
         baseline_env = env_for(wiring.FUNCTIONS[0])
         samples: dict[str, list[dict[str, float]]] = {"baseline": [], **{fn.key: [] for fn in wiring.FUNCTIONS}}
         # round-robin, so that a busy moment on the machine falls on every handler alike
@@ -148,17 +165,33 @@ def main() -> None:
                 path = shipped.lambda_path(assets[fn.key], layer, runtime)
                 module = fn.handler.rsplit(".", 1)[0]
                 samples[fn.key].append(sample(python, path, module, first_service(fn), env_for(fn)))
+                if fn.key in other:
+                    path = shipped.lambda_path(other[fn.key], layer, runtime)
+                    against = sample(python, path, module, first_service(fn), env_for(fn))
+                    samples.setdefault(f"against:{fn.key}", []).append(against)
 
         baseline = statistics.median(s["init_ms"] for s in samples["baseline"])
+        baseline_cpu = statistics.median(s["cpu_ms"] for s in samples["baseline"])
         handlers = {}
         for fn in wiring.FUNCTIONS:
             init = statistics.median(s["init_ms"] for s in samples[fn.key])
+            cpu = statistics.median(s["cpu_ms"] for s in samples[fn.key])
             handlers[fn.key] = {
                 "init_ms": round(init, 1),
                 "import_ms": round(statistics.median(s["import_ms"] for s in samples[fn.key]), 1),
                 "first_client": first_service(fn),
                 "ratio": round(init / baseline, 2),
+                "cpu_ms": round(cpu, 1),
+                "cpu_ratio": round(cpu / baseline_cpu, 2),
             }
+            if other:
+                before = samples[f"against:{fn.key}"]
+                init_against = statistics.median(s["init_ms"] for s in before)
+                handlers[fn.key]["against"] = {
+                    "init_ms": round(init_against, 1),
+                    "ratio": round(init_against / baseline, 2),
+                    "cpu_ratio": round(statistics.median(s["cpu_ms"] for s in before) / baseline_cpu, 2),
+                }
         misses = [key for key, h in handlers.items() if h["ratio"] > args.target]
         for key in misses:
             fn = wiring.function(key)
@@ -170,7 +203,9 @@ def main() -> None:
     report = {
         "python": python,
         "runs": runs,
+        "against": str(args.against) if args.against else None,
         "baseline_init_ms": round(baseline, 1),
+        "baseline_cpu_ms": round(baseline_cpu, 1),
         "target_ratio": args.target,
         "layer_unzipped_mb": round(layer_mb, 1),
         "layer_limit_mb": LAYER_LIMIT_MB,
@@ -181,11 +216,18 @@ def main() -> None:
     print(json.dumps(report))
     err = sys.stderr
     print(f"\ncold start ({runs} fresh processes each, median), python {python}", file=err)
-    print(f"{'function':<16} {'init ms':>8} {'import ms':>10} {'ratio':>6}  first client", file=err)
-    print(f"{'bare boto3':<16} {baseline:>8.1f} {'':>10} {1.0:>6.2f}  dynamodb", file=err)
+    head = f"{'function':<16} {'init ms':>8} {'import ms':>10} {'ratio':>6} {'cpu ms':>7} {'cpu ratio':>9}  first"
+    print(head + " client", file=err)
+    line = f"{'bare boto3':<16} {baseline:>8.1f} {'':>10} {1.0:>6.2f} {baseline_cpu:>7.1f} {1.0:>9.2f}  dynamodb"
+    print(line, file=err)
     for key, h in sorted(handlers.items(), key=lambda kv: -float(kv[1]["ratio"])):
         mark = "  MISS" if key in misses else ""
-        line = f"{key:<16} {h['init_ms']:>8.1f} {h['import_ms']:>10.1f} {h['ratio']:>6.2f}  {h['first_client']}{mark}"
+        if "against" in h:
+            mark += f"  (against: {h['against']['init_ms']:.1f} ms, ratio {h['against']['ratio']:.2f})"
+        line = (
+            f"{key:<16} {h['init_ms']:>8.1f} {h['import_ms']:>10.1f} {h['ratio']:>6.2f} {h['cpu_ms']:>7.1f} "
+            f"{h['cpu_ratio']:>9.2f}  {h['first_client']}{mark}"
+        )
         print(line, file=err)
     print(f"layer unzipped: {layer_mb:.1f} MB (limit {LAYER_LIMIT_MB:.0f} MB)", file=err)
     for key in misses:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.api_gateway import Route
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.auth import Principal, Role
 from shared.core.cors import CORS
@@ -30,10 +30,15 @@ UNPROCESSABLE = 422
 class ErrorBody(BaseModel):
     """Every refusal's body: one sentence the console and the CLI show as it is."""
 
+    # built at the first refusal that needs it (or the OpenAPI document), not at every cold start
+    model_config = ConfigDict(defer_build=True)
+
     message: str
 
 
 class InvalidField(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     loc: list[str | int] = Field(description='where: ["query", "limit"], ["body", "filename"], ...')
     type: str = Field(description="pydantic's error type, e.g. less_than_equal, missing")
 

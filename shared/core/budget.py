@@ -19,18 +19,22 @@ On Lambda a function that runs past its timeout is killed mid-work, and the whol
 from __future__ import annotations
 
 import sys
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-#: time kept back after the last outbound call: recording its outcome and answering SQS
-MARGIN_S = 1.0
-#: below this, a request is not worth starting
-MIN_REQUEST_S = 0.5
+# The outbound side lives in `shared.core.circuit`, which imports no Powertools batch code: a function
+# that only calls out (twilio-sms) does not load it at cold start. Its names are re-exported here.
+from shared.core.circuit import (
+    MARGIN_S,
+    MIN_REQUEST_S,
+    Circuit,
+    CircuitOpen,
+    call_timeout,
+    circuit,
+    reset_circuits,
+    through_circuit,
+)
 
 
 class OutOfTime(Exception):
@@ -63,96 +67,9 @@ class BudgetedBatchProcessor(BatchProcessor):
         return super()._process_record(record)
 
 
-def call_timeout(cap_s: float, remaining_s: Callable[[], float] | None) -> float | None:
-    """The timeout for one outbound request: its cap, or less when the function has less time left.
-    None when too little is left to start it (the caller then backs off instead)."""
-    if remaining_s is None:
-        return cap_s
-    budget = remaining_s() - MARGIN_S
-    if budget < MIN_REQUEST_S:
-        return None
-    return min(cap_s, budget)
-
-
-class CircuitOpen(Exception):
-    """The endpoint hung or refused connections moments ago; this request was not sent (or was the
-    one that found it hanging: then `__cause__` is the timeout)."""
-
-
-class Circuit:
-    """The breaker of one endpoint: closed, open for `reset_s` after a hang, then one probe.
-
-    Written here rather than taken from pybreaker: pybreaker holds a lock for the whole of each
-    call, which would turn the parallel POSTs of a batch into one after another. Here the lock
-    guards only the state, and requests run concurrently.
-    """
-
-    def __init__(self, name: str, reset_s: float) -> None:
-        self.name = name
-        self.reset_s = reset_s
-        self._lock = threading.Lock()
-        self._open_until = 0.0
-        self._probing = False
-
-    @property
-    def is_open(self) -> bool:
-        return time.monotonic() < self._open_until
-
-    def call(self, request: Callable[[], Any]) -> Any:
-        with self._lock:
-            if self._open_until:
-                if time.monotonic() < self._open_until or self._probing:
-                    raise CircuitOpen(f"{self.name} is not answering; requests to it wait for the backoff")
-                self._probing = True  # half open: this request finds out whether it answers again
-        try:
-            result = request()
-        except (httpx.TimeoutException, httpx.NetworkError) as exc:
-            with self._lock:
-                self._open_until = time.monotonic() + self.reset_s
-                self._probing = False
-            raise CircuitOpen(f"{self.name} did not answer ({type(exc).__name__}); its requests back off") from exc
-        except BaseException:
-            self._close()  # it answered, with an error: not hanging
-            raise
-        self._close()
-        return result
-
-    def _close(self) -> None:
-        with self._lock:
-            self._open_until = 0.0
-            self._probing = False
-
-
-_circuits: dict[str, Circuit] = {}
-_lock = threading.Lock()
-
-
-def circuit(name: str, *, reset_s: float) -> Circuit:
-    """The breaker of one endpoint in this execution environment (opened by one hang, for `reset_s`).
-
-    Only a timeout or an unreachable endpoint opens it: an endpoint that answers, even with an
-    error status, is not hanging.
-    """
-    with _lock:
-        breaker = _circuits.get(name)
-        if breaker is None or breaker.reset_s != reset_s:
-            breaker = Circuit(name, reset_s)
-            _circuits[name] = breaker
-        return breaker
-
-
-def through_circuit(name: str, reset_s: float, call: Callable[[], Any]) -> Any:
-    """`call()` through the endpoint's breaker; `CircuitOpen` when it is open or the call hung."""
-    return circuit(name, reset_s=reset_s).call(call)
-
-
-def reset_circuits() -> None:
-    """Close every breaker (tests)."""
-    with _lock:
-        _circuits.clear()
-
-
 __all__ = [
+    "MARGIN_S",
+    "MIN_REQUEST_S",
     "BudgetedBatchProcessor",
     "Circuit",
     "CircuitOpen",

@@ -9,6 +9,10 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+#: Every model here builds its validator at first use, not at import (`defer_build`): each function
+#: uses a few of them, and building all of them took about 20 ms (CPU) of every cold start.
+_DEFERRED = ConfigDict(defer_build=True)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -28,7 +32,7 @@ class LeadStatus(StrEnum):
 class Lead(BaseModel):
     """A person who may buy, with where they came from."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", defer_build=True)
 
     lead_id: str
     first_name: str | None = None
@@ -79,6 +83,8 @@ class EmailStatus(StrEnum):
 class Email(BaseModel):
     """An inbound message from a lead that an agent must read and classify."""
 
+    model_config = _DEFERRED
+
     email_id: str
     lead_id: str | None = None
     sender: str
@@ -99,6 +105,8 @@ class UserStatus(StrEnum):
 
 class User(BaseModel):
     """An agent: status, the WebSocket connections it holds, its current work."""
+
+    model_config = _DEFERRED
 
     user_id: str
     status: UserStatus = UserStatus.OFFLINE
@@ -121,6 +129,8 @@ class JobStatus(StrEnum):
 
 
 class Rejection(BaseModel):
+    model_config = _DEFERRED
+
     worksheet: str | None = None
     row: int
     reason: str
@@ -128,6 +138,8 @@ class Rejection(BaseModel):
 
 class Job(BaseModel):
     """An upload's progress. Counters are updated atomically by the functions that do the work."""
+
+    model_config = _DEFERRED
 
     job_id: str
     status: JobStatus
@@ -158,6 +170,8 @@ class Job(BaseModel):
 class Call(BaseModel):
     """A phone call from Amazon Connect, stored once per ContactId with the vanity numbers it got."""
 
+    model_config = _DEFERRED
+
     contact_id: str
     #: E.164
     caller: str
@@ -178,6 +192,8 @@ class Call(BaseModel):
 class RecentCaller(BaseModel):
     """A call as `GET /callers` shows it."""
 
+    model_config = _DEFERRED
+
     caller: str
     called_at: str
     contact_id: str
@@ -190,6 +206,8 @@ class RecentCaller(BaseModel):
 
 
 class RecentCallers(BaseModel):
+    model_config = _DEFERRED
+
     callers: list[RecentCaller]
 
 
@@ -209,6 +227,8 @@ class StepState(StrEnum):
 class FormStep(BaseModel):
     """One forward step of a form lead (store, marketing, an SMS): where it stands."""
 
+    model_config = _DEFERRED
+
     state: StepState = StepState.PENDING
     attempts: int = 0
     #: when it last finished an attempt
@@ -227,7 +247,7 @@ class FormLead(BaseModel):
     Stored flat: each step's fields are attributes named `<step>_<field>` (`sms_dealer_state`), so
     that one UpdateItem can claim or finish a step under a condition on its own attributes."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     form_lead_id: str
     lead_id: str | None = None
@@ -286,7 +306,7 @@ class FormLead(BaseModel):
 class Conversation(BaseModel):
     """An SMS conversation between a customer and a dealer location, on a number of the pool."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     conversation_id: str
     customer: str
@@ -321,7 +341,7 @@ Party = Literal["customer", "dealer"]
 class SmsMessage(BaseModel):
     """One text of a conversation, either way; stored once per Twilio MessageSid."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     sid: str
     at: str
@@ -349,7 +369,7 @@ class SmsMessage(BaseModel):
 class BatchRow(BaseModel):
     """One raw row on the lead-batches queue. Short names: SQS bills every 64 KB of a message."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: the worksheet (None for CSV, JSON, a call or a form)
     w: str | None = None
@@ -363,7 +383,7 @@ class LeadBatch(BaseModel):
     """A message on the lead-batches queue: rows for the store step, of one job or of a job-less
     source (a phone call, a web form), whose `batch_id` then keys the leads it makes."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     job_id: str | None = None
     batch_id: str
@@ -381,7 +401,7 @@ class FormForward(BaseModel):
     A step that must wait longer than SQS's longest delay hops: it is re-sent with the same
     `not_before` until that time has come."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     form_lead_id: str
     step: str

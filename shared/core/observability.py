@@ -5,12 +5,19 @@ the largest single part of a cold import (issue 13/14 figures in the README). La
 tracing still records each invocation without the SDK.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.core import metric_names
+
+if TYPE_CHECKING:
+    # a type only: importing it loads every Powertools event class, which a function that reads no
+    # SQS record (an authorizer, a WebSocket route) need not pay for at cold start
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 logger = Logger()
 metrics = Metrics(namespace=metric_names.NAMESPACE)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
-
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from typing import TYPE_CHECKING, Any
 
 from shared.core.aws import client as aws_client
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 #: an operator's change is picked up within this time
 MAX_AGE_S = 300
@@ -26,6 +27,10 @@ _providers: dict[int, tuple[Any, SecretsProvider]] = {}
 
 
 def _provider(client: Any = None) -> SecretsProvider:
+    # here, not at the top: Powertools' parameters package loads every provider it has (AppConfig, SSM,
+    # DynamoDB), and no function reads a secret at cold start
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
     sm = client if client is not None else aws_client("secretsmanager")
     with _lock:
         held = _providers.get(id(sm))

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Env(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build (inherited): a function validates its one settings class at first use; building the
+    # validators of every settings class (of every function) at import was paid by each cold start
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class TokensEnv(_Env):

@@ -21,8 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import httpx
+from typing import TYPE_CHECKING
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
@@ -32,10 +31,20 @@ from shared.forms.conversations import Conversations
 from shared.forms.store import Claimed, StepJournal
 from shared.forms.twilio import RETRYABLE, TextSender, TwilioError
 
+if TYPE_CHECKING:
+    import httpx
+
 MAX_HOP_S = 900
 MAX_BACKOFF_S = 6 * 3600
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REQUEST_TIMEOUT_S = 10.0
+
+
+def _http_client() -> httpx.Client:
+    """The marketing endpoint's client, built with the first `Forwarder`."""
+    import httpx  # here, not at the top: only a request needs it, not the cold start
+
+    return httpx.Client(timeout=REQUEST_TIMEOUT_S)
 
 
 class StepError(Exception):
@@ -72,7 +81,7 @@ class Forwarder:
     max_attempts: int
     lease_s: int
     clock: Callable[[], float] = time.time
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=REQUEST_TIMEOUT_S))
+    http: httpx.Client = field(default_factory=_http_client)
     #: the cap of one outbound request (less when the function has less time left)
     request_timeout_s: float = REQUEST_TIMEOUT_S
     #: after the marketing endpoint hangs, how long its other steps back off at once
@@ -161,6 +170,8 @@ class Forwarder:
     def _marketing(self, record: FormLead, timeout: float) -> str:
         if not self.marketing_url:
             raise Skip("no marketing endpoint configured for this stage")
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         payload = {
             "form_lead_id": record.form_lead_id,
             "lead": record.lead.to_item() if record.lead else {},

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
+from shared.core.circuit import CircuitOpen, through_circuit
 
-from shared.core.budget import CircuitOpen, through_circuit
+if TYPE_CHECKING:
+    import httpx
 
 REQUEST_TIMEOUT_S = 10.0
 #: answers worth another try: throttling, timeouts and Twilio's own failures
@@ -41,6 +42,8 @@ class TwilioClient:
 
     def _http(self) -> httpx.Client:
         if self.http is None:
+            import httpx  # here, not at the top: only a request needs it, not the cold start
+
             self.http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
         return self.http
 
@@ -52,6 +55,8 @@ class TwilioClient:
             raise TwilioError("the Twilio secret has no account_sid / auth_token", retryable=False)
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
         form = {"From": from_, "To": to, "Body": body}
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         try:
             response = through_circuit(
                 f"twilio {self.base_url}",

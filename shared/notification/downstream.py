@@ -24,9 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shared.core import metric_names
 from shared.core.aws import client
@@ -34,6 +32,9 @@ from shared.core.budget import CircuitOpen, call_timeout, through_circuit
 from shared.core.observability import logger
 from shared.notification import metrics
 from shared.notification.deliveries import Claim, DeliveryStore, State
+
+if TYPE_CHECKING:
+    import httpx
 
 SIGNATURE_HEADER = "X-Leadflow-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -105,6 +106,8 @@ class DownstreamSync:
     def http(self) -> httpx.Client:
         with self._lock:
             if self._http is None:
+                import httpx  # here, not at the top: only a request needs it, not the cold start
+
                 self._http = httpx.Client(timeout=REQUEST_TIMEOUT_S)
             return self._http
 
@@ -172,6 +175,8 @@ class DownstreamSync:
         timeout = call_timeout(self.request_timeout_s, remaining_s)
         if timeout is None:
             return State.FAILED, {"detail": "no time left in this invocation: retried after the backoff"}
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         lead_id = str(lead["lead_id"])
         body = json.dumps({"event": "lead.enriched", "lead": lead}, separators=(",", ":"), sort_keys=True).encode()
         headers = {

@@ -10,11 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shared.notification.notices import Notice
+
+if TYPE_CHECKING:
+    import httpx
 
 #: never wait for Slack past this many seconds before the function's end (the SES fallback needs time)
 RESERVE_S = 5.0
@@ -76,6 +77,8 @@ class SlackClient:
     def http(self) -> httpx.Client:
         with self._lock:
             if self._http is None:
+                import httpx  # here, not at the top: only a request needs it, not the cold start
+
                 self._http = httpx.Client(limits=httpx.Limits(max_connections=20, max_keepalive_connections=20))
             return self._http
 
@@ -84,6 +87,8 @@ class SlackClient:
     ) -> SlackResult:
         if not url:
             return SlackResult(False, detail="no Slack webhook URL configured")
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         attempts = 0
         while True:
             attempts += 1

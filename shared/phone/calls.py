@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import phonenumbers
-
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
 from shared.core.models import BatchRow, Call, LeadBatch, RecentCaller, utc_now
@@ -38,6 +36,9 @@ def to_e164(raw: str | None, default_region: str) -> str:
     text = (raw or "").strip()
     if not text or text.lower() in {"anonymous", "private", "restricted", "unknown", "withheld"}:
         raise NoCallerNumber("the caller's number is withheld")
+    # here, not at the top: only a call needs it (GET /callers, in the same module, does not)
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:

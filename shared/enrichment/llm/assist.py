@@ -73,7 +73,8 @@ class LayoutAnswer(BaseModel):
     Everything else is dropped and counted.
     """
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: built at the first LLM answer, not at cold start (most functions never get one)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     fields: dict[str, str]  # header -> standard field
     answered: tuple[str, ...]  # headers the model gave a valid answer for: a field or null
@@ -266,7 +267,7 @@ class CellResult:
 
 
 class _CellAnswer(BaseModel):
-    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore")
+    model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore", defer_build=True)
 
     id: str
     values: dict[str, str | None] = {}

@@ -20,13 +20,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from shared.core.observability import logger
 from shared.core.secrets import forget, secret_text
 from shared.core.settings import LlmEnv, load
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 DEFAULT_MODEL = "deepseek-chat"
@@ -76,6 +77,8 @@ class ChatClient:
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.timeout_s = timeout_s
@@ -124,6 +127,8 @@ class ChatClient:
             "response_format": {"type": "json_object"},
         }
         reason = "no attempt made"
+        import httpx  # here, not at the top: only a request needs it, not the cold start
+
         for attempt in range(1, self.max_attempts + 1):
             retry_after: float | None = None
             with self._lock:

@@ -68,7 +68,8 @@ PROVIDER_FAILED_MESSAGE = (
 class Filter(BaseModel):
     """One condition: `field op value`, with `op` one that `ALLOWED_OPS[field]` allows."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    # defer_build: built at the first /chat question, not at the leads API's cold start
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True, defer_build=True)
 
     field: QueryField
     op: QueryOp
@@ -109,7 +110,7 @@ class Filter(BaseModel):
 class LeadQuery(BaseModel):
     """A query the lead reader runs: all filters must hold (AND), newest or oldest first, at most `limit` rows."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     filters: list[Filter] = Field(default_factory=list, max_length=MAX_FILTERS)
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-
 from shared.enrichment.standardize.text import words
 
 # ASCII dot-atom local part (a subset of RFC 5322 atext) @ ASCII host name: the common shape.
@@ -41,6 +39,9 @@ def _lower(normalized: str) -> str:
 @lru_cache(maxsize=4096)
 def _domain_is_valid(domain: str) -> bool:
     """Whether email-validator accepts `domain` unchanged apart from case (so its normalized form is domain.lower())."""
+    # here, not at the top: email-validator (with idna) is imported at the first address, not at cold start
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email("a@" + domain, check_deliverability=False)
     except EmailNotValidError:
@@ -52,6 +53,9 @@ def _validate(address: str) -> EmailResult:
     simple = _SIMPLE_ADDRESS.fullmatch(address)
     if simple and len(address) <= _MAX_ADDRESS and _domain_is_valid(simple.group(1)):
         return EmailResult(_lower(address), None)
+    # here, not at the top: email-validator (with idna) is imported at the first address, not at cold start
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
