@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
@@ -411,3 +411,45 @@ class FormForward(BaseModel):
 
     def body(self) -> str:
         return self.model_dump_json(exclude_none=True)
+
+
+# ---------------------------------------------------------------- an agent's WebSocket messages
+
+
+class SetStatus(BaseModel):
+    """`{"action": "setStatus", "status": "online"}`; the engine checks the status itself."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    action: Literal["setStatus"]
+    status: str = ""
+
+
+class Disposition(BaseModel):
+    """`{"action": "disposition", "email_id": "em_...", "disposition": "Positive Reply"}`."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    action: Literal["disposition"]
+    email_id: str = Field(min_length=1)
+    disposition: str = ""
+
+
+class Resume(BaseModel):
+    """What a client sends after each (re)connect."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    action: Literal["resume"]
+
+
+class Ping(BaseModel):
+    """The clients' heartbeat (API Gateway's idle timer counts messages, not ping frames)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    action: Literal["ping"]
+
+
+#: what an agent may send; API Gateway routes on `action` (`$request.body.action`)
+AgentMessage = Annotated[SetStatus | Disposition | Resume | Ping, Field(discriminator="action")]

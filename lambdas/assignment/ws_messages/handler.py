@@ -11,36 +11,52 @@ the socket stays open.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter, ValidationError
 
 from shared.assignment.push import ApiGatewayPusher
 from shared.assignment.settings import EngineEnv, engine
 from shared.assignment.websocket import caller, error, reply, token_expired
 from shared.core.auth import iso
 from shared.core.errors import BadInput
-from shared.core.models import iso_now, utc_now
+from shared.core.models import AgentMessage, Ping, Resume, SetStatus, iso_now, utc_now
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
 ACTIONS = ("setStatus", "disposition", "resume", "ping")
 
 
-def _answer(route: str, body: dict[str, Any], user: str, connection_id: str) -> dict[str, Any]:
-    if route == "ping":
-        return {"type": "pong", "at": iso_now()}
-    if route == "resume":
-        return engine(with_events=True).resume(user, connection_id)
-    if route == "setStatus":
-        return engine(with_events=True).set_status(user, str(body.get("status") or ""), connection_id)
-    if route == "disposition":
-        email_id = body.get("email_id")
-        if not isinstance(email_id, str) or not email_id:
-            raise BadInput("a disposition needs the email_id it is for")
-        return engine(with_events=True).dispose(user, email_id, str(body.get("disposition") or ""), connection_id)
+@cache
+def messages() -> TypeAdapter[AgentMessage]:
+    """Built at the first message, not at the cold start."""
+    return TypeAdapter(AgentMessage)
+
+
+def parse(body: dict[str, Any]) -> AgentMessage:
+    """The message as its model; `BadInput` with one sentence when it is none of them."""
     action = body.get("action")
-    raise BadInput(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+    if action not in ACTIONS:
+        raise BadInput(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+    try:
+        return messages().validate_python(body)
+    except ValidationError as exc:
+        if action == "disposition" and any(e["loc"][-1] == "email_id" for e in exc.errors()):
+            raise BadInput("a disposition needs the email_id it is for") from None
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        raise BadInput(f"{action}: {fields} must be text") from None
+
+
+def _answer(message: AgentMessage, user: str, connection_id: str) -> dict[str, Any]:
+    if isinstance(message, Ping):
+        return {"type": "pong", "at": iso_now()}
+    if isinstance(message, Resume):
+        return engine(with_events=True).resume(user, connection_id)
+    if isinstance(message, SetStatus):
+        return engine(with_events=True).set_status(user, message.status, connection_id)
+    return engine(with_events=True).dispose(user, message.email_id, message.disposition, connection_id)
 
 
 @metrics.log_metrics
@@ -60,7 +76,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not isinstance(body, dict):
         return reply(error(f"send a JSON object with an action: {', '.join(ACTIONS)}"))
     try:
-        return reply(_answer(who.route_key, body, who.user, who.connection_id))
+        return reply(_answer(parse(body), who.user, who.connection_id))
     except BadInput as exc:
         logger.info("bad message", agent=who.user, reason=exc.message)
         return reply(error(exc.message, action=body.get("action")))
