@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
+from shared.core.dynamo import ConditionFailed, call, call_with, from_attr, to_attr
 from shared.core.errors import BadInput
 from shared.core.models import utc_now
 
@@ -254,16 +254,7 @@ class DynamoTokenRecords:
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         if self.client is None:
             return call(operation, **params)
-        from shared.core.dynamo import translate
-
-        try:
-            response: dict[str, Any] = getattr(self.client, operation)(**params)
-        except Exception as exc:
-            mapped = translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        return response
+        return call_with(self.client, operation, **params)
 
     def _key(self, token_hash: str) -> dict[str, Any]:
         return to_attr({"token_hash": token_hash})

@@ -80,8 +80,13 @@ def translate(exc: Exception) -> Exception:
 def call(operation: str, **params: Any) -> dict[str, Any]:
     """One DynamoDB API call (`put_item`, `update_item`, `transact_write_items`, ...) with its errors
     translated (`translate`)."""
+    return call_with(client("dynamodb"), operation, **params)
+
+
+def call_with(dynamodb: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """`call` on a DynamoDB client of the caller's own (the CLI's, for a stage's region)."""
     try:
-        response: dict[str, Any] = getattr(client("dynamodb"), operation)(**params)
+        response: dict[str, Any] = getattr(dynamodb, operation)(**params)
     except Exception as exc:
         mapped = translate(exc)
         if mapped is exc:

@@ -319,20 +319,6 @@ class Conversation(BaseModel):
     created_at: str
     updated_at: str | None = None
 
-    def public(self) -> dict[str, Any]:
-        """What the admin's in-flight view shows."""
-        return self.model_dump(
-            include={
-                "conversation_id",
-                "customer",
-                "dealer_phone",
-                "pool_number",
-                "leads",
-                "last_message_at",
-                "created_at",
-            }
-        )
-
 
 #: who a text is from or to in a conversation
 Party = Literal["customer", "dealer"]

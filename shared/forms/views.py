@@ -102,7 +102,10 @@ def thread(store: FormStore, conversations: ConversationStore, lead_id: str) -> 
 def inflight(store: FormStore, conversations: ConversationStore) -> Inflight:
     return Inflight(
         forwards=[FormLeadView.of(r) for r in store.inflight()],
-        conversations=[OpenConversation.model_validate(c.public()) for c in conversations.open_conversations()],
+        conversations=[
+            OpenConversation.model_validate(c.model_dump(include=set(OpenConversation.model_fields)))
+            for c in conversations.open_conversations()
+        ],
     )
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from shared.core.errors import Conflict, JobCancelled, NotFound
 from shared.core.models import Job, JobStatus, Rejection
@@ -174,3 +177,28 @@ class FakeBus:
 
     def details(self, detail_type: str) -> list[dict[str, Any]]:
         return [d for _, _, t, d in self.events if t == detail_type]
+
+
+@contextmanager
+def in_process_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto inside this process (no network) with test credentials, whatever the shell or a live
+    local runtime set; the shared clients are rebuilt on both sides of it."""
+    from moto import mock_aws
+
+    from shared.core import aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    aws.reset_clients()
+    try:
+        with mock_aws():
+            yield
+    finally:
+        aws.reset_clients()

@@ -15,6 +15,7 @@ from shared.core import aws
 from shared.core.errors import Conflict
 from shared.core.models import FormLead, StepState
 from shared.forms.store import AnswerExists, Claimed, FormStore, OpenLeadExists, open_key
+from tests.unit.fakes import in_process_aws
 from tests.unit.forms.form_fakes import FakeFormStore
 
 TABLE = "form-leads"
@@ -24,19 +25,7 @@ NOW = 1_700_000_000.0
 
 @pytest.fixture
 def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FormStore]:
-    from moto import mock_aws
-
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    aws.reset_clients()
-    with mock_aws():
+    with in_process_aws(monkeypatch):
         aws.client("dynamodb").create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -65,7 +54,6 @@ def moto_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[FormStore]:
             BillingMode="PAY_PER_REQUEST",
         )
         yield FormStore(TABLE)
-    aws.reset_clients()
 
 
 @pytest.fixture(params=["dynamodb", "fake"])

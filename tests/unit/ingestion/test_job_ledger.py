@@ -15,26 +15,14 @@ from shared.core import aws
 from shared.core.errors import Conflict, JobCancelled, NotFound
 from shared.core.models import Job, JobStatus, Rejection
 from shared.ingestion.jobs import JobLedger, JobRepository
-from tests.unit.fakes import FakeJobLedger
+from tests.unit.fakes import FakeJobLedger, in_process_aws
 
 TABLE = "jobs"
 
 
 @pytest.fixture
 def moto_jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRepository]:
-    from moto import mock_aws
-
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    aws.reset_clients()
-    with mock_aws():
+    with in_process_aws(monkeypatch):
         aws.client("dynamodb").create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -45,7 +33,6 @@ def moto_jobs(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobRepository]:
             BillingMode="PAY_PER_REQUEST",
         )
         yield JobRepository(TABLE)
-    aws.reset_clients()
 
 
 @pytest.fixture(params=["dynamodb", "fake"])
