@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
 
 #: Every model here builds its validator at first use, not at import (`defer_build`): each function
 #: uses a few of them, and building all of them took about 20 ms (CPU) of every cold start.
@@ -545,3 +546,60 @@ def bus_event(body: str | bytes) -> LeadEnrichedEvent | EmailDispositionedEvent 
         _bus_events = TypeAdapter(BusEvent)
     event: LeadEnrichedEvent | EmailDispositionedEvent | TokenEvent = _bus_events.validate_json(body)
     return event
+
+
+# ---------------------------------------------------------------- enrichment and ingestion
+
+#: a JSON value as an LLM (or any JSON text) gives it, before a model has read it
+JsonObject = dict[str, JsonValue]
+
+
+class StoredLead(BaseModel):
+    """A lead as the leads table holds it: the lead, and the version its conditional writes check."""
+
+    model_config = _DEFERRED
+
+    lead: Lead
+    #: how often the item was written; 0 for a lead not stored yet
+    version: int = 0
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> StoredLead:
+        """The item's lead fields (index keys such as `kind` and `email_key` left out) and its version."""
+        fields = {k: v for k, v in item.items() if k in Lead.model_fields or k == "_worksheet"}
+        return cls(lead=Lead.model_validate(fields), version=int(item.get("version", 0)))
+
+
+class LeadPage(BaseModel):
+    """A page of `GET /leads`: the leads, and the cursor of the next page (None on the last)."""
+
+    model_config = _DEFERRED
+
+    leads: list[Lead] = Field(default_factory=list)
+    next_cursor: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The page as the API shows it: each lead as stored (no None fields), `next_cursor` always."""
+        return {"leads": [lead.to_item() for lead in self.leads], "next_cursor": self.next_cursor}
+
+
+class PresignedPost(BaseModel):
+    """Where and how a client sends its file straight to S3: a form POST to `url` with `fields`."""
+
+    model_config = _DEFERRED
+
+    url: str
+    fields: dict[str, str]
+    method: Literal["POST"] = "POST"
+
+
+class PresignedUpload(BaseModel):
+    """The answer of `POST /uploads/presign`: the job made for the file, and the form to send it with."""
+
+    model_config = _DEFERRED
+
+    job_id: str
+    status: JobStatus
+    upload: PresignedPost
+    max_bytes: int
+    expires_in: int

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.core.api import ErrorBody
+from shared.core.models import Lead
 from shared.enrichment.lead_reader import MAX_PAGE, LeadFilters, LeadReader
 from shared.enrichment.llm import NO_PROVIDER_MESSAGE, PROVIDER_FAILED_MESSAGE, ChatClient, LlmError, provider_from_env
 from shared.enrichment.llm.query import Filter, LeadQuery, question_to_query
@@ -28,6 +30,18 @@ class ChatQuestion(BaseModel):
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
         description="a question about the leads, e.g. 'leads from the website this week'"
     )
+
+
+class ChatAnswer(BaseModel):
+    """The answer of POST /chat: the question, the query it became, and the leads that query lists."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    question: str
+    query: LeadQuery
+    count: int
+    #: each as stored: dumped by alias and without None fields
+    leads: list[Lead]
 
 
 @cache
@@ -57,8 +71,8 @@ def to_filters(query: LeadQuery) -> tuple[LeadFilters, list[Filter]]:
     return LeadFilters(**served, limit=MAX_PAGE, oldest_first=query.order == "oldest"), residual
 
 
-def _holds(condition: Filter, lead: dict[str, Any]) -> bool:
-    value = str(lead.get(condition.field) or "").lower()
+def _holds(condition: Filter, lead: Lead) -> bool:
+    value = str(getattr(lead, condition.field) or "").lower()
     wanted = condition.value.lower()
     if condition.op == "eq":
         return value == wanted
@@ -69,7 +83,7 @@ def _holds(condition: Filter, lead: dict[str, Any]) -> bool:
     return True
 
 
-def run_query(query: LeadQuery, reader: LeadReader) -> list[dict[str, Any]]:
+def run_query(query: LeadQuery, reader: LeadReader) -> list[Lead]:
     filters, residual = to_filters(query)
     rows = []
     for n, lead in enumerate(reader.all(filters, MAX_ROWS_READ), start=1):
@@ -82,13 +96,16 @@ def run_query(query: LeadQuery, reader: LeadReader) -> list[dict[str, Any]]:
     return rows
 
 
-def answer_question(question: str, reader: LeadReader, client: ChatClient | None = None) -> tuple[int, dict[str, Any]]:
+def answer_question(
+    question: str, reader: LeadReader, client: ChatClient | None = None
+) -> tuple[int, ChatAnswer | ErrorBody]:
+    """The HTTP status and the answer: 503 without a provider, 502 when it failed, else 200 and the leads."""
     client = client or provider()
     if client is None:
-        return 503, {"message": NO_PROVIDER_MESSAGE}
+        return 503, ErrorBody(message=NO_PROVIDER_MESSAGE)
     try:
         query = question_to_query(client, question)
     except LlmError:
-        return 502, {"message": PROVIDER_FAILED_MESSAGE}
+        return 502, ErrorBody(message=PROVIDER_FAILED_MESSAGE)
     rows = run_query(query, reader)
-    return 200, {"question": question, "query": query.model_dump(mode="json"), "count": len(rows), "leads": rows}
+    return 200, ChatAnswer(question=question, query=query, count=len(rows), leads=rows)

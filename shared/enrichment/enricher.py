@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from shared.core import limits
 from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
-from shared.core.models import BatchRow, Lead, iso_now
+from shared.core.models import BatchRow, Lead, LeadRow, StoredLead, iso_now
 from shared.enrichment.standardize import (
     CONFIDENT,
     HeaderMapping,
@@ -95,15 +95,15 @@ class EnrichOutcome:
     stored: int = 0
     duplicates: int = 0
     rejected: int = 0
-    leads: list[dict[str, Any]] = field(default_factory=list)
+    leads: list[Lead] = field(default_factory=list)
     #: every accepted row, duplicates included, with its own cells: several messages from one
     #: sender are one lead but several rows (the assignment domain makes an email of each)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[LeadRow] = field(default_factory=list)
     rejections: list[tuple[str | None, int, str]] = field(default_factory=list)
 
 
-def item_for(lead: Lead) -> dict[str, Any]:
-    """The stored item: the lead plus the keys its reader indexes use."""
+def _item(lead: Lead) -> dict[str, Any]:
+    """The stored item, without its version: the lead plus the keys its reader indexes use."""
     item = lead.to_item()
     item["kind"] = INDEX_KIND
     name = " ".join(p for p in (lead.first_name, lead.last_name) if p).lower()
@@ -116,29 +116,26 @@ def item_for(lead: Lead) -> dict[str, Any]:
     return item
 
 
-def item_bytes(item: Mapping[str, Any]) -> int:
+def _item_bytes(item: Mapping[str, Any]) -> int:
     """An upper bound of an item's DynamoDB size: its compact JSON (names and UTF-8 values, plus the
     quotes and separators JSON adds where DynamoDB counts a byte or three)."""
     return len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def lead_bytes(lead: Lead) -> int:
-    return item_bytes(item_for(lead))
-
-
-def lead_from_item(item: Mapping[str, Any]) -> Lead:
-    return Lead.model_validate({k: v for k, v in item.items() if k in Lead.model_fields or k == "_worksheet"})
+    """An upper bound of the lead's stored item's size (see `_item_bytes`), its version left out."""
+    return _item_bytes(_item(lead))
 
 
 class LeadTable(Protocol):
     """Stored leads by id, as the enricher merges into them (`DynamoLeadTable`; an in-memory one in tests)."""
 
-    def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The stored items of these ids (missing ids are left out), read consistently."""
+    def get_many(self, lead_ids: list[str]) -> dict[str, StoredLead]:
+        """The stored leads of these ids (missing ids are left out), read consistently."""
         ...
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
-        """Write each lead over the stored item it was merged with (None: a new lead), all or nothing.
+    def put_versioned(self, plan: list[tuple[Lead, StoredLead | None]]) -> bool:
+        """Write each lead over the stored lead it was merged with (None: a new lead), all or nothing.
         False when one of those items changed (or appeared) meanwhile, so the caller re-reads."""
         ...
 
@@ -147,8 +144,8 @@ class LeadTable(Protocol):
 class DynamoLeadTable:
     table: str
 
-    def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def get_many(self, lead_ids: list[str]) -> dict[str, StoredLead]:
+        found: dict[str, StoredLead] = {}
         for start in range(0, len(lead_ids), BATCH_GET_MAX):
             keys = [to_attr({"lead_id": i}) for i in lead_ids[start : start + BATCH_GET_MAX]]
             request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
@@ -156,15 +153,15 @@ class DynamoLeadTable:
             while request:
                 response = call("batch_get_item", RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    plain = from_attr(item)
-                    found[plain["lead_id"]] = plain
+                    stored = StoredLead.from_item(from_attr(item))
+                    found[stored.lead.lead_id] = stored
                 request = response.get("UnprocessedKeys") or {}
                 attempt += 1
                 if request:
                     time.sleep(min(0.05 * 2**attempt, 1.0))
         return found
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+    def put_versioned(self, plan: list[tuple[Lead, StoredLead | None]]) -> bool:
         """One TransactWriteItems call for up to 100 leads, each Put on its own condition.
 
         The conditions are the guarantee; the transaction's all-or-nothing adds none (nothing ties one
@@ -175,15 +172,15 @@ class DynamoLeadTable:
         """
         items = []
         for lead, existing in plan:
-            item = item_for(lead)
+            item = _item(lead)
             if existing is None:
                 item["version"] = 1
                 condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(lead_id)"}
             else:
-                item["version"] = int(existing.get("version", 0)) + 1
+                item["version"] = existing.version + 1
                 condition = {
                     "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": to_attr({":v": int(existing.get("version", 0))}),
+                    "ExpressionAttributeValues": to_attr({":v": existing.version}),
                 }
             items.append({"Put": {"TableName": self.table, "Item": to_attr(item), **condition}})
         try:
@@ -321,12 +318,7 @@ class Enricher:
                 )
                 continue
             outcome.rows.append(
-                {
-                    "lead_id": lead.lead_id,
-                    "_worksheet": result.worksheet,
-                    "row": result.row,
-                    "attributes": std.attributes,
-                }
+                LeadRow(lead_id=lead.lead_id, _worksheet=result.worksheet, row=result.row, attributes=std.attributes)
             )
             if lead.lead_id in incoming:
                 outcome.duplicates += 1
@@ -334,7 +326,7 @@ class Enricher:
             else:
                 incoming[lead.lead_id] = lead
         merged = self._store(incoming, origin, outcome, sizes)
-        outcome.leads = [m.to_item() for m in merged]
+        outcome.leads = merged
         return outcome
 
     def _store(
@@ -354,16 +346,16 @@ class Enricher:
                 break
             stored = self._leads.get_many(list(pending))
             retry: dict[str, Lead] = {}
-            merged_plan: list[tuple[Lead, dict[str, Any] | None]] = []
+            merged_plan: list[tuple[Lead, StoredLead | None]] = []
             for lead_id, new in pending.items():
                 existing = stored.get(lead_id)
-                merged_plan.append((merge(lead_from_item(existing), new) if existing else new, existing))
+                merged_plan.append((merge(existing.lead, new) if existing else new, existing))
             for plan in transactions(merged_plan, size_of=size_of):
                 chunk = [lead.lead_id for lead, _ in plan]
                 if self._leads.put_versioned(plan):
                     for lead, existing in plan:
                         written.append(lead)
-                        created_here = existing is None or existing.get("first_batch") == origin
+                        created_here = existing is None or existing.lead.first_batch == origin
                         if created_here:
                             outcome.stored += 1
                         else:
@@ -377,14 +369,14 @@ class Enricher:
 
 
 def transactions(
-    plan: list[tuple[Lead, dict[str, Any] | None]],
+    plan: list[tuple[Lead, StoredLead | None]],
     *,
     max_items: int = TRANSACT_MAX,
     max_bytes: int = TRANSACT_BUDGET_BYTES,
     size_of: Callable[[Lead], int] = lead_bytes,
-) -> list[list[tuple[Lead, dict[str, Any] | None]]]:
+) -> list[list[tuple[Lead, StoredLead | None]]]:
     """The writes split into transactions DynamoDB accepts: at most 100 items and 4 MB each."""
-    out: list[list[tuple[Lead, dict[str, Any] | None]]] = [[]]
+    out: list[list[tuple[Lead, StoredLead | None]]] = [[]]
     used = 0
     for entry in plan:
         size = size_of(entry[0])
@@ -418,5 +410,7 @@ def merge(stored: Lead, new: Lead, *, max_bytes: int = LEAD_ITEM_BYTES) -> Lead:
     return merged
 
 
-def jsonl(leads: Sequence[Mapping[str, Any]]) -> bytes:
-    return "".join(json.dumps(lead, ensure_ascii=False, separators=(",", ":")) + "\n" for lead in leads).encode()
+def jsonl(leads: Sequence[Lead]) -> bytes:
+    """One line of compact JSON per lead, each as stored (no None fields, `_worksheet` by that name)."""
+    lines = (json.dumps(lead.to_item(), ensure_ascii=False, separators=(",", ":")) + "\n" for lead in leads)
+    return "".join(lines).encode()

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput, NotFound
-from shared.core.models import Lead, LeadStatus
-from shared.enrichment.enricher import INDEX_KIND, lead_from_item
+from shared.core.models import Lead, LeadPage, LeadStatus, StoredLead
+from shared.enrichment.enricher import INDEX_KIND
 
 MAX_PAGE = 100
 #: how many DynamoDB pages one API page may read while filters drop items (at least one per partition)
@@ -235,9 +235,9 @@ class LeadReader:
         response = call("get_item", TableName=self.table, Key=to_attr({"lead_id": lead_id}))
         if "Item" not in response:
             raise NotFound(f"lead {lead_id} not found")
-        return lead_from_item(from_attr(response["Item"]))
+        return StoredLead.from_item(from_attr(response["Item"])).lead
 
-    def page(self, f: LeadFilters, cursor: str | None = None) -> dict[str, Any]:
+    def page(self, f: LeadFilters, cursor: str | None = None) -> LeadPage:
         plan = _plan(f)
         condition, names, values = _filter_expression(f, plan)
         positions = decode_cursor(cursor, plan) if cursor else dict.fromkeys(plan.partitions)
@@ -253,7 +253,7 @@ class LeadReader:
         if condition:
             base["FilterExpression"] = condition
         keys = {"lead_id", plan.pk, plan.sk}
-        leads: list[dict[str, Any]] = []
+        leads: list[Lead] = []
         reads = 0
         # a read for each partition at least: a page cut before every partition had its first read
         # would return nothing and resume where it began
@@ -288,11 +288,11 @@ class LeadReader:
             item = stream.buffer.popleft()
             # resume right after the last lead returned, not after the last one read
             stream.resume = {k: v for k, v in item.items() if k in keys}
-            leads.append(lead_from_item(from_attr(item)).to_item())
+            leads.append(StoredLead.from_item(from_attr(item)).lead)
         return self._cut(leads, plan, streams)
 
     @staticmethod
-    def _cut(leads: list[dict[str, Any]], plan: _Plan, streams: list[_Stream]) -> dict[str, Any]:
+    def _cut(leads: list[Lead], plan: _Plan, streams: list[_Stream]) -> LeadPage:
         """The page, and a cursor unless every partition was read to its end."""
         positions: Positions = {}
         for stream in streams:
@@ -300,18 +300,18 @@ class LeadReader:
                 continue
             # what was read but not returned is read again from the last returned lead
             positions[stream.partition] = stream.resume if stream.buffer else stream.start
-        return {"leads": leads, "next_cursor": encode_cursor(plan.index, positions) if positions else None}
+        return LeadPage(leads=leads, next_cursor=encode_cursor(plan.index, positions) if positions else None)
 
-    def all(self, f: LeadFilters, max_leads: int) -> Iterator[dict[str, Any]]:
+    def all(self, f: LeadFilters, max_leads: int) -> Iterator[Lead]:
         cursor: str | None = None
         sent = 0
         page_filters = f.model_copy(update={"limit": MAX_PAGE})
         while sent < max_leads:
             page = self.page(page_filters, cursor)
-            for lead in page["leads"]:
+            for lead in page.leads:
                 yield lead
                 sent += 1
-            cursor = page["next_cursor"]
+            cursor = page.next_cursor
             if not cursor:
                 return
 
@@ -322,13 +322,14 @@ def neutralize(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def to_csv(leads: Iterator[dict[str, Any]]) -> tuple[bytes, int]:
+def to_csv(leads: Iterator[Lead]) -> tuple[bytes, int]:
     """CSV that opens cleanly in Excel: UTF-8 with a BOM, CRLF, every cell neutralized."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for lead in leads:
-        writer.writerow([neutralize(lead.get(c)) for c in EXPORT_COLUMNS])
+        item = lead.to_item()
+        writer.writerow([neutralize(item.get(c)) for c in EXPORT_COLUMNS])
         count += 1
     return ("\ufeff" + buffer.getvalue()).encode("utf-8"), count

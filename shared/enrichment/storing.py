@@ -9,6 +9,7 @@ idempotent); the count happens once because of the batch id.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.core import metric_names
 from shared.core.events import EventBridge, EventPublisher
-from shared.core.models import JobStatus, LeadBatch, Rejection
+from shared.core.models import EventLead, JobStatus, Lead, LeadBatch, LeadEnriched, LeadRow, Rejection
 from shared.core.objects import ObjectWriter, S3Objects
 from shared.core.observability import logger, metrics
 from shared.enrichment.enricher import LLM_FALLBACK, Enricher, EnrichOutcome, jsonl
@@ -27,19 +28,51 @@ EVENT_DETAIL_BYTES = 200 * 1024
 ENRICHED_PREFIX = "enriched/"
 
 
-def event_lead(lead: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _lead_json(lead: Lead) -> dict[str, Any]:
+    """A lead as an event carries it: as stored (no None fields), with `omitted` only when something was."""
+    omitted = isinstance(lead, EventLead) and lead.omitted
+    return lead.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=None if omitted else {"omitted"})
+
+
+def _rows_json(rows: Sequence[LeadRow]) -> list[dict[str, Any]]:
+    return [row.model_dump(mode="json", by_alias=True) for row in rows]
+
+
+def _size(lead: Lead, rows_size: int) -> int:
+    """What a lead takes of an event's `EVENT_DETAIL_BYTES`: its JSON and its rows' JSON."""
+    return len(json.dumps(_lead_json(lead))) + rows_size
+
+
+def event_lead(lead: Lead, rows: Sequence[LeadRow]) -> EventLead:
     """The lead as its event carries it. A lead grown large by merges (up to DynamoDB's 400 KB) would not
     fit one event beside its rows: it goes without its merged `attributes` (each row carries its own)
     and, if need be, with only its first and latest sightings; `omitted` names what was left out
     (GET /leads/{id} has all of it)."""
-    rows_size = len(json.dumps(rows))
-    if len(json.dumps(lead)) + rows_size <= EVENT_DETAIL_BYTES:
-        return lead
-    slim = {**lead, "attributes": {}, "omitted": ["attributes"]}
-    sources = list(lead.get("sources") or [])
-    if len(json.dumps(slim)) + rows_size > EVENT_DETAIL_BYTES and len(sources) > 2:
-        slim = {**slim, "sources": [sources[0], sources[-1]], "omitted": ["attributes", "sources"]}
-    return slim
+    return _carried(lead, len(json.dumps(_rows_json(rows))))[0]
+
+
+def _carried(lead: Lead, rows_size: int) -> tuple[EventLead, int]:
+    """`event_lead` for a lead whose rows' JSON takes `rows_size`, and its `_size`."""
+    # the fields of a valid lead: nothing to validate again
+    whole = lead if isinstance(lead, EventLead) else EventLead.model_construct(**dict(lead))
+    size = _size(whole, rows_size)
+    if size <= EVENT_DETAIL_BYTES:
+        return whole, size
+    slim = whole.model_copy(update={"attributes": {}, "omitted": ["attributes"]})
+    sources = whole.sources
+    if _size(slim, rows_size) > EVENT_DETAIL_BYTES and len(sources) > 2:
+        slim = slim.model_copy(update={"sources": [sources[0], sources[-1]], "omitted": ["attributes", "sources"]})
+    return slim, _size(slim, rows_size)
+
+
+def _detail(event: LeadEnriched) -> dict[str, Any]:
+    """A lead.enriched detail as published: its leads as `_lead_json` has them, its rows whole."""
+    return {
+        "job_id": event.job_id,
+        "source": event.source,
+        "leads": [_lead_json(lead) for lead in event.leads],
+        **({"rows": _rows_json(event.rows)} if event.rows is not None else {}),
+    }
 
 
 @dataclass
@@ -84,7 +117,7 @@ class LeadStore:
         llm_calls = (self.enricher.assist.calls if self.enricher.assist else 0) - calls_before
         if llm_calls:
             # the notification domain's LLM fallback-rate alarm watches these two
-            fallbacks = sum(LLM_FALLBACK in lead.get("problems", []) for lead in result.leads)
+            fallbacks = sum(LLM_FALLBACK in lead.problems for lead in result.leads)
             metrics.add_metric(name=metric_names.LLM_REQUESTS, unit=MetricUnit.Count, value=llm_calls)
             metrics.add_metric(name=metric_names.LLM_FALLBACKS, unit=MetricUnit.Count, value=fallbacks)
         outcome.stored, outcome.duplicates, outcome.rejected = result.stored, result.duplicates, result.rejected
@@ -135,29 +168,23 @@ class LeadStore:
                 content_type="application/x-ndjson",
             )
 
-    def _announce(
-        self, job_id: str | None, source: str, leads: list[dict[str, Any]], rows: list[dict[str, Any]]
-    ) -> None:
+    def _announce(self, job_id: str | None, source: str, leads: list[Lead], rows: list[LeadRow]) -> None:
         """lead.enriched events: the batch's leads, each with the rows it was seen in, chunked by size."""
         if not leads:
             return
-        rows_of: dict[str, list[dict[str, Any]]] = {}
+        rows_of: dict[str, list[LeadRow]] = {}
         for row in rows:
-            rows_of.setdefault(row["lead_id"], []).append(row)
-        chunks: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = [([], [])]
+            rows_of.setdefault(row.lead_id, []).append(row)
+        chunks: list[tuple[list[EventLead], list[LeadRow]]] = [([], [])]
         size = 0
         for lead in leads:
-            its_rows = rows_of.get(lead["lead_id"], [])
-            rows_size = len(json.dumps(its_rows))
-            lead_size = len(json.dumps(lead)) + rows_size
-            if lead_size > EVENT_DETAIL_BYTES:
-                lead = event_lead(lead, its_rows)
-                lead_size = len(json.dumps(lead)) + rows_size
+            its_rows = rows_of.get(lead.lead_id, [])
+            carried, lead_size = _carried(lead, len(json.dumps(_rows_json(its_rows))))
             if chunks[-1][0] and size + lead_size > EVENT_DETAIL_BYTES:
                 chunks.append(([], []))
                 size = 0
-            chunks[-1][0].append(lead)
+            chunks[-1][0].append(carried)
             chunks[-1][1].extend(its_rows)
             size += lead_size
-        details = [{"job_id": job_id, "source": source, "leads": c, "rows": r} for c, r in chunks]
-        self.events.publish(self.event_bus, "leadflow.enrichment", "lead.enriched", details)
+        announced = [LeadEnriched(job_id=job_id, source=source, leads=c, rows=r) for c, r in chunks]
+        self.events.publish(self.event_bus, "leadflow.enrichment", "lead.enriched", map(_detail, announced))

@@ -219,9 +219,9 @@ class JobRepository:
 
     def add_rejections(self, job_id: str, rejections: Iterable[Rejection]) -> int:
         """Write rejected rows (idempotent per worksheet and row); returns BatchWriteItem calls."""
-        return batch_put((self.table, self.rejection_item(job_id, r)) for r in rejections)
+        return batch_put((self.table, self._rejection_item(job_id, r)) for r in rejections)
 
-    def rejection_item(self, job_id: str, rejection: Rejection) -> dict[str, Any]:
+    def _rejection_item(self, job_id: str, rejection: Rejection) -> dict[str, Any]:
         return {
             "job_id": job_id,
             "sk": rejection_sk(rejection.worksheet, rejection.row),

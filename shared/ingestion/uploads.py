@@ -7,13 +7,12 @@ import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from shared.core.aws import client
 from shared.core.errors import BadInput, PayloadTooLarge
-from shared.core.models import Job, JobStatus
+from shared.core.models import Job, JobStatus, PresignedPost, PresignedUpload
 from shared.ingestion.jobs import JobRepository
 
 UPLOAD_PREFIX = "uploads/"
@@ -89,7 +88,7 @@ class Uploads:
         self.jobs.mark_uploaded(job.job_id, key, len(content))
         return job.model_copy(update={"status": JobStatus.UPLOADED, "size_bytes": len(content)})
 
-    def presign(self, *, filename: str, size: int | None, content_type: str | None, created_by: str) -> dict[str, Any]:
+    def presign(self, *, filename: str, size: int | None, content_type: str | None, created_by: str) -> PresignedUpload:
         if size is not None and size > self.max_presigned_bytes:
             raise PayloadTooLarge(f"the file is {mb(size)}, over the {mb(self.max_presigned_bytes)} upload limit")
         job = Job(job_id=new_job_id(), status=JobStatus.UPLOADING, filename=filename, created_by=created_by)
@@ -104,10 +103,10 @@ class Uploads:
             Conditions=[["content-length-range", 1, self.max_presigned_bytes], {"Content-Type": content_type}],
             ExpiresIn=PRESIGN_EXPIRES_S,
         )
-        return {
-            "job_id": job.job_id,
-            "status": job.status.value,
-            "upload": {"url": post["url"], "fields": post["fields"], "method": "POST"},
-            "max_bytes": self.max_presigned_bytes,
-            "expires_in": PRESIGN_EXPIRES_S,
-        }
+        return PresignedUpload(
+            job_id=job.job_id,
+            status=job.status,
+            upload=PresignedPost(url=post["url"], fields=post["fields"]),
+            max_bytes=self.max_presigned_bytes,
+            expires_in=PRESIGN_EXPIRES_S,
+        )

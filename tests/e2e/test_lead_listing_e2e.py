@@ -16,10 +16,9 @@ import pytest
 
 from leadflow.client import ApiError, LeadflowClient
 from leadflow.local.runtime import LocalRuntime
-from shared.core.dynamo import to_attr
 from shared.core.models import Lead, LeadStatus
 from shared.enrichment import lead_reader
-from shared.enrichment.enricher import item_for
+from shared.enrichment.enricher import DynamoLeadTable
 from shared.enrichment.lead_reader import LeadFilters, LeadReader
 from shared.notification.deliveries import Claim, DeliveryStore, State
 
@@ -32,7 +31,7 @@ STATUSES = [LeadStatus.NEW] * 12 + [LeadStatus.QUALIFIED] * 5 + [LeadStatus.CONT
 def dated(runtime: LocalRuntime) -> list[dict[str, Any]]:
     """18 leads of 2031 across three statuses, interleaved in time, written as store-leads writes them."""
     run = uuid.uuid4().hex[:8]
-    leads = []
+    leads: list[Lead] = []
     for i, status in enumerate(STATUSES):
         # statuses interleave in time: the i-th lead is i minutes into the day whatever its status
         minute = (i * 7) % len(STATUSES)
@@ -46,10 +45,9 @@ def dated(runtime: LocalRuntime) -> list[dict[str, Any]]:
             source="upload",
             created_at=f"2031-03-04T10:{minute:02d}:00.000+00:00",
         )
-        item = {**item_for(lead), "version": 1}
-        runtime.aws("dynamodb").put_item(TableName=runtime.resources.tables["leads"], Item=to_attr(item))
-        leads.append(lead.to_item())
-    return leads
+        leads.append(lead)
+    assert DynamoLeadTable(runtime.resources.tables["leads"]).put_versioned([(lead, None) for lead in leads])
+    return [lead.to_item() for lead in leads]
 
 
 def newest_first(leads: list[dict[str, Any]]) -> list[str]:
@@ -113,8 +111,8 @@ def test_pages_cut_short_by_the_read_budget_resume_every_status_where_it_stopped
     while True:
         page = reader.page(f, cursor)
         pages += 1
-        seen += [lead["lead_id"] for lead in page["leads"]]
-        cursor = page["next_cursor"]
+        seen += [lead.lead_id for lead in page.leads]
+        cursor = page.next_cursor
         if not cursor or pages > 100:
             break
     assert seen == newest_first([lead for lead in dated if lead["country"] == "US"])

@@ -42,7 +42,7 @@ def list_leads(
     cursor: Annotated[str | None, Query(description="the previous page's `next_cursor`")] = None,
 ) -> dict[str, Any]:
     require_route_role(app)
-    return reader().page(filters, cursor or None)
+    return reader().page(filters, cursor or None).public()
 
 
 @app.get("/leads/export")
@@ -73,8 +73,10 @@ def show_lead(lead_id: str) -> dict[str, Any]:
 @app.post("/chat", responses=may_be_linked("the answer, with the leads it lists"))
 def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
     require_route_role(app)
-    status, body = answer_question(ask.question, reader())
-    return Response(status, content_types.APPLICATION_JSON, body)
+    status, answer = answer_question(ask.question, reader())
+    return Response(
+        status, content_types.APPLICATION_JSON, answer.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

@@ -66,8 +66,8 @@ def presign(request: Annotated[PresignRequest, Body()]) -> Response[Any]:
     result = uploads().presign(
         filename=request.filename, size=request.size, content_type=request.content_type, created_by=who.user
     )
-    logger.info("presigned upload", job_id=result["job_id"])
-    return Response(202, content_types.APPLICATION_JSON, result)
+    logger.info("presigned upload", job_id=result.job_id)
+    return Response(202, content_types.APPLICATION_JSON, result.model_dump(mode="json"))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

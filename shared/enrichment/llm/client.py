@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.core.models import JsonObject
 from shared.core.observability import logger
 from shared.core.secrets import forget, secret_text
 from shared.core.settings import LlmEnv, load
@@ -118,7 +119,7 @@ class ChatClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def complete_json(self, messages: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    def complete_json(self, messages: Sequence[Mapping[str, str]]) -> JsonObject:
         """Send `messages` and return the answer as a JSON object; raises `LlmUnavailable` or `LlmBadOutput`."""
         payload = {
             "model": self.model,
@@ -171,7 +172,7 @@ class ChatClient:
         return step / 2 + self._rng.uniform(0, step / 2)
 
 
-def _answer(response: httpx.Response) -> dict[str, Any]:
+def _answer(response: httpx.Response) -> JsonObject:
     try:
         body = response.json()
         content = body["choices"][0]["message"]["content"]
@@ -182,8 +183,9 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
     return parse_json_object(content)
 
 
-def parse_json_object(content: str) -> dict[str, Any]:
-    """The JSON object in a model's answer, with a Markdown fence around it tolerated."""
+def parse_json_object(content: str) -> JsonObject:
+    """The JSON object in a model's answer, with a Markdown fence around it tolerated; a model of the
+    caller's reads it (`LeadQuery`, `LayoutAnswer`, ...)."""
     fenced = _FENCE.match(content)
     text = fenced.group(1) if fenced else content
     try:

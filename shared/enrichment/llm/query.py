@@ -9,13 +9,12 @@ ISO country codes, UTC timestamps), a bounded limit and an order. An answer that
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from shared.core.models import LeadStatus
+from shared.core.models import JsonObject, LeadStatus
 from shared.enrichment.llm.client import ChatClient, LlmBadOutput
 from shared.enrichment.llm.prompts import QUERY_MARKER
 from shared.enrichment.standardize.countries import country_code
@@ -189,7 +188,7 @@ def question_to_query(client: ChatClient, question: str, *, today: date | None =
     return parse_query(answer)
 
 
-def parse_query(answer: Mapping[str, Any]) -> LeadQuery:
+def parse_query(answer: JsonObject) -> LeadQuery:
     """Validate a model's answer as a `LeadQuery`; anything outside the schema is `LlmBadOutput`."""
     data = {key: value for key, value in answer.items() if value is not None}  # null means "the default"
     limit = data.get("limit")

@@ -11,14 +11,13 @@ from typing import Any
 import pytest
 
 from shared.core import events, limits
-from shared.core.models import BatchRow, Lead
+from shared.core.models import BatchRow, EventLead, Lead, LeadRow, StoredLead
 from shared.core.responses import page_that_fits
 from shared.enrichment.enricher import (
     LEAD_ITEM_BYTES,
     SIZE_LIMIT_PROBLEM,
     TRANSACT_BUDGET_BYTES,
     Enricher,
-    item_bytes,
     lead_bytes,
     merge,
     transactions,
@@ -40,15 +39,15 @@ def test_a_lead_grown_by_merges_stays_inside_the_item_limit_and_says_why() -> No
         row = BatchRow(r=2, v={"Email": "grow@limits.example", f"Notes {n}": chr(ord("a") + n) * WIDE})
         outcome = enricher.enrich(job_id=f"job-{n}", batch_id="b000001", source="upload", file="f.csv", rows=[row])
         assert outcome.rejected == 0
-    (item,) = table.items.values()
-    assert item_bytes(item) <= LEAD_ITEM_BYTES < limits.DYNAMODB_ITEM_BYTES
-    assert SIZE_LIMIT_PROBLEM in item["problems"]
+    (lead,) = (stored.lead for stored in table.items.values())
+    assert lead_bytes(lead) <= LEAD_ITEM_BYTES < limits.DYNAMODB_ITEM_BYTES
+    assert SIZE_LIMIT_PROBLEM in lead.problems
     # every sighting is recorded; the first uploads' columns are kept, the last ones left out
-    assert item["sources"] == [f"upload:job-{n}" for n in range(9)]
-    assert item["attributes"]["Notes 0"] == "a" * WIDE
-    assert "Notes 8" not in item["attributes"]
+    assert lead.sources == [f"upload:job-{n}" for n in range(9)]
+    assert lead.attributes["Notes 0"] == "a" * WIDE
+    assert "Notes 8" not in lead.attributes
     # without the limit it would have been about 9 x 60 KB
-    assert item_bytes(item) > 6 * WIDE
+    assert lead_bytes(lead) > 6 * WIDE
 
 
 def test_a_lead_of_many_sightings_keeps_its_first_and_latest() -> None:
@@ -71,13 +70,13 @@ def test_a_row_too_large_for_one_lead_is_rejected_with_its_reason() -> None:
     (_, row, reason) = outcome.rejections[0]
     assert row == 2
     assert "too large for one lead" in reason and str(LEAD_ITEM_BYTES) in reason
-    assert [i["email"] for i in table.items.values()] == ["fine@limits.example"]
+    assert [i.lead.email for i in table.items.values()] == ["fine@limits.example"]
 
 
 def test_writes_split_at_100_items_and_at_4_mb() -> None:
     small = [(Lead(lead_id=f"s{i}", email=f"s{i}@x.example"), None) for i in range(250)]
     assert [len(t) for t in transactions(small)] == [100, 100, 50]
-    wide: list[tuple[Lead, dict[str, Any] | None]] = [
+    wide: list[tuple[Lead, StoredLead | None]] = [
         (Lead(lead_id=f"w{i}", attributes={"notes": "x" * 300_000}), None) for i in range(30)
     ]
     chunks = transactions(wide)
@@ -94,14 +93,30 @@ def test_the_enricher_writes_more_than_100_leads_in_several_transactions() -> No
     assert table.writes == 3
 
 
+def _json_size(lead: EventLead, rows: list[LeadRow]) -> int:
+    """The lead's and its rows' JSON as the event carries them."""
+    dumped = lead.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return len(json.dumps(dumped)) + len(json.dumps([r.model_dump(mode="json", by_alias=True) for r in rows]))
+
+
 def test_a_lead_too_large_for_one_event_goes_without_its_merged_attributes() -> None:
-    lead = Lead(lead_id="big", email="big@x.example", attributes={f"c{i}": "y" * 50_000 for i in range(6)}).to_item()
-    rows = [{"lead_id": "big", "row": 2, "attributes": {"c0": "y" * 50_000}}]
+    lead = Lead(lead_id="big", email="big@x.example", attributes={f"c{i}": "y" * 50_000 for i in range(6)})
+    rows = [LeadRow(lead_id="big", row=2, attributes={"c0": "y" * 50_000})]
     slim = event_lead(lead, rows)
-    assert slim["attributes"] == {} and slim["omitted"] == ["attributes"]
-    assert len(json.dumps(slim)) + len(json.dumps(rows)) <= EVENT_DETAIL_BYTES
-    small = Lead(lead_id="small", email="s@x.example", attributes={"c": "z"}).to_item()
-    assert event_lead(small, []) is small
+    assert slim.attributes == {} and slim.omitted == ["attributes"]
+    assert _json_size(slim, rows) <= EVENT_DETAIL_BYTES
+    assert (slim.email, slim.sources) == (lead.email, lead.sources)
+    small = Lead(lead_id="small", email="s@x.example", attributes={"c": "z"})
+    carried = event_lead(small, [])
+    assert carried.model_dump(exclude={"omitted"}) == small.model_dump() and carried.omitted == []
+
+
+def test_a_lead_of_too_many_sightings_for_one_event_keeps_its_first_and_latest() -> None:
+    sources = [f"upload:job-{n:06d}" for n in range(20_000)]
+    lead = Lead(lead_id="seen", email="seen@x.example", sources=sources, attributes={"c": "y" * 1_000})
+    slim = event_lead(lead, [])
+    assert slim.sources == [sources[0], sources[-1]] and slim.omitted == ["attributes", "sources"]
+    assert _json_size(slim, []) <= EVENT_DETAIL_BYTES
 
 
 class _RecordingEvents:

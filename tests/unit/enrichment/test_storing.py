@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.core.models import Job, JobStatus, Lead
+from shared.core.models import Job, JobStatus, Lead, LeadEnrichedEvent, StoredLead, bus_event
 from shared.enrichment import storing
-from shared.enrichment.enricher import Enricher, item_for
+from shared.enrichment.enricher import Enricher
 from shared.enrichment.storing import LeadStore
 from tests.unit.fakes import FakeBus, FakeJobLedger, FakeObjects
 
@@ -24,28 +24,28 @@ BUS, BUCKET = "leadflow-bus", "data-bucket"
 class FakeLeadTable:
     """The leads table's versioned writes: a write over an item that changed meanwhile fails the call."""
 
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, StoredLead] = field(default_factory=dict)
     #: lead ids a "concurrent writer" bumps just before the next write reaches them
     race_on: set[str] = field(default_factory=set)
     writes: int = 0
 
-    def get_many(self, lead_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {i: dict(self.items[i]) for i in lead_ids if i in self.items}
+    def get_many(self, lead_ids: list[str]) -> dict[str, StoredLead]:
+        return {i: self.items[i].model_copy() for i in lead_ids if i in self.items}
 
-    def put_versioned(self, plan: list[tuple[Lead, dict[str, Any] | None]]) -> bool:
+    def put_versioned(self, plan: list[tuple[Lead, StoredLead | None]]) -> bool:
         for lead, _ in plan:
             if lead.lead_id in self.race_on and lead.lead_id in self.items:
                 self.race_on.discard(lead.lead_id)
-                self.items[lead.lead_id]["version"] += 1
+                self.items[lead.lead_id].version += 1
         for lead, existing in plan:
             current = self.items.get(lead.lead_id)
             if (existing is None) != (current is None):
                 return False
-            if existing is not None and current is not None and existing["version"] != current["version"]:
+            if existing is not None and current is not None and existing.version != current.version:
                 return False
         self.writes += 1
         for lead, existing in plan:
-            self.items[lead.lead_id] = {**item_for(lead), "version": (existing or {}).get("version", 0) + 1}
+            self.items[lead.lead_id] = StoredLead(lead=lead, version=(existing.version if existing else 0) + 1)
         return True
 
 
@@ -97,7 +97,7 @@ def test_a_batch_is_stored_written_to_s3_announced_and_counted(world: World) -> 
     outcome = world.store.store_batch(batch(job_id, "b000001", [ADA, EVE]))
 
     assert (outcome.stored, outcome.duplicates, outcome.rejected, outcome.skipped) == (2, 0, 0, None)
-    assert {i["email"] for i in world.leads.items.values()} == {"ada@example.com", "eve@example.com"}
+    assert {i.lead.email for i in world.leads.items.values()} == {"ada@example.com", "eve@example.com"}
     lines = world.objects.objects[(BUCKET, "enriched/j1/b000001.jsonl")].decode().splitlines()
     assert sorted(json.loads(line)["email"] for line in lines) == ["ada@example.com", "eve@example.com"]
     [event] = world.bus.events
@@ -151,7 +151,7 @@ def test_a_lead_seen_in_an_earlier_batch_is_a_duplicate_and_fills_empty_fields(w
 
     assert (outcome.stored, outcome.duplicates) == (0, 1)
     [item] = world.leads.items.values()
-    assert (item["last_name"], item["version"]) == ("Adams", 2)
+    assert (item.lead.last_name, item.version) == ("Adams", 2)
 
 
 def test_rows_that_cannot_be_a_lead_are_recorded_as_rejections(world: World) -> None:
@@ -203,7 +203,7 @@ def test_a_lead_changed_by_a_concurrent_writer_is_read_again_and_merged(world: W
 
     # Then the lost write is retried over the newer version instead of overwriting it
     assert outcome.duplicates == 1
-    assert (world.leads.items[lead_id]["version"], world.leads.items[lead_id]["last_name"]) == (3, "Adams")
+    assert (world.leads.items[lead_id].version, world.leads.items[lead_id].lead.last_name) == (3, "Adams")
 
 
 def test_a_batch_message_that_is_not_a_lead_batch_is_refused_before_anything_is_stored(world: World) -> None:
@@ -212,3 +212,46 @@ def test_a_batch_message_that_is_not_a_lead_batch_is_refused_before_anything_is_
     with pytest.raises(ValidationError, match=r"rows\.0\.r"):
         world.store.store_batch(body)
     assert world.objects.objects == {}
+
+
+def _delivered(detail: dict[str, Any]) -> str:
+    """The SQS body of a queue subscribed to the bus, as EventBridge delivers the detail."""
+    envelope = {"id": "e1", "time": "2024-05-01T00:00:00Z", "source": "leadflow.enrichment"}
+    return json.dumps({**envelope, "detail-type": "lead.enriched", "detail": detail})
+
+
+def test_a_lead_enriched_detail_is_the_wire_format_its_consumers_read(world: World) -> None:
+    job_id = world.job()
+    world.store.store_batch(batch(job_id, "b000001", [ADA, {**ADA, "Notes": "second row"}]))
+
+    [detail] = world.bus.details("lead.enriched")
+    # as before the models: leads as stored (no None fields, no empty `omitted`), rows whole
+    [lead] = detail["leads"]
+    assert set(detail) == {"job_id", "source", "leads", "rows"} and detail["job_id"] == job_id
+    assert "omitted" not in lead and "_worksheet" not in lead and "title" not in lead
+    assert lead == world.leads.items[lead["lead_id"]].lead.to_item()
+    assert [set(row) for row in detail["rows"]] == [{"lead_id", "_worksheet", "row", "attributes"}] * 2
+    assert [(row["_worksheet"], row["row"]) for row in detail["rows"]] == [(None, 2), (None, 3)]
+    # and what the assignment and notification domains parse it with
+    event = bus_event(_delivered(detail))
+    assert isinstance(event, LeadEnrichedEvent)
+    assert [lead.email for lead in event.detail.leads] == ["ada@example.com"]
+    assert event.detail.rows is not None and event.detail.rows[1].attributes["Notes"] == "second row"
+
+
+def test_a_lead_too_large_for_an_event_is_announced_slim_and_still_parses(world: World) -> None:
+    # Given a stored lead grown by merges past what one event may carry
+    job_id = world.job()
+    for n in range(4):
+        world.store.store_batch(batch(job_id, f"b{n:06d}", [{**EVE, f"Notes {n}": str(n) * 60_000}]))
+
+    details = world.bus.details("lead.enriched")
+    # Then its last announcement left out its merged attributes, and says so; each row keeps its own
+    last = details[-1]
+    [lead] = last["leads"]
+    assert lead["attributes"] == {} and lead["omitted"] == ["attributes"]
+    [row] = last["rows"]
+    assert row["attributes"]["Notes 3"] == "3" * 60_000 and "Notes 2" not in row["attributes"]
+    assert len(json.dumps(last["leads"])) + len(json.dumps(last["rows"])) <= storing.EVENT_DETAIL_BYTES
+    event = bus_event(_delivered(last))
+    assert isinstance(event, LeadEnrichedEvent) and event.detail.leads[0].omitted == ["attributes"]
