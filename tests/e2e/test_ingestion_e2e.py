@@ -142,6 +142,9 @@ def test_unknown_job_is_404_and_bad_requests_are_400_or_422(client: LeadflowClie
 
 def test_cancel_a_job_then_cancel_again_is_409(client: LeadflowClient) -> None:
     presigned = client.http.post("/uploads/presign", json={"filename": "later.csv"}).json()
+    assert list(presigned) == ["job_id", "status", "upload", "max_bytes", "expires_in"]
+    assert presigned["status"] == "uploading" and presigned["expires_in"] == 900
+    assert list(presigned["upload"]) == ["url", "fields", "method"] and presigned["upload"]["method"] == "POST"
     cancelled = client.cancel(presigned["job_id"])
     assert cancelled["status"] == "cancelled"
     with pytest.raises(ApiError) as again:

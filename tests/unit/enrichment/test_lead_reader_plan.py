@@ -7,7 +7,7 @@ import pytest
 
 from leadflow import wiring
 from shared.core.errors import BadInput
-from shared.core.models import LeadStatus
+from shared.core.models import Lead, LeadPage, LeadStatus
 from shared.enrichment import lead_reader
 from shared.enrichment.lead_reader import LeadFilters
 
@@ -60,3 +60,21 @@ def test_a_cursor_of_other_filters_is_refused() -> None:
     assert lead_reader.decode_cursor(lead_reader.encode_cursor("by_status", {"new": None}), new_only) == {"new": None}
     with pytest.raises(BadInput, match="not one this API gave out"):
         lead_reader.decode_cursor("%%%", all_leads)
+
+
+def test_a_page_and_an_export_show_each_lead_as_stored() -> None:
+    ana = Lead(lead_id="a", first_name="=cmd", email="ana@acme.example", _worksheet="Sheet 1", row=3)
+    bo = Lead(lead_id="b", company="Globex", status=LeadStatus.QUALIFIED)
+    # the API's page: leads without None fields, `_worksheet` by that name, `next_cursor` even when None
+    assert LeadPage(leads=[ana, bo]).public() == {"leads": [ana.to_item(), bo.to_item()], "next_cursor": None}
+    assert "email" not in LeadPage(leads=[bo], next_cursor="c").public()["leads"][0]
+    body, count = lead_reader.to_csv(iter([ana, bo]))
+    lines = body.decode("utf-8-sig").split("\r\n")
+    assert count == 2 and lines[0].split(",") == list(lead_reader.EXPORT_COLUMNS)
+    ana_row = {"lead_id": "a", "first_name": "'=cmd", "email": "ana@acme.example", "source": "upload", "status": "new"}
+    ana_row |= {"_worksheet": "Sheet 1", "row": "3", "created_at": ana.created_at}
+    assert dict(zip(lead_reader.EXPORT_COLUMNS, lines[1].split(","), strict=True)) == {
+        **dict.fromkeys(lead_reader.EXPORT_COLUMNS, ""),
+        **ana_row,
+    }
+    assert lines[2].split(",")[:10] == ["b", "", "", "", "", "Globex", "", "", "upload", "qualified"]

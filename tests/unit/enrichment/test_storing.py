@@ -255,3 +255,10 @@ def test_a_lead_too_large_for_an_event_is_announced_slim_and_still_parses(world:
     assert len(json.dumps(last["leads"])) + len(json.dumps(last["rows"])) <= storing.EVENT_DETAIL_BYTES
     event = bus_event(_delivered(last))
     assert isinstance(event, LeadEnrichedEvent) and event.detail.leads[0].omitted == ["attributes"]
+
+
+def test_a_stored_item_reads_as_its_lead_and_version_without_the_index_keys() -> None:
+    item = {"lead_id": "l1", "email": "ada@example.com", "_worksheet": "S", "version": 4, "kind": "lead"}
+    stored = StoredLead.from_item({**item, "email_key": "ada@example.com", "name_key": "ada"})
+    assert (stored.version, stored.lead.email, stored.lead.worksheet) == (4, "ada@example.com", "S")
+    assert StoredLead.from_item({"lead_id": "l2"}).version == 0
