@@ -550,7 +550,7 @@ def bus_event(body: str | bytes) -> LeadEnrichedEvent | EmailDispositionedEvent 
 
 # ---------------------------------------------------------------- enrichment and ingestion
 
-#: a JSON value as an LLM (or any JSON text) gives it, before a model has read it
+#: a JSON object as an LLM (or any JSON text) gives it, before a model has read it
 JsonObject = dict[str, JsonValue]
 
 
