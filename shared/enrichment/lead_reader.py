@@ -187,8 +187,10 @@ def _filter_expression(f: LeadFilters, plan: _Plan) -> tuple[str | None, dict[st
     return (" AND ".join(parts) or None), names, values
 
 
+#: a DynamoDB key as the low-level API gives it (LastEvaluatedKey): attribute name -> {"S": "..."}
+KeyPosition = dict[str, dict[str, str]]
 #: where each partition of a plan resumes: after this key, from its start (None), or absent when read to the end
-Positions = dict[str, dict[str, Any] | None]
+Positions = dict[str, KeyPosition | None]
 
 
 def encode_cursor(index: str, positions: Positions) -> str:
@@ -206,10 +208,20 @@ def decode_cursor(cursor: str, plan: _Plan) -> Positions:
         or data.get("i") != plan.index
         or not isinstance(positions, dict)
         or not set(positions) <= set(plan.partitions)
-        or not all(p is None or isinstance(p, dict) for p in positions.values())
+        or not all(p is None or _is_key(p) for p in positions.values())
     ):
         raise BadInput("the cursor belongs to other filters; start again without it")
     return positions
+
+
+def _is_key(position: object) -> bool:
+    return isinstance(position, dict) and all(
+        isinstance(name, str)
+        and isinstance(value, dict)
+        and len(value) == 1
+        and all(isinstance(t, str) and isinstance(v, str) for t, v in value.items())
+        for name, value in position.items()
+    )
 
 
 @dataclass
