@@ -12,13 +12,22 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
-from shared.core.models import Conversation, FormForward, FormLead, FormStep, Lead, StepState, iso_now
+from shared.core.models import (
+    Conversation,
+    FormAnswer,
+    FormForward,
+    FormLead,
+    FormStep,
+    Lead,
+    StepState,
+    iso_now,
+)
 from shared.core.observability import logger
 from shared.enrichment.enricher import lead_id_for
 from shared.enrichment.standardize import dedupe_key, standardize_row
@@ -128,7 +137,7 @@ class FormIntake(Generic[S, C]):
 
     def submit(
         self, submission: FormSubmission, *, replace: bool = False, idempotency_key: str | None = None
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, FormAnswer]:
         replace = replace or submission.replace
         fingerprint = submission.fingerprint(replace)
         if idempotency_key:
@@ -177,21 +186,19 @@ class FormIntake(Generic[S, C]):
                     record.progress[step] = FormStep(
                         state=StepState.SKIPPED, error="no phone number on file for this location"
                     )
-        body: dict[str, Any] = {
-            "lead_id": lead.lead_id,
-            "form_lead_id": form_lead_id,
-            "status": "accepted",
-            "web2text": web2text,
-            "conversation_id": record.conversation_id,
-            "pool_number": record.pool_number,
-            "replaced": None,
-        }
+        answer = FormAnswer(
+            lead_id=lead.lead_id,
+            form_lead_id=form_lead_id,
+            web2text=web2text,
+            conversation_id=record.conversation_id,
+            pool_number=record.pool_number,
+        )
         replaced: str | None = None
         while True:
             try:
                 self.store.create(
                     record,
-                    idempotency=(idempotency_key, fingerprint, body) if idempotency_key else None,
+                    idempotency=(idempotency_key, fingerprint, answer) if idempotency_key else None,
                     replace_open=replaced,
                 )
                 break
@@ -203,7 +210,7 @@ class FormIntake(Generic[S, C]):
             except OpenLeadExists as exc:
                 if not replace or replaced is not None:
                     raise
-                replaced = body["replaced"] = exc.open_lead_id
+                replaced = answer.replaced = exc.open_lead_id
         if conversation is not None:
             self.conversations.add_lead(conversation.conversation_id, form_lead_id)
         if replaced is not None:
@@ -219,11 +226,11 @@ class FormIntake(Generic[S, C]):
             conversation_id=record.conversation_id,
             replaced=replaced,
         )
-        return 202, body
+        return 202, answer
 
     def _replay(
-        self, stored_fingerprint: str, fingerprint: str, form_lead_id: str, status: int, body: dict[str, Any]
-    ) -> tuple[int, dict[str, Any]]:
+        self, stored_fingerprint: str, fingerprint: str, form_lead_id: str, status: int, body: FormAnswer
+    ) -> tuple[int, FormAnswer]:
         if stored_fingerprint != fingerprint:
             raise IdempotencyMismatch()
         # the first request may have died between its write and its queue messages: steps that never
@@ -247,7 +254,3 @@ class FormIntake(Generic[S, C]):
         response = (self.sqs or sqs_client()).send_message_batch(QueueUrl=self.forwards_queue_url, Entries=entries)
         if response.get("Failed"):
             raise RuntimeError(f"SQS refused forward messages: {response['Failed']}")
-
-
-def open_lead_conflict(exc: OpenLeadExists) -> dict[str, Any]:
-    return {"message": exc.message, "open_lead_id": exc.open_lead_id}

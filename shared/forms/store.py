@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
 from shared.core.errors import Conflict, NotFound
-from shared.core.models import FormLead, StepState, iso_now
+from shared.core.models import DealerLocation, FormAnswer, FormLead, StepState, iso_now
 
 #: first answers are kept this long (a client retries within minutes, a queue within days)
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
@@ -47,7 +47,7 @@ class OpenLeadExists(Conflict):
 @dataclass(frozen=True)
 class StoredAnswer:
     status: int
-    body: dict[str, Any]
+    body: FormAnswer
     fingerprint: str
     form_lead_id: str
 
@@ -65,7 +65,7 @@ class IntakeStore(Protocol):
         self,
         record: FormLead,
         *,
-        idempotency: tuple[str, str, dict[str, Any]] | None,
+        idempotency: tuple[str, str, FormAnswer] | None,
         replace_open: str | None = None,
     ) -> None:
         """All or nothing; raises `AnswerExists` or `OpenLeadExists` (see `FormStore.create`)."""
@@ -107,7 +107,10 @@ class FormStore:
         if item is None:
             return None
         return StoredAnswer(
-            int(item["status"]), dict(item["body"]), str(item["fingerprint"]), str(item["form_lead_id"])
+            int(item["status"]),
+            FormAnswer.model_validate(item["body"]),
+            str(item["fingerprint"]),
+            str(item["form_lead_id"]),
         )
 
     def location_phone(self, dealer_id: str, location_id: str) -> str | None:
@@ -149,28 +152,22 @@ class FormStore:
 
     # ------------------------------------------------------------------ writes
 
-    def set_location_phone(self, dealer_id: str, location_id: str, phone: str) -> dict[str, Any]:
-        item = {
-            "pk": f"loc#{dealer_id}#{location_id}",
-            "sk": "location",
-            "dealer_id": dealer_id,
-            "location_id": location_id,
-            "phone": phone,
-            "updated_at": iso_now(),
-        }
+    def set_location_phone(self, dealer_id: str, location_id: str, phone: str) -> DealerLocation:
+        location = DealerLocation(dealer_id=dealer_id, location_id=location_id, phone=phone, updated_at=iso_now())
+        item = {"pk": f"loc#{dealer_id}#{location_id}", "sk": "location", **location.model_dump(mode="json")}
         call("put_item", TableName=self.table, Item=to_attr(item))
-        return {k: item[k] for k in ("dealer_id", "location_id", "phone", "updated_at")}
+        return location
 
     def create(
         self,
         record: FormLead,
         *,
-        idempotency: tuple[str, str, dict[str, Any]] | None,
+        idempotency: tuple[str, str, FormAnswer] | None,
         replace_open: str | None = None,
     ) -> None:
         """Write a new form lead, its open-lead claim (if any) and the first answer, all or nothing.
 
-        `idempotency` is (key, fingerprint, answer body). `replace_open` is the open lead being
+        `idempotency` is (key, fingerprint, answer). `replace_open` is the open lead being
         replaced (closed in the same transaction). Raises `OpenLeadExists` or `AnswerExists`.
         """
         now = record.created_at
@@ -182,7 +179,7 @@ class FormStore:
                 "pk": f"idem#{key}",
                 "sk": "answer",
                 "status": 202,
-                "body": body,
+                "body": body.model_dump(mode="json"),
                 "fingerprint": fingerprint,
                 "form_lead_id": record.form_lead_id,
                 "expires_at": int(time.time()) + IDEMPOTENCY_TTL_S,

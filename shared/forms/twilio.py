@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.core.circuit import CircuitOpen, through_circuit
+from shared.core.models import TwilioCredentials
 
 if TYPE_CHECKING:
     import httpx
@@ -34,8 +35,8 @@ class TextSender(Protocol):
 @dataclass
 class TwilioClient:
     base_url: str
-    #: {"account_sid", "auth_token"}, read when needed (an operator may rotate the token)
-    credentials: Callable[[], dict[str, Any]]
+    #: read when needed (an operator may rotate the token)
+    credentials: Callable[[], TwilioCredentials]
     http: httpx.Client | None = None
     #: after Twilio hangs, how long the other sends fail at once (their callers back off or answer)
     circuit_reset_s: float = 30.0
@@ -50,7 +51,7 @@ class TwilioClient:
     def send(self, *, from_: str, to: str, body: str, timeout: float = REQUEST_TIMEOUT_S) -> str:
         """Send one SMS within `timeout`; returns Twilio's message SID."""
         creds = self.credentials()
-        sid, token = str(creds.get("account_sid") or ""), str(creds.get("auth_token") or "")
+        sid, token = creds.account_sid or "", creds.auth_token or ""
         if not sid or not token:
             raise TwilioError("the Twilio secret has no account_sid / auth_token", retryable=False)
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"

@@ -13,31 +13,31 @@ partial failure counts its undelivered leads again, so a digest's total can run 
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from shared.core.aws import client
 from shared.core.dynamo import ConditionFailed, call, from_attr
+from shared.core.models import DigestDue
 
 #: counters outlive their window long enough to be looked at, then expire
 COUNTER_TTL_S = 7 * 24 * 3600
 SOURCE_PREFIX = "src:"
-DIGEST_KIND = "digest"
+DIGEST_KIND: Literal["digest"] = "digest"
 
 
 @dataclass(frozen=True)
 class Admission:
-    window_start: float
+    window_start: int
     #: the first `individual` of the leads are announced one by one; the rest go into the digest
     individual: int
 
 
 @dataclass(frozen=True)
 class Window:
-    start: float
+    start: int
     total: int
     sources: dict[str, int]
 
@@ -49,7 +49,7 @@ class BurstGate:
         self.window_s = window_s
         self.queue_url = queue_url
 
-    def _key(self, window_start: float) -> dict[str, Any]:
+    def _key(self, window_start: int) -> dict[str, Any]:
         return {"lead_id": {"S": f"burst#{int(window_start)}"}, "delivery": {"S": "window"}}
 
     def admit(self, count: int, source: str, *, now: float | None = None) -> Admission:
@@ -73,7 +73,7 @@ class BurstGate:
             self._schedule(start, now)
         return Admission(start, individual)
 
-    def _schedule(self, start: float, now: float) -> None:
+    def _schedule(self, start: int, now: float) -> None:
         try:
             call(
                 "update_item",
@@ -87,14 +87,14 @@ class BurstGate:
             return  # another invocation scheduled it
 
         delay = min(900, max(0, math.ceil(start + self.window_s - now)) + 1)
-        body = {"kind": DIGEST_KIND, "window_start": start, "window_s": self.window_s}
+        body = DigestDue(kind=DIGEST_KIND, window_start=start, window_s=self.window_s).body()
         try:
-            client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+            client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body, DelaySeconds=delay)
         except Exception:
             call("update_item", TableName=self.table, Key=self._key(start), UpdateExpression="REMOVE digest_scheduled")
             raise
 
-    def window(self, start: float) -> Window:
+    def window(self, start: int) -> Window:
         item = call("get_item", TableName=self.table, Key=self._key(start), ConsistentRead=True).get("Item")
         record = from_attr(item) if item else {}
         sources = {k[len(SOURCE_PREFIX) :]: int(v) for k, v in record.items() if k.startswith(SOURCE_PREFIX)}

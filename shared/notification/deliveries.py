@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
+from shared.core.models import DeliveryRecord, DeliveryState, DeliveryView
 
 BATCH_GET_MAX = 100
 #: BatchGetItem calls of one read go out together
@@ -40,13 +41,8 @@ PARALLEL_WRITES = 8
 _writers = ThreadPoolExecutor(PARALLEL_WRITES)
 
 
-class State(StrEnum):
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    UNCERTAIN = "uncertain"
-    DIGESTED = "digested"
-    GAVE_UP = "gave_up"
+#: a record's state (the model's own name is `DeliveryState`)
+State = DeliveryState
 
 
 class Claim(StrEnum):
@@ -61,11 +57,20 @@ class Claim(StrEnum):
 class ClaimResult:
     outcome: Claim
     attempt_id: str
-    record: dict[str, Any]
+    record: DeliveryRecord
 
     @property
     def attempts(self) -> int:
-        return int(self.record.get("attempts", 0))
+        return self.record.attempts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one call ended: the state to record, with the receiver's HTTP status and a detail."""
+
+    state: State
+    status: int | None = None
+    detail: str | None = None
 
 
 def delivery_key(notice: str, channel: str) -> str:
@@ -80,23 +85,23 @@ class DeliveryStore:
     def _key(self, pk: str, sk: str) -> dict[str, Any]:
         return {"lead_id": {"S": pk}, "delivery": {"S": sk}}
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DeliveryRecord]:
         """Records by (pk, sk), strongly consistent, 100 keys a call, the calls at the same time."""
         unique = list(dict.fromkeys(keys))
         chunks = [unique[start : start + BATCH_GET_MAX] for start in range(0, len(unique), BATCH_GET_MAX)]
-        found: dict[tuple[str, str], dict[str, Any]] = {}
+        found: dict[tuple[str, str], DeliveryRecord] = {}
         results = _readers.map(self._get_chunk, chunks) if len(chunks) > 1 else map(self._get_chunk, chunks)
         for records in results:
             for record in records:
-                found[(record["lead_id"], record["delivery"])] = record
+                found[(record.lead_id, record.delivery)] = record
         return found
 
-    def _get_chunk(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    def _get_chunk(self, keys: list[tuple[str, str]]) -> list[DeliveryRecord]:
         request: dict[str, Any] = {self.table: {"Keys": [self._key(pk, sk) for pk, sk in keys], "ConsistentRead": True}}
-        records: list[dict[str, Any]] = []
+        records: list[DeliveryRecord] = []
         for _ in range(8):
             response = call("batch_get_item", RequestItems=request)
-            records.extend(from_attr(item) for item in response.get("Responses", {}).get(self.table, []))
+            records.extend(_record(item) for item in response.get("Responses", {}).get(self.table, []))
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break
@@ -147,22 +152,27 @@ class DeliveryStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as exc:
-            record = exc.item if exc.item is not None else self.get(pk, sk) or {}
+            if exc.item is not None:
+                record = DeliveryRecord.model_validate(exc.item)
+            else:
+                record = self.get(pk, sk) or DeliveryRecord(lead_id=pk, delivery=sk)
             return ClaimResult(self._held(record, now), "", record)
-        return ClaimResult(Claim.CLAIMED, attempt_id, from_attr(response["Attributes"]))
+        return ClaimResult(Claim.CLAIMED, attempt_id, DeliveryRecord.model_validate(from_attr(response["Attributes"])))
 
     @staticmethod
-    def _held(record: dict[str, Any], now: float) -> Claim:
-        state = record.get("state")
+    def _held(record: DeliveryRecord, now: float) -> Claim:
+        state = record.state
         if state in (State.SENT, State.DIGESTED, State.GAVE_UP):
             return Claim.DONE
         if state == State.UNCERTAIN:
             return Claim.UNCERTAIN
-        if state == State.SENDING and float(record.get("lease_until", 0)) >= now:
+        if state == State.SENDING and (record.lease_until or 0) >= now:
             return Claim.IN_FLIGHT
         return Claim.ABANDONED
 
-    def _finish_update(self, pk: str, sk: str, attempt_id: str, state: State, fields: dict[str, Any]) -> dict[str, Any]:
+    def _finish_update(
+        self, pk: str, sk: str, attempt_id: str, state: State, fields: dict[str, str | int | None]
+    ) -> dict[str, Any]:
         names = {"#s": "state"}
         values: dict[str, Any] = {
             ":s": {"S": state},
@@ -185,13 +195,27 @@ class DeliveryStore:
             "ExpressionAttributeValues": values,
         }
 
-    def finish_many(self, sk: str, outcomes: list[tuple[str, str, State, dict[str, Any]]]) -> None:
-        """`finish` for many (pk, attempt id, state, fields): one conditional UpdateItem each, several
-        at once. A record taken over meanwhile keeps the newer attempt's outcome (as `finish`)."""
-        list(_writers.map(lambda o: self.finish(o[0], sk, o[1], o[2], **o[3]), outcomes))
+    def finish_many(self, sk: str, outcomes: list[tuple[str, str, Outcome]]) -> None:
+        """`finish` for many (pk, attempt id, outcome): one conditional UpdateItem each, several at
+        once. A record taken over meanwhile keeps the newer attempt's outcome (as `finish`)."""
+        list(
+            _writers.map(
+                lambda o: self.finish(o[0], sk, o[1], o[2].state, status=o[2].status, detail=o[2].detail), outcomes
+            )
+        )
 
-    def finish(self, pk: str, sk: str, attempt_id: str, state: State, **fields: Any) -> bool:
+    def finish(
+        self,
+        pk: str,
+        sk: str,
+        attempt_id: str,
+        state: State,
+        *,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> bool:
         """Record the call's outcome; False when another invocation took the record over meanwhile."""
+        fields: dict[str, str | int | None] = {"status": status, "detail": detail}
         try:
             call("update_item", **self._finish_update(pk, sk, attempt_id, state, fields))
         except ConditionFailed:
@@ -199,15 +223,15 @@ class DeliveryStore:
 
         return True
 
-    def mark(self, pk: str, sk: str, state: State, *, only_if: State | None = None, **fields: Any) -> bool:
+    def mark(self, pk: str, sk: str, state: State, *, only_if: State | None = None, detail: str | None = None) -> bool:
         """Set a state without a claim (e.g. `uncertain` on an abandoned claim)."""
         names = {"#s": "state"}
         values: dict[str, Any] = {":s": {"S": state}, ":now": {"N": str(round(time.time(), 3))}}
         sets = ["#s = :s", "updated_at = :now"]
-        for i, (name, value) in enumerate(sorted(fields.items())):
-            names[f"#f{i}"] = name
-            values[f":f{i}"] = to_attr({"v": value})["v"]
-            sets.append(f"#f{i} = :f{i}")
+        if detail is not None:
+            names["#f0"] = "detail"
+            values[":f0"] = {"S": detail}
+            sets.append("#f0 = :f0")
         kwargs: dict[str, Any] = {}
         if only_if is not None:
             kwargs["ConditionExpression"] = "#s = :only"
@@ -227,12 +251,12 @@ class DeliveryStore:
 
         return True
 
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+    def get(self, pk: str, sk: str) -> DeliveryRecord | None:
         item = call("get_item", TableName=self.table, Key=self._key(pk, sk), ConsistentRead=True).get("Item")
-        return from_attr(item) if item else None
+        return _record(item) if item else None
 
-    def for_lead(self, lead_id: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def for_lead(self, lead_id: str) -> list[DeliveryRecord]:
+        records: list[DeliveryRecord] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "lead_id = :id",
@@ -240,36 +264,40 @@ class DeliveryStore:
         }
         while True:
             page = call("query", **kwargs)
-            items.extend(from_attr(i) for i in page.get("Items", []))
+            records.extend(_record(i) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
-                return items
+                return records
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def public(record: dict[str, Any]) -> dict[str, Any]:
+def _record(item: dict[str, Any]) -> DeliveryRecord:
+    return DeliveryRecord.model_validate(from_attr(item))
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def public(record: DeliveryRecord) -> DeliveryView:
     """A delivery record as the API shows it."""
-    notice, _, channel = str(record["delivery"]).rpartition("#")
-
-    def iso(epoch: Any) -> str | None:
-        if epoch is None:
-            return None
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(epoch)))
-
-    out: dict[str, Any] = {
-        "notice": notice,
-        "channel": channel,
-        "state": record.get("state"),
-        "attempts": int(record.get("attempts", 0)),
-        "first_at": iso(record.get("first_at")),
-        "updated_at": iso(record.get("updated_at")),
-    }
-    for name in ("detail", "digest", "status", "next_attempt_at"):
-        if record.get(name) is not None:
-            out[name] = iso(record[name]) if name == "next_attempt_at" else record[name]
-    return out
+    notice, _, channel = record.delivery.rpartition("#")
+    return DeliveryView(
+        notice=notice,
+        channel=channel,
+        state=record.state,
+        attempts=record.attempts,
+        first_at=_iso(record.first_at),
+        updated_at=_iso(record.updated_at),
+        detail=record.detail,
+        digest=record.digest,
+        status=record.status,
+        next_attempt_at=_iso(record.next_attempt_at),
+    )
 
 
-def deliveries_for(lead_id: str, *, table: str | None = None) -> list[dict[str, Any]]:
+def deliveries_for(lead_id: str, *, table: str | None = None) -> list[DeliveryView]:
     """A lead's deliveries (Slack, email, digest, downstream), oldest first, for `GET /leads/{id}`.
 
     The table defaults to `DELIVERIES_TABLE` from the environment; a function that calls this needs
@@ -281,4 +309,4 @@ def deliveries_for(lead_id: str, *, table: str | None = None) -> list[dict[str, 
 
         table = load(DeliveriesEnv).DELIVERIES_TABLE
     records = DeliveryStore(table).for_lead(lead_id)
-    return sorted((public(r) for r in records), key=lambda d: (d["first_at"] or d["updated_at"] or "", d["notice"]))
+    return sorted((public(r) for r in records), key=lambda d: (d.first_at or d.updated_at or "", d.notice))

@@ -24,14 +24,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.core import metric_names
 from shared.core.aws import client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
+from shared.core.models import DeliveryRecord, DownstreamEndpoint, DownstreamRetry, EventLead, LeadEnrichedEvent
 from shared.core.observability import logger
-from shared.notification import metrics
-from shared.notification.deliveries import Claim, DeliveryStore, State
+from shared.notification import messages, metrics
+from shared.notification.deliveries import Claim, DeliveryStore, Outcome, State
 
 if TYPE_CHECKING:
     import httpx
@@ -40,7 +41,7 @@ SIGNATURE_HEADER = "X-Leadflow-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 SYNC = "sync#downstream"
 MAX_HOP_S = 900
-RETRY_KIND = "retry"
+RETRY_KIND: Literal["retry"] = "retry"
 PARALLEL_POSTS = 4
 REQUEST_TIMEOUT_S = 10.0
 
@@ -88,7 +89,8 @@ class GaveUp(Exception):
 @dataclass
 class DownstreamSync:
     store: DeliveryStore
-    endpoint: Callable[[], dict[str, Any]]  # {"url", "signing_key"} from Secrets Manager
+    #: the URL and signing key, from Secrets Manager (read at each batch: an operator may rotate them)
+    endpoint: Callable[[], DownstreamEndpoint]
     queue_url: str
     base_s: int
     max_s: int
@@ -112,50 +114,55 @@ class DownstreamSync:
             return self._http
 
     def handle(self, body: str, *, remaining_s: Callable[[], float] | None = None) -> SyncResult:
-        message: dict[str, Any] = json.loads(body)
+        message = messages.parse(body, DownstreamRetry)
         now = self.clock()
-        if message.get("kind") == RETRY_KIND:
-            leads = list(message["leads"])
-            attempt = int(message["attempt"])
-            not_before = float(message["not_before"])
-            if now < not_before - 1:
+        if isinstance(message, DownstreamRetry):
+            leads = list(message.leads)
+            attempt = message.attempt
+            if now < message.not_before - 1:
                 # still waiting: one more hop of at most 900 s
-                self._send(leads, attempt, not_before)
-                return SyncResult(retrying=len(leads), next_attempt_in_s=math.ceil(not_before - now))
-        else:
-            leads = list((message.get("detail") or {}).get("leads", []))
+                self._send(leads, attempt, message.not_before)
+                return SyncResult(retrying=len(leads), next_attempt_in_s=math.ceil(message.not_before - now))
+        elif isinstance(message, LeadEnrichedEvent):
+            leads = list(message.detail.leads)
             attempt = 1
+        else:
+            logger.info("message ignored", detail_type=message.detail_type if message is not None else None)
+            return SyncResult()
         if not leads:
             return SyncResult()
         target = self.endpoint()
-        if not target.get("url"):
+        if not target.url:
             logger.warning("downstream sync has no endpoint configured; leads not forwarded", leads=len(leads))
             return SyncResult(skipped=len(leads))
-        known = self.store.get_many([(str(lead["lead_id"]), SYNC) for lead in leads])
-        pending = [lead for lead in leads if known.get((str(lead["lead_id"]), SYNC), {}).get("state") != State.SENT]
+        if not target.signing_key:
+            raise RuntimeError("the downstream secret has a url but no signing_key")
+        known = self.store.get_many([(lead.lead_id, SYNC) for lead in leads])
+        pending = [lead for lead in leads if not _sent(known.get((lead.lead_id, SYNC)))]
         # claims and outcomes: one conditional write per record, several at once, around the posts
-        claims = self.store.claim_many([str(lead["lead_id"]) for lead in pending], SYNC, now=now, takeover=True)
-        mine = [lead for lead in pending if claims[str(lead["lead_id"])].outcome == Claim.CLAIMED]
-        done = sum(1 for lead in pending if claims[str(lead["lead_id"])].outcome == Claim.DONE)
+        claims = self.store.claim_many([lead.lead_id for lead in pending], SYNC, now=now, takeover=True)
+        mine = [lead for lead in pending if claims[lead.lead_id].outcome == Claim.CLAIMED]
+        done = sum(1 for lead in pending if claims[lead.lead_id].outcome == Claim.DONE)
         # held by another invocation: retried below, and skipped then if it was sent meanwhile
-        failed = [lead for lead in pending if claims[str(lead["lead_id"])].outcome not in (Claim.CLAIMED, Claim.DONE)]
-        posted = list(self._pool.map(lambda lead: self._post(lead, target, attempt, remaining_s), mine))
+        failed = [lead for lead in pending if claims[lead.lead_id].outcome not in (Claim.CLAIMED, Claim.DONE)]
+        url, key = target.url, target.signing_key
+        posted = list(self._pool.map(lambda lead: self._post(lead, url, key, attempt, remaining_s), mine))
         self.store.finish_many(
             SYNC,
             [
-                (str(lead["lead_id"]), claims[str(lead["lead_id"])].attempt_id, outcome[0], outcome[1])
+                (lead.lead_id, claims[lead.lead_id].attempt_id, outcome)
                 for lead, outcome in zip(mine, posted, strict=True)
             ],
         )
-        failed += [lead for lead, outcome in zip(mine, posted, strict=True) if outcome[0] != State.SENT]
-        sent = sum(1 for state, _ in posted if state == State.SENT)
+        failed += [lead for lead, outcome in zip(mine, posted, strict=True) if outcome.state != State.SENT]
+        sent = sum(1 for outcome in posted if outcome.state == State.SENT)
         metrics.count(metric_names.DOWNSTREAM_SENT, sent)
         result = SyncResult(sent=sent, skipped=len(leads) - len(pending) + done)
         if not failed:
             return result
         if attempt >= self.max_attempts:
             for lead in failed:
-                self.store.mark(str(lead["lead_id"]), SYNC, State.FAILED, detail="gave up: to the dead-letter queue")
+                self.store.mark(lead.lead_id, SYNC, State.FAILED, detail="gave up: to the dead-letter queue")
             raise GaveUp(f"{len(failed)} leads still failing after {attempt} attempts")
         wait = backoff_s(attempt, base_s=self.base_s, max_s=self.max_s)
         self._send(failed, attempt + 1, now + wait)
@@ -163,42 +170,48 @@ class DownstreamSync:
         logger.info("downstream retry scheduled", leads=len(failed), attempt=attempt + 1, in_s=wait)
         return SyncResult(result.sent, result.skipped, len(failed), wait)
 
-    def _send(self, leads: list[dict[str, Any]], attempt: int, not_before: float) -> None:
+    def _send(self, leads: list[EventLead], attempt: int, not_before: float) -> None:
         delay = min(MAX_HOP_S, max(0, math.ceil(not_before - self.clock())))
-        body = {"kind": RETRY_KIND, "leads": leads, "attempt": attempt, "not_before": not_before}
-        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+        body = DownstreamRetry(kind=RETRY_KIND, leads=leads, attempt=attempt, not_before=not_before).body()
+        client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body, DelaySeconds=delay)
 
     def _post(
-        self, lead: dict[str, Any], target: dict[str, Any], attempt: int, remaining_s: Callable[[], float] | None
-    ) -> tuple[State, dict[str, Any]]:
-        """One signed POST: the state to record and its fields."""
+        self, lead: EventLead, url: str, signing_key: str, attempt: int, remaining_s: Callable[[], float] | None
+    ) -> Outcome:
+        """One signed POST, and how it ended."""
         timeout = call_timeout(self.request_timeout_s, remaining_s)
         if timeout is None:
-            return State.FAILED, {"detail": "no time left in this invocation: retried after the backoff"}
+            return Outcome(State.FAILED, detail="no time left in this invocation: retried after the backoff")
         import httpx  # here, not at the top: only a request needs it, not the cold start
 
-        lead_id = str(lead["lead_id"])
-        body = json.dumps({"event": "lead.enriched", "lead": lead}, separators=(",", ":"), sort_keys=True).encode()
+        body = json.dumps({"event": "lead.enriched", "lead": _as_sent(lead)}, separators=(",", ":"), sort_keys=True)
         headers = {
             "Content-Type": "application/json",
-            IDEMPOTENCY_HEADER: idempotency_key(lead_id),
-            SIGNATURE_HEADER: sign(str(target["signing_key"]), body, int(self.clock())),
+            IDEMPOTENCY_HEADER: idempotency_key(lead.lead_id),
+            SIGNATURE_HEADER: sign(signing_key, body.encode(), int(self.clock())),
             "X-Leadflow-Attempt": str(attempt),
         }
-        url = str(target["url"])
         try:
             response = through_circuit(
                 f"downstream {url}",
                 self.circuit_reset_s,
-                lambda: self.http.post(url, content=body, headers=headers, timeout=timeout),
+                lambda: self.http.post(url, content=body.encode(), headers=headers, timeout=timeout),
             )
         except CircuitOpen as exc:
-            return State.FAILED, {"detail": str(exc)[:300]}
+            return Outcome(State.FAILED, detail=str(exc)[:300])
         except httpx.HTTPError as exc:
-            return State.FAILED, {"detail": f"{type(exc).__name__}: {exc}"[:300]}
+            return Outcome(State.FAILED, detail=f"{type(exc).__name__}: {exc}"[:300])
         if 200 <= response.status_code < 300:
-            return State.SENT, {"status": response.status_code}
-        return State.FAILED, {
-            "status": response.status_code,
-            "detail": f"HTTP {response.status_code}: {response.text[:200]}",
-        }
+            return Outcome(State.SENT, status=response.status_code)
+        return Outcome(
+            State.FAILED, status=response.status_code, detail=f"HTTP {response.status_code}: {response.text[:200]}"
+        )
+
+
+def _as_sent(lead: EventLead) -> dict[str, Any]:
+    """The lead as its event carried it (the fields it came with, no defaults added), as the receiver gets it."""
+    return lead.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _sent(record: DeliveryRecord | None) -> bool:
+    return record is not None and record.state == State.SENT

@@ -7,9 +7,10 @@ notice, which is what the delivery records deduplicate on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+
+from shared.core.models import EmailDispositioned, Lead
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class Notice:
     link: str | None = None
     #: epoch seconds of the event that caused it (for the latency metric)
     event_time: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: a digest's window (epoch seconds)
+    window_start: int | None = None
 
     def text(self) -> str:
         """The plain-text version: Slack's notification text, and the email body."""
@@ -35,30 +37,30 @@ class Notice:
         return "\n".join(lines)
 
 
-def _name(lead: dict[str, Any]) -> str:
-    name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
-    return name or str(lead.get("email") or lead.get("phone") or lead.get("lead_id") or "someone")
+def _name(lead: Lead) -> str:
+    name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+    return name or lead.email or lead.phone or lead.lead_id or "someone"
 
 
-def _reach(lead: dict[str, Any]) -> str:
-    return " · ".join(str(v) for v in (lead.get("email"), lead.get("phone")) if v)
+def _reach(lead: Lead) -> str:
+    return " · ".join(v for v in (lead.email, lead.phone) if v)
 
 
-def lead_fields(lead: dict[str, Any], source: str | None = None) -> tuple[tuple[str, str], ...]:
+def lead_fields(lead: Lead, source: str | None = None) -> tuple[tuple[str, str], ...]:
     return (
         ("Name", _name(lead)),
-        ("Company", str(lead.get("company") or "")),
-        ("Title", str(lead.get("title") or "")),
-        ("Source", str(source or lead.get("source") or "")),
+        ("Company", lead.company or ""),
+        ("Title", lead.title or ""),
+        ("Source", source or lead.source or ""),
         ("Reach them", _reach(lead)),
-        ("Country", str(lead.get("country") or "")),
+        ("Country", lead.country or ""),
     )
 
 
-def new_lead(lead: dict[str, Any], *, source: str, event_time: float | None) -> Notice:
-    company = f" ({lead['company']})" if lead.get("company") else ""
+def new_lead(lead: Lead, *, source: str, event_time: float | None) -> Notice:
+    company = f" ({lead.company})" if lead.company else ""
     return Notice(
-        key=str(lead["lead_id"]),
+        key=lead.lead_id,
         kind="new",
         title=f"New lead: {_name(lead)}{company}",
         fields=lead_fields(lead, source),
@@ -66,23 +68,25 @@ def new_lead(lead: dict[str, Any], *, source: str, event_time: float | None) -> 
     )
 
 
-def qualified_lead(detail: dict[str, Any], *, event_time: float | None) -> Notice:
+def qualified_lead(detail: EmailDispositioned, *, event_time: float | None) -> Notice:
     """`email.dispositioned` with a positive reply; the detail may carry the lead (`lead`) for its fields."""
-    lead = dict(detail.get("lead") or {})
-    lead.setdefault("lead_id", detail.get("lead_id") or detail["email_id"])
-    agent = detail.get("agent")
+    if detail.lead is not None:
+        key, name, fields = detail.lead.lead_id, _name(detail.lead), lead_fields(detail.lead)
+    else:  # only the id to show
+        key = detail.lead_id or detail.email_id
+        name, fields = key, (("Name", key),)
     return Notice(
-        key=str(lead["lead_id"]),
-        kind=f"qualified:{detail['email_id']}",
-        title=f"Qualified lead: {_name(lead)}",
-        summary=f"Positive reply, classified by {agent}" if agent else "Positive reply",
-        fields=lead_fields(lead),
+        key=key,
+        kind=f"qualified:{detail.email_id}",
+        title=f"Qualified lead: {name}",
+        summary=f"Positive reply, classified by {detail.agent}" if detail.agent else "Positive reply",
+        fields=fields,
         event_time=event_time,
     )
 
 
 def digest(
-    window_start: float, window_s: int, total: int, sources: dict[str, int], *, list_url: str, individual: int
+    window_start: int, window_s: int, total: int, sources: dict[str, int], *, list_url: str, individual: int
 ) -> Notice:
     start = datetime.fromtimestamp(window_start, UTC)
     until = datetime.fromtimestamp(window_start + window_s, UTC)
@@ -98,16 +102,15 @@ def digest(
         ),
         fields=(("Leads", str(total)), ("Sources", by_source)),
         link=f"{list_url}?created_after={start.strftime(fmt)}&created_before={until.strftime(fmt)}",
-        extra={"window_start": window_start},
+        window_start=window_start,
     )
 
 
-def event_epoch(event: dict[str, Any]) -> float | None:
-    """EventBridge's `time` (whole seconds, UTC) as epoch seconds."""
-    raw = event.get("time")
-    if not raw:
+def event_epoch(time: str | None) -> float | None:
+    """EventBridge's `time` (whole seconds, UTC, the envelope's) as epoch seconds."""
+    if not time:
         return None
     try:
-        return datetime.fromisoformat(str(raw).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None

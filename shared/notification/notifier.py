@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from shared.core import metric_names
+from shared.core.models import DeliveryRecord
 from shared.core.observability import logger
 from shared.notification import metrics
 from shared.notification.deliveries import Claim, ClaimResult, DeliveryStore, State, delivery_key
@@ -28,11 +28,11 @@ class Delivered:
     detail: str = ""
 
 
-def delivered_before(records: dict[tuple[str, str], dict[str, Any]], notice: Notice) -> bool:
+def delivered_before(records: Mapping[tuple[str, str], DeliveryRecord], notice: Notice) -> bool:
     """True when one of the notice's channels already carried it (or it went into a digest)."""
     for channel in (*CHANNELS, "digest"):
         record = records.get((notice.key, delivery_key(notice.kind, channel)))
-        if record and record.get("state") in (State.SENT, State.DIGESTED):
+        if record is not None and record.state in (State.SENT, State.DIGESTED):
             return True
     return False
 
@@ -58,7 +58,7 @@ class Notifier:
         notice: Notice,
         *,
         remaining_s: Callable[[], float],
-        known: dict[tuple[str, str], dict[str, Any]] | None = None,
+        known: Mapping[tuple[str, str], DeliveryRecord] | None = None,
         claim: ClaimResult | None = None,
     ) -> Delivered:
         """Deliver one notice. `known` (its records, read beforehand) and `claim` (its Slack record,
@@ -95,7 +95,7 @@ class Notifier:
             reason = "an earlier attempt ended without an outcome"
             self.store.mark(notice.key, slack_sk, State.UNCERTAIN, only_if=State.SENDING, detail=reason)
         else:  # UNCERTAIN
-            reason = str(claim.record.get("detail") or "an earlier attempt's outcome is unknown")
+            reason = claim.record.detail or "an earlier attempt's outcome is unknown"
         logger.info("slack failed, falling back to email", notice=notice.key, kind=notice.kind, reason=reason)
         return self._email(notice, reason)
 

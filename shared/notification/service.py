@@ -7,19 +7,18 @@ counts them, so a redelivered event neither posts twice nor inflates the window.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from shared.core import metric_names
 from shared.core.dynamo import batch_put
+from shared.core.models import DigestDue, EmailDispositionedEvent, LeadEnriched, LeadEnrichedEvent
 from shared.core.observability import logger
-from shared.notification import metrics, notices
-from shared.notification.burst import DIGEST_KIND, BurstGate
+from shared.notification import messages, metrics, notices
+from shared.notification.burst import BurstGate
 from shared.notification.deliveries import State, delivery_key
 from shared.notification.notifier import CHANNELS, Delivered, Notifier, delivered_before
 
@@ -37,23 +36,22 @@ class NotifyService:
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(PARALLEL_NOTICES))
 
     def handle(self, body: str, *, remaining_s: Callable[[], float]) -> list[Delivered]:
-        message: dict[str, Any] = json.loads(body)
-        if message.get("kind") == DIGEST_KIND:
+        message = messages.parse(body, DigestDue)
+        if isinstance(message, DigestDue):
             return [self._digest(message, remaining_s)]
-        detail_type = message.get("detail-type")
-        detail = message.get("detail") or {}
-        when = notices.event_epoch(message)
-        if detail_type == "lead.enriched":
-            return self._new_leads(detail, when, remaining_s)
-        if detail_type == "email.dispositioned" and detail.get("disposition") == POSITIVE:
-            return [self.notifier.deliver(notices.qualified_lead(detail, event_time=when), remaining_s=remaining_s)]
+        if isinstance(message, LeadEnrichedEvent):
+            return self._new_leads(message.detail, notices.event_epoch(message.time), remaining_s)
+        if isinstance(message, EmailDispositionedEvent):
+            if message.detail.disposition != POSITIVE:
+                return []
+            notice = notices.qualified_lead(message.detail, event_time=notices.event_epoch(message.time))
+            return [self.notifier.deliver(notice, remaining_s=remaining_s)]
+        logger.info("message ignored", detail_type=message.detail_type if message is not None else None)
         return []
 
-    def _new_leads(
-        self, detail: dict[str, Any], when: float | None, remaining_s: Callable[[], float]
-    ) -> list[Delivered]:
-        source = str(detail.get("source") or "upload")
-        candidates = [notices.new_lead(lead, source=source, event_time=when) for lead in detail.get("leads", [])]
+    def _new_leads(self, detail: LeadEnriched, when: float | None, remaining_s: Callable[[], float]) -> list[Delivered]:
+        source = detail.source or "upload"
+        candidates = [notices.new_lead(lead, source=source, event_time=when) for lead in detail.leads]
         if not candidates:
             return []
         keys = [(n.key, delivery_key(n.kind, c)) for n in candidates for c in (*CHANNELS, "digest")]
@@ -102,9 +100,8 @@ class NotifyService:
         )
         logger.info("leads held for the digest", count=len(digested), digest=digest_key)
 
-    def _digest(self, message: dict[str, Any], remaining_s: Callable[[], float]) -> Delivered:
-        start = float(message["window_start"])
-        window_s = int(message["window_s"])
+    def _digest(self, message: DigestDue, remaining_s: Callable[[], float]) -> Delivered:
+        start, window_s = message.window_start, message.window_s
         window = self.gate.window(start)
         notice = notices.digest(
             start,

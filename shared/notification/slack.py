@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, NotRequired, TypedDict
 
 from shared.notification.notices import Notice
 
@@ -32,10 +32,40 @@ class SlackResult:
     attempts: int = 1
 
 
-def blocks(notice: Notice) -> dict[str, Any]:
+class TextObject(TypedDict):
+    type: Literal["plain_text", "mrkdwn"]
+    text: str
+    emoji: NotRequired[bool]
+
+
+class Button(TypedDict):
+    type: Literal["button"]
+    text: TextObject
+    url: str
+
+
+class Block(TypedDict):
+    """A header (`text`), a section (`text` or `fields`), actions (buttons) or a context line (`elements`)."""
+
+    type: Literal["header", "section", "actions", "context"]
+    text: NotRequired[TextObject]
+    fields: NotRequired[list[TextObject]]
+    elements: NotRequired[list[TextObject | Button]]
+
+
+class SlackMessage(TypedDict):
+    """What an incoming webhook takes: the notification's plain text and the Block Kit blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+def blocks(notice: Notice) -> SlackMessage:
     """The Block Kit message: a header, the lead's fields, how to reach them, and a context line."""
-    fields = [{"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"} for label, value in notice.fields if value]
-    body: list[dict[str, Any]] = [
+    fields: list[TextObject] = [
+        {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"} for label, value in notice.fields if value
+    ]
+    body: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": notice.title[:150], "emoji": True}},
     ]
     if notice.summary:
@@ -83,7 +113,7 @@ class SlackClient:
             return self._http
 
     def post(
-        self, url: str, payload: dict[str, Any], *, remaining_s: Callable[[], float], headers: dict[str, str]
+        self, url: str, payload: SlackMessage, *, remaining_s: Callable[[], float], headers: dict[str, str]
     ) -> SlackResult:
         if not url:
             return SlackResult(False, detail="no Slack webhook URL configured")

@@ -20,7 +20,7 @@ from shared.core.models import Lead, LeadStatus
 from shared.enrichment import lead_reader
 from shared.enrichment.enricher import DynamoLeadTable
 from shared.enrichment.lead_reader import LeadFilters, LeadReader
-from shared.notification.deliveries import Claim, DeliveryStore, State
+from shared.notification.deliveries import Claim, DeliveryStore, Outcome, State
 
 YEAR = {"created_from": "2031-01-01", "created_to": "2031-12-31"}
 #: uneven on purpose: a status with many leads, one with a few, one with one, one with none
@@ -167,15 +167,15 @@ def test_delivery_records_are_claimed_and_finished_each_on_its_own_condition(run
         store.finish_many(
             sk,
             [
-                (absent, claims[absent].attempt_id, State.SENT, {"status": 202}),
-                (failed, claims[failed].attempt_id, State.FAILED, {"detail": "late"}),
-                (stale, claims[stale].attempt_id, State.UNCERTAIN, {}),
+                (absent, claims[absent].attempt_id, Outcome(State.SENT, status=202)),
+                (failed, claims[failed].attempt_id, Outcome(State.FAILED, detail="late")),
+                (stale, claims[stale].attempt_id, Outcome(State.UNCERTAIN)),
             ],
         )
     finally:
         shared.core.aws.client("dynamodb").meta.events.unregister("before-call.dynamodb", hook)
-    records = {pk: store.get(pk, sk) or {} for pk in (absent, failed, stale)}
-    assert (records[absent]["state"], records[absent]["status"], records[absent]["attempts"]) == ("sent", 202, 1)
-    assert (records[failed]["state"], records[failed]["attempt_id"]) == ("sending", retaken.attempt_id)
-    assert records[stale]["state"] == "uncertain"
+    sent_record, failed_record, stale_record = (store.get(pk, sk) for pk in (absent, failed, stale))
+    assert sent_record and (sent_record.state, sent_record.status, sent_record.attempts) == ("sent", 202, 1)
+    assert failed_record and (failed_record.state, failed_record.attempt_id) == ("sending", retaken.attempt_id)
+    assert stale_record and stale_record.state == "uncertain"
     assert "TransactWriteItems" not in seen and "UpdateItem" in seen

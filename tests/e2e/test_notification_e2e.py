@@ -121,7 +121,7 @@ def test_slack_failing_sends_ses_exactly_once(
     assert new["email"] in mails[0]["body"] and "Navy" in mails[0]["body"]
     assert len(slack_posts_for(notification, new["lead_id"])) == 1
     # And the lead's deliveries say so
-    states = {d["channel"]: d["state"] for d in deliveries_for(new["lead_id"])}
+    states = {d.channel: d.state for d in deliveries_for(new["lead_id"])}
     assert states["email"] == "sent"
     assert states["slack"] == ("uncertain" if fault.delay_s else "failed")
 
@@ -233,8 +233,8 @@ def test_a_burst_becomes_one_digest(runtime: LocalRuntime, notification: LocalNo
     announced = {r.headers["X-Leadflow-Notice"].split("/")[0] for r in individual}
     held = [b for b in burst if b["lead_id"] not in announced]
     assert len(held) == len(burst) - threshold
-    [record] = [d for d in deliveries_for(held[0]["lead_id"]) if d["channel"] == "digest"]
-    assert record["state"] == "digested" and record["digest"].startswith("digest#")
+    [record] = [d for d in deliveries_for(held[0]["lead_id"]) if d.channel == "digest"]
+    assert record.state == "digested" and record.digest is not None and record.digest.startswith("digest#")
 
 
 def _digests(notification: LocalNotification) -> list[Any]:
@@ -269,10 +269,10 @@ def test_downstream_sees_each_lead_once_across_redeliveries(
     failed_first = {r.headers["Idempotency-Key"] for r in posts if r.status == 503}
     assert len(failed_first) >= 1
     for x in leads:
-        [sync] = [d for d in deliveries_for(x["lead_id"]) if d["channel"] == "downstream"]
-        assert sync["state"] == "sent"
+        [sync] = [d for d in deliveries_for(x["lead_id"]) if d.channel == "downstream"]
+        assert sync.state == "sent"
         # a lead whose request failed was claimed again (by the retry, or by the redelivered event)
-        assert sync["attempts"] >= (2 if idempotency_key(x["lead_id"]) in failed_first else 1)
+        assert sync.attempts >= (2 if idempotency_key(x["lead_id"]) in failed_first else 1)
 
 
 def test_downstream_failures_are_retried_after_a_backoff(
@@ -291,8 +291,8 @@ def test_downstream_failures_are_retried_after_a_backoff(
     base = runtime.config.downstream_backoff_base_s
     assert posts[1].at - posts[0].at >= base - 0.5
     assert posts[2].at - posts[1].at >= 2 * base - 0.5
-    [sync] = [d for d in deliveries_for(new["lead_id"]) if d["channel"] == "downstream"]
-    assert (sync["state"], sync["attempts"]) == ("sent", 3)
+    [sync] = [d for d in deliveries_for(new["lead_id"]) if d.channel == "downstream"]
+    assert (sync.state, sync.attempts) == ("sent", 3)
 
 
 def test_a_hanging_receiver_gets_backoff_not_the_dead_letter_queue_and_each_lead_arrives_once(
@@ -326,8 +326,8 @@ def test_a_hanging_receiver_gets_backoff_not_the_dead_letter_queue_and_each_lead
     hung = sorted(r.at for r in posts if r.status == 503)
     assert len(hung) == 4 and hung[-1] - hung[0] < 1.0, hung
     for x in leads:
-        [sync] = [d for d in deliveries_for(x["lead_id"]) if d["channel"] == "downstream"]
-        assert (sync["state"], sync["attempts"] >= 2) == ("sent", True), sync
+        [sync] = [d for d in deliveries_for(x["lead_id"]) if d.channel == "downstream"]
+        assert (sync.state, sync.attempts >= 2) == ("sent", True), sync
     # and nothing went to the dead-letter queue
     depth = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["ApproximateNumberOfMessages"])
     assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0"

@@ -66,7 +66,8 @@ def export_leads(filters: Filters) -> Response[Any]:
 def show_lead(lead_id: str) -> dict[str, Any]:
     require_route_role(app)
     lead = reader().get(lead_id).to_item()
-    lead["deliveries"] = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
+    deliveries = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
+    lead["deliveries"] = [d.model_dump(mode="json") for d in deliveries]
     return lead
 
 

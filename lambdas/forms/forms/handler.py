@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import error_response, make_resolver, require_route_role
 from shared.core.errors import BadInput
+from shared.core.models import DealerLocation
 from shared.core.observability import logger
 from shared.core.settings import load
 from shared.enrichment.standardize import standardize_row
@@ -51,17 +52,16 @@ def submit(
         status, body = intake().submit(submission, replace=replace, idempotency_key=scoped)
     except OpenLeadExists as exc:
         return error_response(409, exc.message, open_lead_id=exc.open_lead_id, hint="send replace=true to replace it")
-    return Response(status, content_types.APPLICATION_JSON, body)
+    return Response(status, content_types.APPLICATION_JSON, body.model_dump(mode="json"))
 
 
 @app.put("/locations/<dealer_id>/<location_id>")
-def set_location(dealer_id: str, location_id: str, location: Annotated[LocationPhone, Body()]) -> Response[Any]:
+def set_location(dealer_id: str, location_id: str, location: Annotated[LocationPhone, Body()]) -> DealerLocation:
     require_route_role(app)
     e164 = to_e164_or_none(location.phone, load(FormsEnv).DEFAULT_COUNTRY)
     if e164 is None:
         raise BadInput(f"{location.phone!r} is not a phone number")
-    saved = intake().store.set_location_phone(dealer_id, location_id, e164)
-    return Response(200, content_types.APPLICATION_JSON, saved)
+    return intake().store.set_location_phone(dealer_id, location_id, e164)
 
 
 @app.get("/leads/<lead_id>/messages")

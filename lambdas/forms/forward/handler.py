@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.budget import BudgetedBatchProcessor
+from shared.core.models import TwilioCredentials
 from shared.core.observability import correlate, logger
 from shared.core.secrets import secret_json
 from shared.core.settings import load
@@ -31,7 +32,9 @@ def forwarder() -> Forwarder:
         lead_batches_url=env.LEAD_BATCHES_QUEUE_URL,
         marketing_url=env.MARKETING_URL,
         twilio=TwilioClient(
-            env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN), circuit_reset_s=env.CIRCUIT_RESET_S
+            env.TWILIO_BASE_URL,
+            lambda: TwilioCredentials.model_validate(secret_json(env.TWILIO_SECRET_ARN)),
+            circuit_reset_s=env.CIRCUIT_RESET_S,
         ),
         base_s=env.FORWARD_BACKOFF_BASE_S,
         max_attempts=env.FORWARD_MAX_ATTEMPTS,

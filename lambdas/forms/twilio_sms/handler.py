@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.errors import Forbidden
+from shared.core.models import TwilioCredentials
 from shared.core.observability import logger
 from shared.core.secrets import secret_json
 from shared.core.settings import load
@@ -30,9 +31,11 @@ def inbound() -> InboundSms:
         store=FormStore(env.FORM_LEADS_TABLE),
         conversations=ConversationStore(env.CONVERSATIONS_TABLE, env.pool),
         twilio=TwilioClient(
-            env.TWILIO_BASE_URL, lambda: secret_json(env.TWILIO_SECRET_ARN), circuit_reset_s=env.CIRCUIT_RESET_S
+            env.TWILIO_BASE_URL,
+            lambda: TwilioCredentials.model_validate(secret_json(env.TWILIO_SECRET_ARN)),
+            circuit_reset_s=env.CIRCUIT_RESET_S,
         ),
-        auth_token=lambda: str(secret_json(env.TWILIO_SECRET_ARN).get("auth_token") or ""),
+        auth_token=lambda: TwilioCredentials.model_validate(secret_json(env.TWILIO_SECRET_ARN)).auth_token or "",
     )
 
 

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_route_role
+from shared.core.models import LeadDeliveries
 from shared.core.observability import logger
 from shared.notification import deliveries_for
 
@@ -15,9 +16,9 @@ app = make_resolver()
 
 
 @app.get("/deliveries")
-def deliveries(lead_id: Annotated[str, Query(min_length=1, description="the lead's id")]) -> dict[str, Any]:
+def deliveries(lead_id: Annotated[str, Query(min_length=1, description="the lead's id")]) -> LeadDeliveries:
     require_route_role(app)
-    return {"lead_id": lead_id, "deliveries": deliveries_for(lead_id)}
+    return LeadDeliveries(lead_id=lead_id, deliveries=deliveries_for(lead_id))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

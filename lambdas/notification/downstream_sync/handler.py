@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.budget import BudgetedBatchProcessor
+from shared.core.models import DownstreamEndpoint
 from shared.core.observability import correlate, logger, metrics
 from shared.core.secrets import secret_json
 from shared.core.settings import load
@@ -24,7 +25,7 @@ def sync() -> DownstreamSync:
     env = load(DownstreamEnv)
     return DownstreamSync(
         store=DeliveryStore(env.DELIVERIES_TABLE, lease_s=env.DOWNSTREAM_LEASE_S),
-        endpoint=lambda: secret_json(env.DOWNSTREAM_SECRET_ARN),
+        endpoint=lambda: DownstreamEndpoint.model_validate(secret_json(env.DOWNSTREAM_SECRET_ARN)),
         queue_url=env.DOWNSTREAM_QUEUE_URL,
         base_s=env.DOWNSTREAM_BACKOFF_BASE_S,
         max_s=env.DOWNSTREAM_BACKOFF_MAX_S,

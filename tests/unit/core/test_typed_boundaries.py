@@ -50,34 +50,6 @@ NOT_YET = {
     "shared/assignment/websocket.py::token_expired",
     "shared/assignment/websocket.py::reply",
     "shared/assignment/websocket.py::error",
-    # enrichment
-    # forms
-    "shared/forms/intake.py::FormIntake.submit",
-    "shared/forms/intake.py::open_lead_conflict",
-    "shared/forms/store.py::StoredAnswer.body",
-    "shared/forms/store.py::IntakeStore.create",
-    "shared/forms/store.py::FormStore.set_location_phone",
-    "shared/forms/store.py::FormStore.create",
-    "shared/forms/twilio.py::TwilioClient.credentials",
-    # ingestion
-    # notification
-    "shared/notification/deliveries.py::ClaimResult.record",
-    "shared/notification/deliveries.py::DeliveryStore.get_many",
-    "shared/notification/deliveries.py::DeliveryStore.finish_many",
-    "shared/notification/deliveries.py::DeliveryStore.get",
-    "shared/notification/deliveries.py::DeliveryStore.for_lead",
-    "shared/notification/deliveries.py::public",
-    "shared/notification/deliveries.py::deliveries_for",
-    "shared/notification/downstream.py::DownstreamSync.endpoint",
-    "shared/notification/notices.py::Notice.extra",
-    "shared/notification/notices.py::lead_fields",
-    "shared/notification/notices.py::new_lead",
-    "shared/notification/notices.py::qualified_lead",
-    "shared/notification/notices.py::event_epoch",
-    "shared/notification/notifier.py::delivered_before",
-    "shared/notification/notifier.py::Notifier.deliver",
-    "shared/notification/slack.py::blocks",
-    "shared/notification/slack.py::SlackClient.post",
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.core.errors import Conflict
-from shared.core.models import Conversation, FormLead, SmsMessage, StepState, iso_now
+from shared.core.models import Conversation, FormAnswer, FormLead, SmsMessage, StepState, iso_now
 from shared.forms.store import AnswerExists, Claimed, OpenLeadExists, StoredAnswer
 from shared.forms.twilio import TwilioError
 
@@ -35,7 +35,7 @@ class FakeFormStore:
         self,
         lead: FormLead,
         *,
-        idempotency: tuple[str, str, dict[str, Any]] | None,
+        idempotency: tuple[str, str, FormAnswer] | None,
         replace_open: str | None = None,
     ) -> None:
         record = lead.to_item()
@@ -54,7 +54,7 @@ class FakeFormStore:
             self.records[replace_open].update(status="closed", replaced_by=record["form_lead_id"])
         if idempotency is not None:
             idem_key, fingerprint, body = idempotency
-            self.answers[idem_key] = StoredAnswer(202, dict(body), fingerprint, record["form_lead_id"])
+            self.answers[idem_key] = StoredAnswer(202, body.model_copy(), fingerprint, record["form_lead_id"])
         if key:
             self.opens[key] = record["form_lead_id"]
         self.records[record["form_lead_id"]] = dict(record)

@@ -13,7 +13,7 @@ import pytest
 
 from shared.core import aws
 from shared.core.errors import Conflict
-from shared.core.models import FormLead, StepState
+from shared.core.models import DealerLocation, FormAnswer, FormLead, StepState
 from shared.forms.store import AnswerExists, Claimed, FormStore, OpenLeadExists, open_key
 from tests.unit.fakes import in_process_aws
 from tests.unit.forms.form_fakes import FakeFormStore
@@ -80,14 +80,16 @@ def record(form_lead_id: str, *, web2text: bool = True, phone: str = "+155512300
 
 
 def test_a_key_is_answered_once(store: FormStore | FakeFormStore) -> None:
-    store.create(record("f1", web2text=False), idempotency=("k1", "fp1", {"form_lead_id": "f1"}))
+    first = FormAnswer(lead_id="l1", form_lead_id="f1", web2text=False)
+    store.create(record("f1", web2text=False), idempotency=("k1", "fp1", first))
     with pytest.raises(AnswerExists):
-        store.create(record("f2", web2text=False), idempotency=("k1", "fp2", {"form_lead_id": "f2"}))
+        second = FormAnswer(lead_id="l1", form_lead_id="f2", web2text=False)
+        store.create(record("f2", web2text=False), idempotency=("k1", "fp2", second))
     answer = store.answer("k1")
     assert answer is not None
     assert (answer.status, answer.body, answer.fingerprint, answer.form_lead_id) == (
         202,
-        {"form_lead_id": "f1"},
+        first,
         "fp1",
         "f1",
     )
@@ -98,7 +100,7 @@ def test_a_key_is_answered_once(store: FormStore | FakeFormStore) -> None:
 def test_one_open_lead_per_phone_dealer_and_location(store: FormStore | FakeFormStore) -> None:
     store.create(record("f1"), idempotency=None)
     with pytest.raises(OpenLeadExists) as refused:
-        store.create(record("f2"), idempotency=("k2", "fp", {}))
+        store.create(record("f2"), idempotency=("k2", "fp", FormAnswer(lead_id="l2", form_lead_id="f2", web2text=True)))
     assert refused.value.open_lead_id == "f1"
     assert store.answer("k2") is None, "nothing of the refused request is kept, its answer neither"
     store.create(record("f3", phone="+15559990000"), idempotency=None)  # another phone: its own open lead
@@ -161,3 +163,30 @@ def test_finishing_steps_counts_attempts_and_the_last_final_one_leaves_inflight(
     assert last.inflight is None
     stored = store.form_lead("f1")
     assert stored is not None and stored.inflight is None
+
+
+def test_a_locations_phone_is_kept_and_answered_as_a_model(moto_store: FormStore) -> None:
+    saved = moto_store.set_location_phone("d1", "l1", "+12125550100")
+    assert isinstance(saved, DealerLocation)
+    assert (saved.dealer_id, saved.location_id, saved.phone) == ("d1", "l1", "+12125550100")
+    assert moto_store.location_phone("d1", "l1") == "+12125550100"
+    item = aws.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "loc#d1#l1"}, "sk": {"S": "location"}})
+    assert set(item["Item"]) == {"pk", "sk", "dealer_id", "location_id", "phone", "updated_at"}
+
+
+def test_a_first_answer_keeps_its_nulls_and_reads_back_whole(moto_store: FormStore) -> None:
+    first = FormAnswer(lead_id="l1", form_lead_id="f1", web2text=True, conversation_id="c1", pool_number="+1555")
+    moto_store.create(record("f1"), idempotency=("k1", "fp1", first))
+    item = aws.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "idem#k1"}, "sk": {"S": "answer"}})
+    assert item["Item"]["body"]["M"]["replaced"] == {"NULL": True}
+    stored = moto_store.answer("k1")
+    assert stored is not None and stored.body == first
+    assert stored.body.model_dump(mode="json") == {
+        "lead_id": "l1",
+        "form_lead_id": "f1",
+        "status": "accepted",
+        "web2text": True,
+        "conversation_id": "c1",
+        "pool_number": "+1555",
+        "replaced": None,
+    }

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.core.errors import BadInput
-from shared.core.models import BatchRow
+from shared.core.models import BatchRow, TwilioCredentials
 from shared.enrichment.enricher import Enricher, lead_id_for
 from shared.enrichment.standardize import dedupe_key
 from shared.forms.forwarding import MAX_BACKOFF_S, backoff_s
@@ -63,7 +63,7 @@ def _twilio(answer: httpx.Response | Exception, seen: list[httpx.Request]) -> Tw
             raise answer
         return answer
 
-    creds = {"account_sid": "AC1", "auth_token": "tok"}
+    creds = TwilioCredentials(account_sid="AC1", auth_token="tok")
     return TwilioClient("https://twilio.test/", lambda: creds, http=httpx.Client(transport=httpx.MockTransport(handle)))
 
 

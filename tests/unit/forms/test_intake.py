@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shared.core.errors import BadInput
-from shared.core.models import StepState
+from shared.core.models import FormAnswer, StepState
 from shared.forms.intake import FormIntake, FormSubmission, IdempotencyMismatch
 from shared.forms.store import OpenLeadExists
 from tests.unit.fakes import FakeSqs
@@ -36,7 +36,7 @@ class World:
             store=self.store, conversations=self.conversations, forwards_queue_url=QUEUE, sqs=self.sqs
         )
 
-    def submit(self, form: dict[str, Any] = FORM, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    def submit(self, form: dict[str, Any] = FORM, **kwargs: Any) -> tuple[int, FormAnswer]:
         return self.intake.submit(FormSubmission.model_validate(form), **kwargs)
 
     def queued(self) -> list[tuple[str, str]]:
@@ -51,12 +51,12 @@ def world() -> World:
 def test_a_web_to_text_lead_is_opened_put_in_its_conversation_and_every_step_queued(world: World) -> None:
     status, body = world.submit()
 
-    form_lead_id = body["form_lead_id"]
+    form_lead_id = body.form_lead_id
     record = world.store.records[form_lead_id]
-    assert status == 202 and body["web2text"] is True and record["status"] == "open"
+    assert status == 202 and body.web2text is True and record["status"] == "open"
     assert record["open_key"] == "open#+14155550132#D-1#L-1"
-    assert body["conversation_id"] == "conv-+14155550132-+14155550100" and body["pool_number"] == "+15550000001"
-    assert world.conversations.leads[body["conversation_id"]] == {form_lead_id}
+    assert body.conversation_id == "conv-+14155550132-+14155550100" and body.pool_number == "+15550000001"
+    assert world.conversations.leads[body.conversation_id] == {form_lead_id}
     steps = ["store", "marketing", "sms_customer", "sms_dealer"]
     assert world.queued() == [(form_lead_id, s) for s in steps]
 
@@ -66,7 +66,7 @@ def test_without_a_location_phone_the_texts_are_skipped_with_a_reason() -> None:
 
     _, body = world.submit()
 
-    record = world.store.records[body["form_lead_id"]]
+    record = world.store.records[body.form_lead_id]
     assert record["sms_customer_state"] == record["sms_dealer_state"] == StepState.SKIPPED.value
     assert record["sms_dealer_error"] == "no phone number on file for this location"
     assert [s for _, s in world.queued()] == ["store", "marketing"]
@@ -74,7 +74,7 @@ def test_without_a_location_phone_the_texts_are_skipped_with_a_reason() -> None:
 
 def test_a_form_without_a_dealer_is_no_web_to_text_lead(world: World) -> None:
     _, body = world.submit({"email": "ana@example.org"})
-    assert body["web2text"] is False and world.store.opens == {}
+    assert body.web2text is False and world.store.opens == {}
     assert [s for _, s in world.queued()] == ["store", "marketing"]
 
 
@@ -95,7 +95,7 @@ def test_a_key_used_with_another_submission_is_refused(world: World) -> None:
 def test_a_replay_queues_again_the_steps_that_never_started(world: World) -> None:
     # Given a first request whose store step ran, and whose messages may have been lost
     _, body = world.submit(idempotency_key="k1")
-    form_lead_id = body["form_lead_id"]
+    form_lead_id = body.form_lead_id
     world.store.records[form_lead_id].update(store_state="done", store_attempts=1)
     world.sqs.sent.clear()
 
@@ -110,20 +110,20 @@ def test_a_second_open_lead_for_the_same_phone_dealer_and_location_is_refused(wo
     with pytest.raises(OpenLeadExists) as refused:
         world.submit({**FORM, "message": "again"})
 
-    assert refused.value.open_lead_id == first["form_lead_id"] and len(world.store.records) == 1
+    assert refused.value.open_lead_id == first.form_lead_id and len(world.store.records) == 1
 
 
 def test_replace_closes_the_open_lead_and_opens_the_new_one(world: World) -> None:
     _, first = world.submit()
-    old = first["form_lead_id"]
+    old = first.form_lead_id
 
     status, body = world.submit({**FORM, "message": "again"}, replace=True)
 
-    new = body["form_lead_id"]
-    assert status == 202 and body["replaced"] == old and new != old
+    new = body.form_lead_id
+    assert status == 202 and body.replaced == old and new != old
     assert world.store.records[old]["status"] == "closed" and world.store.records[new]["status"] == "open"
     assert world.store.opens["open#+14155550132#D-1#L-1"] == new
-    assert world.conversations.leads[body["conversation_id"]] == {new}
+    assert world.conversations.leads[body.conversation_id] == {new}
 
 
 def test_a_submission_without_email_or_phone_is_refused(world: World) -> None:

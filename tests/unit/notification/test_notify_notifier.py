@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from shared.core.models import DeliveryRecord, EventLead
 from shared.notification.deliveries import Claim, ClaimResult, DeliveryStore, State
 from shared.notification.email import EmailFailed
 from shared.notification.notices import Notice, new_lead
 from shared.notification.notifier import Delivered, DeliveryRetry, Notifier
-from shared.notification.slack import SlackResult
+from shared.notification.slack import SlackMessage, SlackResult
 
 
 class Crash(BaseException):
@@ -25,55 +26,57 @@ class FakeStore:
 
     lease_s: int = 40
     table: str = "deliveries"
-    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    items: dict[tuple[str, str], DeliveryRecord] = field(default_factory=dict)
     counter: int = 0
 
-    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        return {k: dict(self.items[k]) for k in keys if k in self.items}
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], DeliveryRecord]:
+        return {k: self.items[k].model_copy() for k in keys if k in self.items}
 
     def claim(self, pk: str, sk: str, *, now: float | None = None, takeover: bool = False) -> ClaimResult:
         now = now or 0.0
         record = self.items.get((pk, sk))
-        free = record is None or record["state"] == State.FAILED
-        if takeover and record and record["state"] == State.SENDING and record["lease_until"] < now:
+        free = record is None or record.state == State.FAILED
+        if takeover and record and record.state == State.SENDING and (record.lease_until or 0) < now:
             free = True
         if not free:
             assert record is not None
-            return ClaimResult(DeliveryStore._held(record, now), "", dict(record))
+            return ClaimResult(DeliveryStore._held(record, now), "", record.model_copy())
         self.counter += 1
         attempt = f"a{self.counter}"
-        new = {**(record or {}), "state": State.SENDING, "attempt_id": attempt, "lease_until": now + self.lease_s}
-        new["attempts"] = int(new.get("attempts", 0)) + 1
+        new = (record or DeliveryRecord(lead_id=pk, delivery=sk)).model_copy(
+            update={"state": State.SENDING, "attempt_id": attempt, "lease_until": now + self.lease_s}
+        )
+        new.attempts += 1
         self.items[(pk, sk)] = new
-        return ClaimResult(Claim.CLAIMED, attempt, dict(new))
+        return ClaimResult(Claim.CLAIMED, attempt, new.model_copy())
 
     def finish(self, pk: str, sk: str, attempt_id: str, state: State, **fields: Any) -> bool:
         record = self.items[(pk, sk)]
-        if record.get("attempt_id") != attempt_id:
+        if record.attempt_id != attempt_id:
             return False
-        record.update(state=state, **{k: v for k, v in fields.items() if v is not None})
-        record.pop("lease_until", None)
+        given = {k: v for k, v in fields.items() if v is not None}
+        self.items[(pk, sk)] = record.model_copy(update={"state": state, "lease_until": None, **given})
         return True
 
     def mark(self, pk: str, sk: str, state: State, *, only_if: State | None = None, **fields: Any) -> bool:
-        record = self.items.setdefault((pk, sk), {})
-        if only_if is not None and record.get("state") != only_if:
+        record = self.items.get((pk, sk)) or DeliveryRecord(lead_id=pk, delivery=sk)
+        if only_if is not None and record.state != only_if:
             return False
-        record.update(state=state, **fields)
+        self.items[(pk, sk)] = record.model_copy(update={"state": state, **fields})
         return True
 
     def state(self, notice: Notice, channel: str) -> str | None:
         record = self.items.get((notice.key, f"{notice.kind}#{channel}"))
-        return None if record is None else str(record["state"])
+        return None if record is None else str(record.state)
 
 
 @dataclass
 class FakeSlack:
     answers: list[SlackResult] = field(default_factory=list)
-    posts: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[SlackMessage] = field(default_factory=list)
     crash_after_post: bool = False
 
-    def post(self, url: str, payload: dict[str, Any], **_: Any) -> SlackResult:
+    def post(self, url: str, payload: SlackMessage, **_: Any) -> SlackResult:
         self.posts.append(payload)
         if self.crash_after_post:
             raise Crash
@@ -104,7 +107,7 @@ def notifier(store: FakeStore, slack: FakeSlack, mailer: FakeMailer, clock: Cloc
     return Notifier(store, slack, mailer, webhook_url=lambda: "http://slack", clock=clock)  # type: ignore[arg-type]
 
 
-NOTICE = new_lead({"lead_id": "L1", "first_name": "Ada", "email": "ada@example.com"}, source="webform", event_time=None)
+NOTICE = new_lead(EventLead(lead_id="L1", first_name="Ada", email="ada@example.com"), source="webform", event_time=None)
 
 
 def deliver(n: Notifier) -> Delivered:
@@ -188,7 +191,7 @@ def test_a_crash_while_emailing_never_emails_twice_and_slack_gets_another_chance
     assert len(crashing.sent) == 1 and mailer.sent == []
     assert store.state(NOTICE, "email") == "sending"
     # with Slack down for good, the notice ends uncertain rather than emailed twice
-    store.items[(NOTICE.key, "new#slack")]["state"] = State.FAILED
+    store.items[(NOTICE.key, "new#slack")].state = State.FAILED
     slack.answers.append(SlackResult(False, 500, "HTTP 500"))
     assert deliver(notifier(store, slack, mailer, clock)).channel == "uncertain"
     assert mailer.sent == [] and store.state(NOTICE, "email") == "uncertain"
@@ -196,6 +199,6 @@ def test_a_crash_while_emailing_never_emails_twice_and_slack_gets_another_chance
 
 def test_a_notice_already_in_a_digest_is_not_posted(parts: Any) -> None:
     store, slack, mailer, clock = parts
-    store.items[(NOTICE.key, "new#digest")] = {"state": State.DIGESTED}
+    store.items[(NOTICE.key, "new#digest")] = DeliveryRecord(lead_id="L1", delivery="new#digest", state=State.DIGESTED)
     assert deliver(notifier(store, slack, mailer, clock)).channel == "already"
     assert slack.posts == []

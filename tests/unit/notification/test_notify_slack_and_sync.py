@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.core.models import EventLead
 from shared.notification import notices
 from shared.notification.downstream import MAX_HOP_S, backoff_s, idempotency_key, sign, verify
 from shared.notification.slack import RESERVE_S, SlackClient, blocks
@@ -30,7 +31,9 @@ def client(answers: list[httpx.Response | Exception], sleeps: list[float]) -> tu
 
 
 def post(slack: SlackClient, remaining: float = 30.0) -> Any:
-    return slack.post("https://hooks.slack.test/x", {"text": "hi"}, remaining_s=lambda: remaining, headers={})
+    return slack.post(
+        "https://hooks.slack.test/x", {"text": "hi", "blocks": []}, remaining_s=lambda: remaining, headers={}
+    )
 
 
 def test_2xx_is_delivered() -> None:
@@ -74,19 +77,19 @@ def test_429_retry_after_beyond_the_functions_time_falls_back() -> None:
 
 def test_no_webhook_url_fails_without_a_request() -> None:
     slack, seen = client([], [])
-    result = slack.post("", {"text": "x"}, remaining_s=lambda: 30.0, headers={})
+    result = slack.post("", {"text": "x", "blocks": []}, remaining_s=lambda: 30.0, headers={})
     assert not result.ok and seen == []
 
 
 def test_block_kit_message_names_the_lead_and_how_to_reach_them() -> None:
-    lead = {
-        "lead_id": "L1",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "company": "Analytical <Engines>",
-        "email": "ada@example.com",
-        "phone": "+442071234567",
-    }
+    lead = EventLead(
+        lead_id="L1",
+        first_name="Ada",
+        last_name="Lovelace",
+        company="Analytical <Engines>",
+        email="ada@example.com",
+        phone="+442071234567",
+    )
     message = blocks(notices.new_lead(lead, source="webform", event_time=None))
     assert message["text"].startswith("New lead: Ada Lovelace")
     assert message["blocks"][0] == {
