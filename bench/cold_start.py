@@ -8,6 +8,12 @@ the handler module plus building its first client (`shared.core.aws.client`). Th
 `import boto3; boto3.client("dynamodb")` in the same kind of process, sampled in the same rounds.
 Interpreter start-up is the same for both and not counted.
 
+Each handler also gets its libraries' floor, sampled in the same rounds: a fresh process that imports
+exactly the modules outside `shared/` and `lambdas/` that the handler's init loaded (Powertools,
+pydantic, botocore's parts...) and builds the same bare client, with none of our code. `libs ratio` is
+that floor over the baseline, the least the handler could cost with the libraries it uses, and
+`own cpu` is what our code adds on top (module bodies, class creation, settings, loggers).
+
 Prints one JSON object on stdout and a table on stderr. A handler over `--target` times the baseline
 also gets its costliest top-level imports from `python -X importtime`.
 
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -52,7 +59,8 @@ SERVICE_BY_REF = (
 TIMER = r"""
 import json, sys, time
 started, cpu_started = time.perf_counter(), time.process_time()
-paths, module, service = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+paths, module, service, libraries = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+before = set(sys.modules)
 sys.path[:0] = paths
 if module:
     import importlib
@@ -60,15 +68,27 @@ if module:
     imported = time.perf_counter()
     from shared.core.aws import client
     client(service)
+elif libraries:
+    import importlib
+    for name in json.loads(open(libraries).read()):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
+    import boto3
+    imported = time.perf_counter()
+    boto3.client(service)
 else:
     import boto3
     imported = time.perf_counter()
     boto3.client(service)
 done, cpu_done = time.perf_counter(), time.process_time()
+loaded = [m for m in sys.modules if m not in before and m.split(".")[0] not in ("shared", "lambdas")]
 print(json.dumps({
     "import_ms": (imported - started) * 1000,
     "init_ms": (done - started) * 1000,
     "cpu_ms": (cpu_done - cpu_started) * 1000,
+    "libraries": loaded if module else [],
 }))
 """
 
@@ -94,9 +114,13 @@ def env_for(fn: wiring.Function) -> dict[str, str]:
     return {**env, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
 
 
-def sample(python: str, path: list[str], module: str, service: str, env: dict[str, str]) -> dict[str, float]:
+def sample(
+    python: str, path: list[str], module: str, service: str, env: dict[str, str], libraries: str = ""
+) -> dict[str, Any]:
+    """One fresh process: the handler `module`'s init; or, with `libraries` (a JSON file of module names),
+    only those modules and a bare client: the libraries' floor; or, with neither, the bare baseline."""
     out = subprocess.run(
-        [python, *shipped.READ_ONLY, "-c", TIMER, json.dumps(path), module, service],
+        [python, *shipped.READ_ONLY, "-c", TIMER, json.dumps(path), module, service, libraries],
         capture_output=True,
         text=True,
         env=env,
@@ -105,7 +129,7 @@ def sample(python: str, path: list[str], module: str, service: str, env: dict[st
     )
     if out.returncode != 0:
         raise RuntimeError(f"{module or 'baseline'} failed to start:\n{out.stderr[-2000:]}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -157,7 +181,15 @@ def main() -> None:
             else {}
         )
         baseline_env = env_for(wiring.FUNCTIONS[0])
-        samples: dict[str, list[dict[str, float]]] = {"baseline": [], **{fn.key: [] for fn in wiring.FUNCTIONS}}
+        samples: dict[str, list[dict[str, Any]]] = {"baseline": [], **{fn.key: [] for fn in wiring.FUNCTIONS}}
+        # the libraries' floor of each handler: the modules outside shared/ and lambdas/ that its init
+        # loads (Powertools, pydantic, botocore's pieces...), imported with nothing of ours, plus the client
+        libraries = {}
+        for fn in wiring.FUNCTIONS:
+            path = shipped.lambda_path(assets[fn.key], layer, runtime)
+            found = sample(python, path, fn.handler.rsplit(".", 1)[0], first_service(fn), env_for(fn))
+            libraries[fn.key] = Path(tmp) / f"libraries-{fn.key}.json"
+            libraries[fn.key].write_text(json.dumps(found["libraries"]))
         # round-robin, so that a busy moment on the machine falls on every handler alike
         for _ in range(runs):
             samples["baseline"].append(sample(python, [str(runtime)], "", "dynamodb", baseline_env))
@@ -165,6 +197,10 @@ def main() -> None:
                 path = shipped.lambda_path(assets[fn.key], layer, runtime)
                 module = fn.handler.rsplit(".", 1)[0]
                 samples[fn.key].append(sample(python, path, module, first_service(fn), env_for(fn)))
+                floor = sample(
+                    python, [str(layer), str(runtime)], "", first_service(fn), env_for(fn), str(libraries[fn.key])
+                )
+                samples.setdefault(f"floor:{fn.key}", []).append(floor)
                 if fn.key in other:
                     path = shipped.lambda_path(other[fn.key], layer, runtime)
                     against = sample(python, path, module, first_service(fn), env_for(fn))
@@ -176,6 +212,7 @@ def main() -> None:
         for fn in wiring.FUNCTIONS:
             init = statistics.median(s["init_ms"] for s in samples[fn.key])
             cpu = statistics.median(s["cpu_ms"] for s in samples[fn.key])
+            floor_cpu = statistics.median(s["cpu_ms"] for s in samples[f"floor:{fn.key}"])
             handlers[fn.key] = {
                 "init_ms": round(init, 1),
                 "import_ms": round(statistics.median(s["import_ms"] for s in samples[fn.key]), 1),
@@ -183,6 +220,9 @@ def main() -> None:
                 "ratio": round(init / baseline, 2),
                 "cpu_ms": round(cpu, 1),
                 "cpu_ratio": round(cpu / baseline_cpu, 2),
+                "libraries_cpu_ms": round(floor_cpu, 1),
+                "libraries_cpu_ratio": round(floor_cpu / baseline_cpu, 2),
+                "own_cpu_ms": round(cpu - floor_cpu, 1),
             }
             if other:
                 before = samples[f"against:{fn.key}"]
@@ -216,9 +256,10 @@ def main() -> None:
     print(json.dumps(report))
     err = sys.stderr
     print(f"\ncold start ({runs} fresh processes each, median), python {python}", file=err)
-    head = f"{'function':<16} {'init ms':>8} {'import ms':>10} {'ratio':>6} {'cpu ms':>7} {'cpu ratio':>9}  first"
-    print(head + " client", file=err)
-    line = f"{'bare boto3':<16} {baseline:>8.1f} {'':>10} {1.0:>6.2f} {baseline_cpu:>7.1f} {1.0:>9.2f}  dynamodb"
+    head = f"{'function':<16} {'init ms':>8} {'import ms':>10} {'ratio':>6} {'cpu ms':>7} {'cpu ratio':>9}"
+    print(head + f" {'libs cpu':>8} {'libs ratio':>10} {'own cpu':>7}  first client", file=err)
+    line = f"{'bare boto3':<16} {baseline:>8.1f} {'':>10} {1.0:>6.2f} {baseline_cpu:>7.1f} {1.0:>9.2f}"
+    line += f" {'':>8} {'':>10} {'':>7}  dynamodb"
     print(line, file=err)
     for key, h in sorted(handlers.items(), key=lambda kv: -float(kv[1]["ratio"])):
         mark = "  MISS" if key in misses else ""
@@ -226,7 +267,8 @@ def main() -> None:
             mark += f"  (against: {h['against']['init_ms']:.1f} ms, ratio {h['against']['ratio']:.2f})"
         line = (
             f"{key:<16} {h['init_ms']:>8.1f} {h['import_ms']:>10.1f} {h['ratio']:>6.2f} {h['cpu_ms']:>7.1f} "
-            f"{h['cpu_ratio']:>9.2f}  {h['first_client']}{mark}"
+            f"{h['cpu_ratio']:>9.2f} {h['libraries_cpu_ms']:>8.1f} {h['libraries_cpu_ratio']:>10.2f} "
+            f"{h['own_cpu_ms']:>7.1f}  {h['first_client']}{mark}"
         )
         print(line, file=err)
     print(f"layer unzipped: {layer_mb:.1f} MB (limit {LAYER_LIMIT_MB:.0f} MB)", file=err)

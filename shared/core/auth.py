@@ -30,11 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from shared.core.clock import utc_now
 from shared.core.dynamo import ConditionFailed, call, call_with, from_attr, to_attr
 from shared.core.errors import BadInput
-from shared.core.models import utc_now
 
 TOKEN_PREFIX = "lf_"
 TOKEN_ID_PREFIX = "tok_"
@@ -69,40 +67,6 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     REVOKED = "revoked"
-
-
-class TokenRequest(BaseModel):
-    """The body of POST /tokens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role
-    user: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="whom the token is for; required for agents (one identity is one person), "
-        "'<role>-user' if left out for the other roles",
-    )
-    expires: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        description="when it stops working: a duration (30m, 12h, 30d, 2w) or an ISO date/time (UTC unless it "
-        "names a zone), at most 366 days away; the stage's default (token_expiry_days) if left out",
-    )
-
-    @model_validator(mode="after")
-    def _an_agent_is_a_person(self) -> TokenRequest:
-        # two agents on one identity would disposition each other's emails
-        if self.role is Role.AGENT and not self.user:
-            raise ValueError("an agent token needs a user: one identity is one person")
-        if self.expires is not None:
-            try:
-                parse_expiry(self.expires)
-            except BadInput as exc:
-                raise ValueError(exc.message) from None
-        return self
 
 
 @dataclass(frozen=True)

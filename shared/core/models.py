@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from shared.core.auth import Role, parse_expiry
+from shared.core.clock import iso_now as iso_now  # the domain's clock, re-exported
+from shared.core.clock import utc_now as utc_now
+from shared.core.errors import BadInput
 
 #: Every model here builds its validator at first use, not at import (`defer_build`): each function
 #: uses a few of them, and building all of them took about 20 ms (CPU) of every cold start.
 _DEFERRED = ConfigDict(defer_build=True)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso_now() -> str:
-    return utc_now().isoformat(timespec="milliseconds")
 
 
 class LeadStatus(StrEnum):
@@ -753,3 +749,40 @@ class TwilioCredentials(BaseModel):
 
     account_sid: str | None = None
     auth_token: str | None = None
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class TokenRequest(BaseModel):
+    """The body of POST /tokens."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    role: Role
+    user: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="whom the token is for; required for agents (one identity is one person), "
+        "'<role>-user' if left out for the other roles",
+    )
+    expires: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="when it stops working: a duration (30m, 12h, 30d, 2w) or an ISO date/time (UTC unless it "
+        "names a zone), at most 366 days away; the stage's default (token_expiry_days) if left out",
+    )
+
+    @model_validator(mode="after")
+    def _an_agent_is_a_person(self) -> TokenRequest:
+        # two agents on one identity would disposition each other's emails
+        if self.role is Role.AGENT and not self.user:
+            raise ValueError("an agent token needs a user: one identity is one person")
+        if self.expires is not None:
+            try:
+                parse_expiry(self.expires)
+            except BadInput as exc:
+                raise ValueError(exc.message) from None
+        return self

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
-
 from shared.core.settings import _Env
 
 
@@ -23,18 +21,10 @@ class NotifyEnv(DeliveriesEnv):
     NOTIFY_LIST_URL: str
     NOTIFY_LEASE_S: int
 
-    @field_validator("NOTIFY_RECIPIENTS", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        return tuple(v.strip() for v in value.split(",") if v.strip()) if isinstance(value, str) else value
-
-    @field_validator("NOTIFY_BURST_WINDOW_S")
-    @classmethod
-    def _window(cls, value: int) -> int:
+    def check(self) -> None:
         # the digest waits for its window's end as one SQS delay (at most 900 s)
-        if not 1 <= value <= 890:
+        if not 1 <= self.NOTIFY_BURST_WINDOW_S <= 890:
             raise ValueError("the burst window must be 1 to 890 seconds")
-        return value
 
 
 class DownstreamEnv(DeliveriesEnv):

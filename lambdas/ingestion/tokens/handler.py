@@ -13,9 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.api import make_resolver, require_route_role
-from shared.core.auth import TokenRequest, TokenStore, parse_expiry, public_view
+from shared.core.auth import TokenStore, parse_expiry, public_view
 from shared.core.errors import NotFound
 from shared.core.events import EventBridge
+from shared.core.models import TokenRequest
 from shared.core.observability import logger
 from shared.core.settings import TokensApiEnv, load
 from shared.core.token_audit import CREATED, REVOKED, audit

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from shared.core.models import JsonObject
 from shared.core.observability import logger
 from shared.core.secrets import forget, secret_text
-from shared.core.settings import LlmEnv, load
+from shared.core.settings import LlmEnv, load, read
 
 if TYPE_CHECKING:
     import httpx
@@ -230,7 +230,7 @@ def provider_from_env(environ: Mapping[str, str] | None = None, *, secrets_clien
     `LLM_BASE_URL` and `LLM_MODEL` default to DeepSeek. The key is `LLM_API_KEY` (local and dev) or
     the Secrets Manager secret `LLM_SECRET_ARN` (deployed), read through `shared.core.secrets`.
     """
-    env = load(LlmEnv) if environ is None else LlmEnv.model_validate(dict(environ))
+    env = load(LlmEnv) if environ is None else read(LlmEnv, environ)
     key = env.LLM_API_KEY.strip()
     arn = env.LLM_SECRET_ARN.strip()
     if not key and arn:

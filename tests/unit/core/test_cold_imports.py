@@ -124,3 +124,25 @@ def test_every_shared_model_builds_at_first_use_not_at_import() -> None:
         and not value.model_config.get("defer_build")
     ]
     assert eager == [], "add defer_build (model_config = _DEFERRED) to these"
+
+
+#: the functions in front of every request: they read a token record and a setting, nothing that
+#: needs pydantic (importing it and building one model costs about 90 ms CPU of a cold start)
+WITHOUT_PYDANTIC = ("authorizer", "ws-authorizer")
+
+
+@pytest.mark.parametrize("key", WITHOUT_PYDANTIC)
+def test_the_authorizers_start_without_pydantic(key: str) -> None:
+    module = wiring.function(key).handler.rsplit(".", 1)[0]
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]", f"{key} loads pydantic at init: {result.stdout.strip()}"

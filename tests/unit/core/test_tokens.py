@@ -21,7 +21,6 @@ from shared.core.auth import (
     Principal,
     Refusal,
     Role,
-    TokenRequest,
     TokenStore,
     hash_token,
     parse_expiry,
@@ -29,6 +28,7 @@ from shared.core.auth import (
     public_view,
 )
 from shared.core.errors import BadInput
+from shared.core.models import TokenRequest
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
