@@ -64,7 +64,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             if any(e["type"] in NOT_OURS for e in exc.errors()):
                 logger.warning("bus event skipped: not a detail-type of ours", problems=refused(exc))
                 return
-            logger.error("bus event refused: it does not fit its model", problems=refused(exc))
+            logger.error("bus event refused: not JSON, or not as its model says", problems=refused(exc))
             raise
         if isinstance(message, TokenEvent) and message.detail_type == REVOKED:
             close_revoked(message.detail)
