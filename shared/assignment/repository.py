@@ -13,6 +13,9 @@ Item layout (see `leadflow.wiring.assignment` for the indexes):
   `current_attempt`, `current_assigned_at` while busy, `last_assigned_at`; `available` and
   `idle_key` = `last_assigned_at#user_id` only while online and free; `grace` (an id) and
   `grace_until` while the agent has no connection left but may still come back as they were.
+
+Reads answer and writes take the models of these items (`EmailRecord`, `User` in
+`shared.core.models`); the raw items stay in this module's private helpers.
 """
 
 from __future__ import annotations
