@@ -112,7 +112,6 @@ class Email(BaseModel):
     body: str | None = None
     received_at: str
     status: EmailStatus = EmailStatus.PENDING
-    #: so that an agent sees the lead without another domain's table
     lead: LeadSnapshot | None = Field(default=None, description="the lead as its lead.enriched event had it")
     assigned_to: str | None = _shown_when_set("the agent holding it")
     assigned_at: str | None = _shown_when_set()
