@@ -26,11 +26,11 @@ import collections
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
-from shared.assignment.claiming import Candidate, EngineClaims
+from shared.assignment.claiming import Candidate, EngineClaims, claim_key
+from shared.core.models import Email, User
 
 #: how long a commit is remembered (far longer than any read takes); older ones are forgotten
 KEEP_S = 60.0
@@ -66,7 +66,7 @@ class Claims:
         contended: list[Candidate] = []
         with self._lock:
             for candidate in candidates:
-                ident = str(candidate[self.key])
+                ident = claim_key(candidate, self.key)
                 if self._committed.get(ident, -math.inf) >= read_at:
                     continue  # committed since the read was sent: the read is stale about it
                 if not self._claimed[ident]:
@@ -77,7 +77,7 @@ class Claims:
                     contended.append(candidate)
             chosen = [*free, *contended][:count]
             for candidate in chosen:
-                self._claimed[str(candidate[self.key])] += 1
+                self._claimed[claim_key(candidate, self.key)] += 1
         return chosen
 
     def _settle(self, ident: str, committed: bool) -> bool:
@@ -119,13 +119,13 @@ class Hold:
         has claimed, then (unless `skip_claimed`) those another has; none committed by this process
         since `read_at`."""
         key = self._claims.key
-        mine = [c for c in candidates if str(c[key]) not in self._mine]
+        mine = [c for c in candidates if claim_key(c, key) not in self._mine]
         chosen = self._claims._claim(mine, read_at, count, skip_claimed)
-        self._mine.update(str(c[key]) for c in chosen)
+        self._mine.update(claim_key(c, key) for c in chosen)
         return chosen
 
-    def settle(self, candidate: Mapping[str, Any], *, committed: bool) -> None:
-        ident = str(candidate[self._claims.key])
+    def settle(self, candidate: Email | User, *, committed: bool) -> None:
+        ident = claim_key(candidate, self._claims.key)
         if ident in self._mine:
             self._mine.discard(ident)
             self.released_skipped |= self._claims._settle(ident, committed)

@@ -11,12 +11,15 @@ head of the line and lose to each other (`leadflow.local.claims`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-Candidate = TypeVar("Candidate", bound=Mapping[str, Any])
+from shared.core.models import Email, User
+
+#: what a pick claims: a waiting email (by `email_id`) or a free agent (by `user_id`)
+Candidate = TypeVar("Candidate", bound=Email | User)
 
 
 class Hold(Protocol):
@@ -31,7 +34,7 @@ class Hold(Protocol):
         """Up to `count` of `candidates` (read at `read_at`, from `clock`), now this pick's."""
         ...
 
-    def settle(self, candidate: Mapping[str, Any], *, committed: bool) -> None:
+    def settle(self, candidate: Email | User, *, committed: bool) -> None:
         """The pick committed `candidate`, or let it go."""
         ...
 
@@ -54,6 +57,11 @@ class ClaimStrategy(Protocol):
         ...
 
 
+def claim_key(candidate: Email | User, key: str) -> str:
+    """The candidate's id under `key` (`email_id` or `user_id`)."""
+    return str(getattr(candidate, key))
+
+
 class _NoHold:
     def __init__(self, key: str) -> None:
         self._key = key
@@ -63,12 +71,12 @@ class _NoHold:
     def claim(
         self, candidates: Sequence[Candidate], read_at: float, count: int = 1, *, skip_claimed: bool = False
     ) -> list[Candidate]:
-        chosen = [c for c in candidates if str(c[self._key]) not in self._mine][:count]
-        self._mine.update(str(c[self._key]) for c in chosen)
+        chosen = [c for c in candidates if claim_key(c, self._key) not in self._mine][:count]
+        self._mine.update(claim_key(c, self._key) for c in chosen)
         return chosen
 
-    def settle(self, candidate: Mapping[str, Any], *, committed: bool) -> None:
-        self._mine.discard(str(candidate[self._key]))
+    def settle(self, candidate: Email | User, *, committed: bool) -> None:
+        self._mine.discard(claim_key(candidate, self._key))
 
     def release_all(self) -> None:
         self._mine.clear()

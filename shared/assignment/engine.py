@@ -26,15 +26,14 @@ their status when they reconnect.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from shared.assignment.claiming import NO_CLAIMS, EngineClaims
-from shared.assignment.intake import iso, public_email
+from shared.assignment.intake import iso
 from shared.assignment.push import Pusher
 from shared.assignment.repository import (
     AssignmentRepository,
@@ -46,12 +45,26 @@ from shared.assignment.repository import (
 from shared.assignment.timers import GraceTimer, Timer, Timers
 from shared.core import metric_names
 from shared.core.errors import BadInput
-from shared.core.models import EmailStatus, UserStatus, utc_now
+from shared.core.models import (
+    Assigned,
+    Dispositioned,
+    Email,
+    EmailDispositioned,
+    EmailRecord,
+    EmailStatus,
+    ErrorReply,
+    Expired,
+    StatusReply,
+    User,
+    UserStatus,
+    utc_now,
+)
 from shared.core.observability import logger, metrics
 
 DISPOSITIONS = (EmailStatus.POSITIVE, EmailStatus.NEUTRAL, EmailStatus.NOT_A_LEAD)
 SETTABLE = (UserStatus.ONLINE, UserStatus.AWAY, UserStatus.OFFLINE)
-Publish = Callable[[dict[str, Any]], None]
+#: puts an email.dispositioned event on the bus
+Publish = Callable[[EmailDispositioned], None]
 
 
 def new_attempt() -> str:
@@ -66,21 +79,22 @@ def _ms_between(start: str | None, end: str) -> float | None:
 
 @dataclass(frozen=True)
 class Assignment:
-    email: dict[str, Any]
+    #: the email as read from the line, before this assignment
+    email: EmailRecord
     user_id: str
     attempt: str
     assigned_at: str
     expires_at: str
 
-    def message(self, timeout_s: int) -> dict[str, Any]:
-        return {
-            "type": "assigned",
-            "email": {**public_email(self.email), "assigned_to": self.user_id, "assigned_at": self.assigned_at},
-            "attempt": self.attempt,
-            "assigned_at": self.assigned_at,
-            "expires_at": self.expires_at,
-            "timeout_s": timeout_s,
-        }
+    def message(self, timeout_s: int) -> Assigned:
+        email = self.email.public().model_copy(update={"assigned_to": self.user_id, "assigned_at": self.assigned_at})
+        return Assigned(
+            email=email,
+            attempt=self.attempt,
+            assigned_at=self.assigned_at,
+            expires_at=self.expires_at,
+            timeout_s=timeout_s,
+        )
 
 
 @dataclass
@@ -131,7 +145,7 @@ class AssignmentEngine:
                 agents_read = self.claims.agents.clock()
                 found = self.repo.idle_agents(self.batch + self.claims.agents.margin())
                 agents = agent_claims.claim(found, agents_read, self.batch, skip_claimed=True)
-                emails: list[dict[str, Any]] = []
+                emails: list[EmailRecord] = []
                 if agents:
                     emails_read = self.claims.emails.clock()
                     spares = self.repo.oldest_waiting(len(agents) + self.claims.emails.margin() + 2)
@@ -156,7 +170,7 @@ class AssignmentEngine:
                             break
                     count = min(len(agents), len(emails))
                     pairs = [
-                        Pair(email["email_id"], agent["user_id"], new_attempt(), email.get("lead_id"))
+                        Pair(email.email_id, agent.user_id, new_attempt(), email.lead_id)
                         for agent, email in zip(agents[:count], emails[:count], strict=True)
                     ]
                     outcome = self.repo.try_assign_pairs(pairs, now, expires)
@@ -167,8 +181,8 @@ class AssignmentEngine:
                             email_claims.settle(email, committed=True)
                             won.append(
                                 (
-                                    Assignment(email, agent["user_id"], pair.attempt, now, expires),
-                                    agent.get("connections") or [],
+                                    Assignment(email, agent.user_id, pair.attempt, now, expires),
+                                    agent.connections,
                                 )
                             )
                         del agents[:count], emails[:count]
@@ -205,25 +219,25 @@ class AssignmentEngine:
         if not assignments:
             return
         try:
-            self.timers.schedule([Timer(a.email["email_id"], a.user_id, a.attempt) for a in assignments])
+            self.timers.schedule([Timer(a.email.email_id, a.user_id, a.attempt) for a in assignments])
         except Exception:
             logger.exception("assignment timers could not be sent; the assignments are undone")
             for a in assignments:
-                self.repo.release(a.email["email_id"], a.user_id, a.attempt, iso(self.now()))
+                self.repo.release(a.email.email_id, a.user_id, a.attempt, iso(self.now()))
             raise
 
     def _deliver(self, assignment: Assignment, connections: list[str], *, skip: str | None = None) -> bool:
         """Push to every connection of the agent; nobody reachable means the email goes straight back."""
         if self.keep_log:
             self.log.append(assignment)
-        latency = _ms_between(assignment.email.get("pending_since"), assignment.assigned_at)
+        latency = _ms_between(assignment.email.pending_since, assignment.assigned_at)
         if latency is not None:
             metrics.add_metric(
                 name=metric_names.ASSIGNMENT_LATENCY, unit=MetricUnit.Milliseconds, value=max(0.0, latency)
             )
         logger.info(
             "email assigned",
-            email_id=assignment.email["email_id"],
+            email_id=assignment.email.email_id,
             agent=assignment.user_id,
             attempt=assignment.attempt,
         )
@@ -240,7 +254,7 @@ class AssignmentEngine:
             return True
         logger.info("agent unreachable; email goes back", agent=assignment.user_id)
         self.repo.take_back(
-            assignment.email["email_id"], assignment.user_id, assignment.attempt, UserStatus.OFFLINE, iso(self.now())
+            assignment.email.email_id, assignment.user_id, assignment.attempt, UserStatus.OFFLINE, iso(self.now())
         )
         return False
 
@@ -252,30 +266,30 @@ class AssignmentEngine:
     def disconnect(self, user_id: str, connection_id: str) -> None:
         self.repo.remove_connection(user_id, connection_id, iso(self.now()))
 
-    def resume(self, user_id: str, connection_id: str) -> dict[str, Any]:
+    def resume(self, user_id: str, connection_id: str) -> StatusReply:
         """A client (re)connected: the agent's state, and an online agent back in the line of free agents.
 
         The grace kept the status and the held email (with its expiry) but took the agent out of the
         line; coming back online puts them in again at their old place (`last_assigned_at`).
         """
         user = self.repo.get_user(user_id)
-        if user is None or connection_id not in (user.get("connections") or []):
+        if user is None or connection_id not in user.connections:
             user = self.repo.add_connection(user_id, connection_id, iso(self.now()))
-        if user.get("status") in (UserStatus.ONLINE.value, UserStatus.BUSY.value):
+        if user.status in (UserStatus.ONLINE, UserStatus.BUSY):
             return self.set_status(user_id, UserStatus.ONLINE.value, connection_id)
         return self.state(user_id)
 
     def end_grace(self, timer: GraceTimer) -> bool:
         """The agent did not come back within the grace: offline, and a held email back at its place."""
-        user = self.repo.get_user(timer.user_id) or {}
-        if user.get("grace") != timer.grace or user.get("connections"):
+        user = self.repo.get_user(timer.user_id)
+        if user is None or user.grace != timer.grace or user.connections:
             return False
-        held = user.get("current_email_id")
+        held = user.current_email_id
         if held:
             done = self.repo.take_back(
-                str(held),
+                held,
                 timer.user_id,
-                str(user.get("current_attempt")),
+                str(user.current_attempt),
                 UserStatus.OFFLINE,
                 iso(self.now()),
                 grace=timer.grace,
@@ -287,31 +301,25 @@ class AssignmentEngine:
             metrics.add_metric(name=metric_names.AGENT_GRACE_ENDED, unit=MetricUnit.Count, value=1)
         return done
 
-    def state(self, user_id: str, *, note: str | None = None) -> dict[str, Any]:
+    def state(self, user_id: str, *, note: str | None = None) -> StatusReply:
         """The agent's status and current email, as a `status` message."""
-        user = self.repo.get_user(user_id) or {"user_id": user_id, "status": UserStatus.OFFLINE.value}
+        user = self.repo.get_user(user_id) or User(user_id=user_id, status=UserStatus.OFFLINE)
         return self._status_message(user, note=note)
 
-    def _status_message(
-        self, user: Mapping[str, Any], *, email: Mapping[str, Any] | None = None, note: str | None = None
-    ) -> dict[str, Any]:
-        current = user.get("current_email_id")
+    def _status_message(self, user: User, *, email: Email | None = None, note: str | None = None) -> StatusReply:
+        current = user.current_email_id
         if email is None and current:
-            email = self.repo.get_email(str(current))
-        message: dict[str, Any] = {
-            "type": "status",
-            "status": user.get("status", UserStatus.OFFLINE.value),
-            "email": public_email(email) if email else None,
-            "expires_at": email.get("expires_at") if email else None,
-            "timeout_s": self.timeout_s,
-        }
-        if email and user.get("current_attempt"):
-            message["attempt"] = user["current_attempt"]
-        if note:
-            message["message"] = note
-        return message
+            email = self.repo.get_email(current)
+        return StatusReply(
+            status=user.status,
+            email=email.public() if email else None,
+            expires_at=email.expires_at if email else None,
+            timeout_s=self.timeout_s,
+            attempt=user.current_attempt if email and user.current_attempt else None,
+            message=note or None,
+        )
 
-    def set_status(self, user_id: str, wanted: str, connection_id: str) -> dict[str, Any]:
+    def set_status(self, user_id: str, wanted: str, connection_id: str) -> StatusReply:
         try:
             status = UserStatus(wanted)
         except ValueError:
@@ -320,42 +328,45 @@ class AssignmentEngine:
             raise BadInput(f"status must be one of {', '.join(s.value for s in SETTABLE)}; got {wanted!r}")
         assert status is not None
         user = self.repo.get_user(user_id)
-        if user is None or connection_id not in (user.get("connections") or []):
+        if user is None or connection_id not in user.connections:
             # the $connect record is missing (e.g. a table restored): take the connection in again
             user = self.repo.add_connection(user_id, connection_id, iso(self.now()))
-        current = user.get("current_email_id")
+        current = user.current_email_id
         if status is UserStatus.ONLINE:
             if current:
-                self.repo.mark_busy(user_id, str(current))
+                self.repo.mark_busy(user_id, current)
                 return self.state(user_id, note="you still hold this email")
-            last = str(user.get("last_assigned_at") or iso(self.now()))
+            last = user.last_assigned_at or iso(self.now())
             if not self.repo.make_available(user_id, idle_key(last, user_id)):
                 return self.state(user_id)
             mine = [a for a in self.run() if a.user_id == user_id]
             if mine:
-                busy = {
-                    **user,
-                    "status": UserStatus.BUSY.value,
-                    "current_email_id": mine[0].email["email_id"],
-                    "current_attempt": mine[0].attempt,
-                }
-                email = {**mine[0].email, "assigned_to": user_id, "expires_at": mine[0].expires_at}
+                busy = user.model_copy(
+                    update={
+                        "status": UserStatus.BUSY,
+                        "current_email_id": mine[0].email.email_id,
+                        "current_attempt": mine[0].attempt,
+                    }
+                )
+                email = mine[0].email.model_copy(update={"assigned_to": user_id, "expires_at": mine[0].expires_at})
                 return self._status_message(busy, email=email)
-            return self._status_message({**user, "status": UserStatus.ONLINE.value})
+            return self._status_message(user.model_copy(update={"status": UserStatus.ONLINE}))
         # away or offline: an email in hand goes back to the line, at its place
         if not current and self.repo.make_unavailable(user_id, status):
-            return self._status_message({"status": status.value})
-        fresh = self.repo.get_user(user_id) or {}
-        held = fresh.get("current_email_id")
-        attempt = str(fresh.get("current_attempt"))
-        if held and self.repo.take_back(str(held), user_id, attempt, status, iso(self.now())):
+            return self._status_message(User(user_id=user_id, status=status))
+        fresh = self.repo.get_user(user_id)
+        held = fresh.current_email_id if fresh else None
+        attempt = str(fresh.current_attempt if fresh else None)
+        if held and self.repo.take_back(held, user_id, attempt, status, iso(self.now())):
             self.run()
-            return self._status_message({"status": status.value}, note="the email you held went back to the queue")
+            return self._status_message(
+                User(user_id=user_id, status=status), note="the email you held went back to the queue"
+            )
         return self.state(user_id)
 
     # ------------------------------------------------------------------ dispositions
 
-    def dispose(self, user_id: str, email_id: str, wanted: str, connection_id: str) -> dict[str, Any]:
+    def dispose(self, user_id: str, email_id: str, wanted: str, connection_id: str) -> Dispositioned | ErrorReply:
         try:
             disposition = EmailStatus(wanted)
         except ValueError:
@@ -364,19 +375,19 @@ class AssignmentEngine:
             raise BadInput(f"disposition must be one of {', '.join(d.value for d in DISPOSITIONS)}; got {wanted!r}")
         assert disposition is not None
         user = self.repo.get_user(user_id)
-        if not user or user.get("current_email_id") != email_id:
+        if user is None or user.current_email_id != email_id:
             return self._refusal(user_id, email_id)
         # Free again with emails waiting: every other online agent is busy (else the engine would
         # have paired them), so this agent is the longest idle; the next email goes in the same
         # transaction. A race with an agent just turning online is settled by the conditions.
         assigned: Assignment | None = None
         with self.claims.emails.hold() as claims:
-            found: list[dict[str, Any]] = []
+            found: list[EmailRecord] = []
             read_at = self.claims.emails.clock()
-            if user.get("status") == UserStatus.BUSY.value:
+            if user.status is UserStatus.BUSY:
                 found = self.repo.oldest_waiting(self.claims.emails.margin() + self.next_tries + 1)
                 # the email itself may be back in line (its timer fired meanwhile): never pair it with itself
-                found = [c for c in found if c["email_id"] != email_id]
+                found = [c for c in found if c.email_id != email_id]
             now, expires = self._window()
             tries = 0
             while True:
@@ -390,7 +401,7 @@ class AssignmentEngine:
                         tries += 1
                 next_email = None
                 if candidate is not None:
-                    next_email = NextEmail(candidate["email_id"], new_attempt(), expires, candidate.get("lead_id"))
+                    next_email = NextEmail(candidate.email_id, new_attempt(), expires, candidate.lead_id)
                 outcome = self.repo.dispose(
                     user=user, email_id=email_id, disposition=disposition, now=now, next_email=next_email
                 )
@@ -407,7 +418,7 @@ class AssignmentEngine:
                 self._arm([assigned])
             except Exception:  # undone: the disposition stands, the agent is free and the engine runs
                 assigned = None
-        held_ms = _ms_between(str(user.get("current_assigned_at") or ""), now)
+        held_ms = _ms_between(user.current_assigned_at, now)
         if held_ms is not None:
             metrics.add_metric(
                 name=metric_names.TIME_TO_DISPOSITION, unit=MetricUnit.Milliseconds, value=max(0.0, held_ms)
@@ -415,40 +426,35 @@ class AssignmentEngine:
         logger.info("email dispositioned", email_id=email_id, agent=user_id, disposition=disposition.value)
         if self.publish is not None:
             self.publish(
-                {
-                    "email_id": email_id,
-                    "lead_id": user.get("current_lead_id"),
-                    "disposition": disposition.value,
-                    "agent": user_id,
-                }
+                EmailDispositioned(
+                    email_id=email_id, lead_id=user.current_lead_id, disposition=disposition.value, agent=user_id
+                )
             )
-        reply: dict[str, Any] = {"type": "dispositioned", "email_id": email_id, "disposition": disposition.value}
-        if assigned is not None:
-            # the caller gets it in the reply; the agent's other connections by push
-            others = [c for c in (user.get("connections") or []) if c != connection_id]
-            self._deliver(assigned, [connection_id, *others], skip=connection_id)
-            reply["assigned"] = assigned.message(self.timeout_s)
-        else:
+        if assigned is None:
             self.run()
-        return reply
+            return Dispositioned(email_id=email_id, disposition=disposition)
+        # the caller gets it in the reply; the agent's other connections by push
+        others = [c for c in user.connections if c != connection_id]
+        self._deliver(assigned, [connection_id, *others], skip=connection_id)
+        return Dispositioned(email_id=email_id, disposition=disposition, assigned=assigned.message(self.timeout_s))
 
-    def _refusal(self, user_id: str, email_id: str) -> dict[str, Any]:
+    def _refusal(self, user_id: str, email_id: str) -> ErrorReply:
         email = self.repo.get_email(email_id)
         if email is None:
             message = f"there is no email {email_id}"
-        elif email.get("status") != EmailStatus.PENDING.value:
-            message = f"email {email_id} was already dispositioned as {email['status']!r}"
-        elif email.get("assigned_to") != user_id:
+        elif email.status is not EmailStatus.PENDING:
+            message = f"email {email_id} was already dispositioned as {email.status.value!r}"
+        elif email.assigned_to != user_id:
             message = (
                 f"email {email_id} is not yours any more: the time to act ran out, it went back to the queue "
                 "and you were set offline; go online to get the next email"
-                if email.get("assigned_to") is None or email.get("expiries")
+                if email.assigned_to is None or email.expiries
                 else f"email {email_id} is assigned to another agent"
             )
         else:
             message = f"email {email_id} changed while you answered; try again"
         logger.info("disposition refused", email_id=email_id, agent=user_id, reason=message)
-        return {"type": "error", "action": "disposition", "email_id": email_id, "message": message}
+        return ErrorReply(action="disposition", email_id=email_id, message=message)
 
     # ------------------------------------------------------------------ expiry
 
@@ -464,15 +470,14 @@ class AssignmentEngine:
         logger.info("assignment expired", email_id=timer.email_id, agent=timer.user_id)
         metrics.add_metric(name=metric_names.ASSIGNMENT_EXPIRED, unit=MetricUnit.Count, value=1)
         self._count_expiry(timer.user_id)
-        user = self.repo.get_user(timer.user_id) or {}
-        message = {
-            "type": "expired",
-            "email_id": timer.email_id,
-            "status": UserStatus.OFFLINE.value,
-            "message": f"you did not act within {self.timeout_s} s: the email went back to the queue "
+        user = self.repo.get_user(timer.user_id)
+        message = Expired(
+            email_id=timer.email_id,
+            status=UserStatus.OFFLINE,
+            message=f"you did not act within {self.timeout_s} s: the email went back to the queue "
             "and you are now offline",
-        }
-        for connection in user.get("connections") or []:
+        )
+        for connection in user.connections if user else []:
             if not self.pusher.send(connection, message):
                 self.repo.remove_connection(timer.user_id, connection, iso(self.now()))
         return True

@@ -19,10 +19,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED
-from shared.core.models import EmailStatus
+from shared.core.models import EmailRecord, EmailStatus, Lead, LeadEnriched, LeadRow, LeadSnapshot
 
 SUBJECT = ("subject", "subject line", "email subject", "title of message")
 BODY = ("body", "message", "email body", "message body", "text", "content", "email text")
@@ -39,21 +38,6 @@ RECEIVED = (
     "timestamp",
     "time",
     "datetime",
-)
-#: a snapshot of the lead goes with the email, so an agent sees it without another domain's table
-LEAD_FIELDS = (
-    "lead_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "title",
-    "country",
-    "source",
-    "job_id",
-    "file",
-    "row",
 )
 MAX_BODY_CHARS = 64 * 1024
 _SPACES = re.compile(r"\s+")
@@ -125,81 +109,74 @@ def email_id_for_row(lead_id: str, job_id: str | None, worksheet: str | None, ro
 
 
 def email_from_lead(
-    lead: Mapping[str, Any],
+    lead: Lead,
     now: str,
     *,
-    attributes_of_row: Mapping[str, Any] | None = None,
+    attributes_of_row: Mapping[str, str] | None = None,
     email_id: str | None = None,
-) -> dict[str, Any] | None:
-    """The email item for a lead whose row carries a message, else None.
+) -> EmailRecord | None:
+    """The Pending email of a lead whose row carries a message, else None.
 
     `attributes_of_row` and `email_id` make the email of one of the lead's rows (its own message).
     """
-    raw = lead.get("attributes") if attributes_of_row is None else attributes_of_row
-    attributes = {_key(str(k)): str(v) for k, v in (raw or {}).items() if v is not None}
+    attributes = lead.attributes if attributes_of_row is None else attributes_of_row
+    return _email(lead.lead_id, lead, attributes, now, email_id or email_id_for(lead.lead_id))
+
+
+def _email(
+    lead_id: str, lead: Lead | None, row_attributes: Mapping[str, str], now: str, email_id: str
+) -> EmailRecord | None:
+    """The email of one message; `lead` None when the event did not carry the row's lead."""
+    attributes = {_key(str(k)): str(v) for k, v in row_attributes.items() if v is not None}
     subject = _first(attributes, SUBJECT)
     body = _first(attributes, BODY)
     if not subject and not body:
         return None
-    lead_id = str(lead["lead_id"])
-    sender = _first(attributes, SENDER) or lead.get("email") or lead.get("phone") or "unknown sender"
+    known = (lead.email or lead.phone) if lead else None
+    sender = _first(attributes, SENDER) or known or "unknown sender"
     raw_received = _first(attributes, RECEIVED)
-    received = (parse_time(raw_received) if raw_received else None) or parse_time(str(lead.get("created_at") or ""))
+    received = (parse_time(raw_received) if raw_received else None) or parse_time(lead.created_at if lead else "")
     received = received or now
-    email_id = email_id or email_id_for(lead_id)
-    return {
-        "email_id": email_id,
-        "kind": EMAIL_KIND,
-        "lead_id": lead_id,
-        "sender": str(sender),
-        "subject": subject,
-        "body": body[:MAX_BODY_CHARS] if body else None,
-        "received_at": received,
-        "status": EmailStatus.PENDING.value,
-        "queue": QUEUED,
-        "open": OPEN,
-        "queue_key": f"{received}#{email_id}",
-        "pending_since": now,
-        "created_at": now,
-        "lead": {k: lead[k] for k in LEAD_FIELDS if lead.get(k) is not None},
-    }
+    return EmailRecord(
+        email_id=email_id,
+        kind=EMAIL_KIND,
+        lead_id=lead_id,
+        sender=sender,
+        subject=subject,
+        body=body[:MAX_BODY_CHARS] if body else None,
+        received_at=received,
+        status=EmailStatus.PENDING,
+        queue=QUEUED,
+        open=OPEN,
+        queue_key=f"{received}#{email_id}",
+        pending_since=now,
+        created_at=now,
+        lead=LeadSnapshot.of(lead) if lead else LeadSnapshot(lead_id=lead_id),
+    )
 
 
-def emails_from_leads(leads: Iterable[Mapping[str, Any]], now: str) -> list[dict[str, Any]]:
+def emails_from_leads(leads: Iterable[Lead], now: str) -> list[EmailRecord]:
     return [e for e in (email_from_lead(lead, now) for lead in leads) if e is not None]
 
 
 def emails_from_rows(
-    rows: Iterable[Mapping[str, Any]], leads: Iterable[Mapping[str, Any]], now: str, job_id: str | None = None
-) -> list[dict[str, Any]]:
+    rows: Iterable[LeadRow], leads: Iterable[Lead], now: str, job_id: str | None = None
+) -> list[EmailRecord]:
     """One email per row that carries a message; its lead snapshot from the matching lead."""
-    lead_of = {str(lead["lead_id"]): lead for lead in leads}
-    emails: dict[str, dict[str, Any]] = {}
+    lead_of = {lead.lead_id: lead for lead in leads}
+    emails: dict[str, EmailRecord] = {}
     for row in rows:
-        lead_id = str(row["lead_id"])
-        lead = lead_of.get(lead_id) or {"lead_id": lead_id}
-        job = job_id or (str(lead["job_id"]) if lead.get("job_id") else None)
-        email_id = email_id_for_row(lead_id, job, row.get("_worksheet"), row.get("row"))
-        email = email_from_lead(lead, now, attributes_of_row=row.get("attributes") or {}, email_id=email_id)
+        lead = lead_of.get(row.lead_id)
+        job = job_id or (lead.job_id if lead else None)
+        email_id = email_id_for_row(row.lead_id, job, row.worksheet, row.row)
+        email = _email(row.lead_id, lead, row.attributes, now, email_id)
         if email is not None:
             emails[email_id] = email
     return list(emails.values())
 
 
-def emails_from_detail(detail: Mapping[str, Any], now: str) -> list[dict[str, Any]]:
+def emails_from_detail(detail: LeadEnriched, now: str) -> list[EmailRecord]:
     """The emails of a lead.enriched event: from its rows, else (an older event) from its leads."""
-    leads = detail.get("leads") or []
-    rows = detail.get("rows")
-    if rows is None:
-        return emails_from_leads(leads, now)
-    return emails_from_rows(rows, leads, now, detail.get("job_id"))
-
-
-def public_email(item: Mapping[str, Any]) -> dict[str, Any]:
-    """What an agent or an admin sees of an email."""
-    keys = ("email_id", "lead_id", "sender", "subject", "body", "received_at", "status", "lead")
-    out = {k: item.get(k) for k in keys}
-    for k in ("assigned_to", "assigned_at", "expires_at", "expiries"):
-        if item.get(k) is not None:
-            out[k] = item[k]
-    return out
+    if detail.rows is None:
+        return emails_from_leads(detail.leads, now)
+    return emails_from_rows(detail.rows, detail.leads, now, detail.job_id)

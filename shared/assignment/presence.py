@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from shared.assignment.intake import iso
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.timers import GraceTimer, GraceTimers
-from shared.core.models import utc_now
+from shared.core.models import User, utc_now
 from shared.core.observability import logger
 
 
@@ -28,16 +27,16 @@ class Presence:
     grace_s: int
     now: Callable[[], datetime] = utc_now
 
-    def connect(self, user_id: str, connection_id: str) -> dict[str, Any]:
+    def connect(self, user_id: str, connection_id: str) -> User:
         return self.repo.add_connection(user_id, connection_id, iso(self.now()))
 
-    def disconnect(self, user_id: str, connection_id: str) -> dict[str, Any] | None:
+    def disconnect(self, user_id: str, connection_id: str) -> User | None:
         stamp = self.now()
         grace = uuid.uuid4().hex
         user = self.repo.remove_connection(
             user_id, connection_id, iso(stamp), grace=grace, grace_until=iso(stamp + timedelta(seconds=self.grace_s))
         )
-        if user is not None and user.get("grace") == grace:
+        if user is not None and user.grace == grace:
             # a lost timer would leave the agent out of line but not offline: let $disconnect fail loudly
             self.timers.start_grace(GraceTimer(user_id, grace), self.grace_s)
             logger.info("agent without a connection; grace started", agent=user_id, grace_s=self.grace_s)

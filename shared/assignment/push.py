@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
 from functools import cache
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from shared.core.aws import _CONFIG, error_code, session
+from shared.core.models import AgentReply
 
 GONE = "GoneException"
 _lock = threading.Lock()
 
 
 class Pusher(Protocol):
-    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+    def send(self, connection_id: str, message: AgentReply) -> bool:
         """Deliver one message; False when the connection is gone."""
         ...
 
@@ -29,8 +31,9 @@ def _management_client(endpoint: str) -> Any:
     return session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=_CONFIG)
 
 
-def encode(message: Mapping[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+def encode(message: BaseModel) -> bytes:
+    """Compact JSON, non-ASCII as UTF-8: the bytes a connection receives."""
+    return json.dumps(message.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class ApiGatewayPusher:
@@ -41,7 +44,7 @@ class ApiGatewayPusher:
         with _lock:
             return _management_client(self.endpoint)
 
-    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+    def send(self, connection_id: str, message: AgentReply) -> bool:
         try:
             self._client().post_to_connection(ConnectionId=connection_id, Data=encode(message))
         except Exception as exc:

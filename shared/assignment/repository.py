@@ -13,19 +13,22 @@ Item layout (see `leadflow.wiring.assignment` for the indexes):
   `current_attempt`, `current_assigned_at` while busy, `last_assigned_at`; `available` and
   `idle_key` = `last_assigned_at#user_id` only while online and free; `grace` (an id) and
   `grace_until` while the agent has no connection left but may still come back as they were.
+
+Reads answer and writes take the models of these items (`EmailRecord`, `User` in
+`shared.core.models`); the raw items stay in this module's private helpers.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from shared.core import limits
 from shared.core.dynamo import ConditionFailed, TransactionCancelled, call, from_attr, to_attr
-from shared.core.models import EmailStatus, UserStatus
+from shared.core.models import EmailRecord, EmailStatus, User, UserStatus
 
 #: value of an email's `queue` attribute while it waits for an agent
 QUEUED = "waiting"
@@ -33,8 +36,8 @@ QUEUED = "waiting"
 OPEN = "pending"
 #: value of a user's `available` attribute while online and free
 AVAILABLE = "online"
-AGENT_KIND = "agent"
-EMAIL_KIND = "email"
+AGENT_KIND: Final = "agent"
+EMAIL_KIND: Final = "email"
 TRANSACT_MAX_ITEMS = limits.TRANSACT_ITEMS
 #: TransactWriteItems allows 4 MB; leave room for the request's own overhead
 TRANSACT_MAX_BYTES = limits.TRANSACT_BYTES - 1 * limits.MIB
@@ -78,6 +81,16 @@ def idle_key(last_assigned_at: str, user_id: str) -> str:
     return f"{last_assigned_at}#{user_id}"
 
 
+def _user(raw: dict[str, Any]) -> User:
+    """A user from its item as DynamoDB returns it (attribute values)."""
+    return User.model_validate(from_attr(raw))
+
+
+def _email(raw: dict[str, Any]) -> EmailRecord:
+    """An email from its item as DynamoDB returns it (attribute values)."""
+    return EmailRecord.model_validate(from_attr(raw))
+
+
 class AssignmentRepository:
     def __init__(self, users_table: str, emails_table: str) -> None:
         self.users_table = users_table
@@ -85,23 +98,23 @@ class AssignmentRepository:
 
     # ------------------------------------------------------------------ reads
 
-    def get_user(self, user_id: str) -> dict[str, Any] | None:
+    def get_user(self, user_id: str) -> User | None:
         item = call("get_item", TableName=self.users_table, Key=to_attr({"user_id": user_id}), ConsistentRead=True)
-        return from_attr(item["Item"]) if "Item" in item else None
+        return _user(item["Item"]) if "Item" in item else None
 
-    def get_email(self, email_id: str) -> dict[str, Any] | None:
+    def get_email(self, email_id: str) -> EmailRecord | None:
         item = call("get_item", TableName=self.emails_table, Key=to_attr({"email_id": email_id}), ConsistentRead=True)
-        return from_attr(item["Item"]) if "Item" in item else None
+        return _email(item["Item"]) if "Item" in item else None
 
-    def oldest_waiting(self, limit: int) -> list[dict[str, Any]]:
+    def oldest_waiting(self, limit: int) -> list[EmailRecord]:
         """The oldest emails nobody holds, oldest first (the sparse `queue` index)."""
-        return self._query(self.emails_table, "queue", "queue", QUEUED, limit)
+        return [_email(i) for i in self._query(self.emails_table, "queue", "queue", QUEUED, limit)]
 
-    def idle_agents(self, limit: int) -> list[dict[str, Any]]:
+    def idle_agents(self, limit: int) -> list[User]:
         """Online agents holding nothing, the longest idle first (the sparse `available` index)."""
-        return self._query(self.users_table, "available", "available", AVAILABLE, limit)
+        return [_user(i) for i in self._query(self.users_table, "available", "available", AVAILABLE, limit)]
 
-    def list_open(self, limit: int, start: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    def list_open(self, limit: int, start: str | None = None) -> tuple[list[EmailRecord], str | None]:
         """Every Pending email in line order (held or not), a page at a time."""
         kwargs: dict[str, Any] = {}
         if start:
@@ -117,10 +130,10 @@ class AssignmentRepository:
             **kwargs,
         )
         last = response.get("LastEvaluatedKey")
-        return [from_attr(i) for i in response.get("Items", [])], from_attr(last)["queue_key"] if last else None
+        return [_email(i) for i in response.get("Items", [])], from_attr(last)["queue_key"] if last else None
 
-    def list_agents(self) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def list_agents(self) -> list[User]:
+        agents: list[User] = []
         kwargs: dict[str, Any] = {}
         while True:
             response = call(
@@ -132,12 +145,13 @@ class AssignmentRepository:
                 ExpressionAttributeValues=to_attr({":v": AGENT_KIND}),
                 **kwargs,
             )
-            items += [from_attr(i) for i in response.get("Items", [])]
+            agents += [_user(i) for i in response.get("Items", [])]
             if "LastEvaluatedKey" not in response:
-                return items
+                return agents
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _query(self, table: str, index: str, attribute: str, value: str, limit: int) -> list[dict[str, Any]]:
+        """The raw items (DynamoDB's attribute values) of one page of an index."""
         response = call(
             "query",
             TableName=table,
@@ -147,17 +161,18 @@ class AssignmentRepository:
             ExpressionAttributeValues=to_attr({":v": value}),
             Limit=limit,
         )
-        return [from_attr(i) for i in response.get("Items", [])]
+        items: list[dict[str, Any]] = response.get("Items", [])
+        return items
 
     # ------------------------------------------------------------------ emails arrive
 
-    def create_emails(self, emails: Iterable[Mapping[str, Any]], *, max_rounds: int = 10) -> int:
+    def create_emails(self, emails: Iterable[EmailRecord], *, max_rounds: int = 10) -> int:
         """Put new emails, each only if its id is new (a redelivered event changes nothing).
 
         Conditional puts in transactions of up to 100: one call per 100 emails. A put whose email
         already exists cancels its transaction; the cancellation names it, and the rest go again.
         """
-        unique = {str(e["email_id"]): to_attr(e) for e in emails}
+        unique = {e.email_id: to_attr(e.to_item()) for e in emails}
         chunks: list[list[dict[str, Any]]] = [[]]
         size = 0
         for item in unique.values():
@@ -287,7 +302,7 @@ class AssignmentRepository:
     def dispose(
         self,
         *,
-        user: Mapping[str, Any],
+        user: User,
         email_id: str,
         disposition: EmailStatus,
         now: str,
@@ -297,7 +312,9 @@ class AssignmentRepository:
 
         `user` is the agent as just read: the transaction holds only if nothing changed since.
         """
-        user_id = str(user["user_id"])
+        user_id = user.user_id
+        # no attempt (never so while it holds an email) matches no email: refused
+        attempt = user.current_attempt or ""
         email_update = {
             "Update": {
                 "TableName": self.emails_table,
@@ -311,12 +328,12 @@ class AssignmentRepository:
                         ":now": now,
                         ":u": user_id,
                         ":pending": EmailStatus.PENDING.value,
-                        ":a": user["current_attempt"],
+                        ":a": attempt,
                     }
                 ),
             }
         }
-        values: dict[str, Any] = {":e": email_id, ":seen": user["status"], ":a": user["current_attempt"]}
+        values: dict[str, Any] = {":e": email_id, ":seen": user.status.value, ":a": attempt}
         if next_email is not None:
             expression = (
                 "SET current_email_id = :n, current_attempt = :na, current_lead_id = :nl, current_assigned_at = :now, "
@@ -325,9 +342,9 @@ class AssignmentRepository:
             values.update(
                 {":n": next_email.email_id, ":na": next_email.attempt, ":nl": next_email.lead_id or "", ":now": now}
             )
-        elif user["status"] == UserStatus.BUSY.value:
+        elif user.status is UserStatus.BUSY:
             # free again: back in line by when they last got work, so fairness does not drift
-            last = str(user.get("last_assigned_at") or now)
+            last = user.last_assigned_at or now
             expression = (
                 "SET #s = :online, available = :avail, idle_key = :idle "
                 "REMOVE current_email_id, current_attempt, current_lead_id, current_assigned_at"
@@ -492,7 +509,7 @@ class AssignmentRepository:
 
     # ------------------------------------------------------------------ agents and their connections
 
-    def add_connection(self, user_id: str, connection_id: str, now: str) -> dict[str, Any]:
+    def add_connection(self, user_id: str, connection_id: str, now: str) -> User:
         response = call(
             "update_item",
             TableName=self.users_table,
@@ -506,11 +523,11 @@ class AssignmentRepository:
             ),
             ReturnValues="ALL_NEW",
         )
-        return from_attr(response["Attributes"])
+        return _user(response["Attributes"])
 
     def remove_connection(
         self, user_id: str, connection_id: str, now: str, *, grace: str | None = None, grace_until: str | None = None
-    ) -> dict[str, Any] | None:
+    ) -> User | None:
         """Forget a connection. An agent left with none is offline (still holding whatever it held),
         or, given a `grace`, keeps status and email but leaves the line of free agents until it ends.
         """
@@ -527,10 +544,10 @@ class AssignmentRepository:
         except ConditionFailed:
             return None
 
-        user = from_attr(response["Attributes"])
-        if user.get("connections"):
+        user = _user(response["Attributes"])
+        if user.connections:
             return user
-        if grace is not None and (user.get("status") != UserStatus.OFFLINE.value or user.get("current_email_id")):
+        if grace is not None and (user.status is not UserStatus.OFFLINE or user.current_email_id):
             try:
                 response = call(
                     "update_item",
@@ -541,11 +558,11 @@ class AssignmentRepository:
                     ExpressionAttributeValues=to_attr({":g": grace, ":until": grace_until or now}),
                     ReturnValues="ALL_NEW",
                 )
-                return from_attr(response["Attributes"])
+                return _user(response["Attributes"])
             except ConditionFailed:
                 return self.get_user(user_id)
 
-        if user.get("status") == UserStatus.OFFLINE.value:
+        if user.status is UserStatus.OFFLINE:
             return user
         try:
             response = call(
@@ -558,7 +575,7 @@ class AssignmentRepository:
                 ExpressionAttributeValues=to_attr({":offline": UserStatus.OFFLINE.value}),
                 ReturnValues="ALL_NEW",
             )
-            return from_attr(response["Attributes"])
+            return _user(response["Attributes"])
         except ConditionFailed:
             return self.get_user(user_id)
 

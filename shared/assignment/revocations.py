@@ -8,9 +8,11 @@ for a few seconds; any other 410 means it is already closed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from shared.core.models import TokenAudit
 
 #: how often, and how far apart, a just-opened connection that answered 410 is tried again
 RETRIES = 4
@@ -30,15 +32,15 @@ class Closed:
 
 
 def close_connections(
-    detail: Mapping[str, Any],
+    detail: TokenAudit,
     closer: Closer,
     *,
     retries: int = RETRIES,
     wait_s: float = RETRY_WAIT_S,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Closed:
-    ids = [str(c) for c in detail.get("connection_ids") or []]
-    just_opened = {str(c) for c in detail.get("just_opened") or []}
+    ids = list(detail.connection_ids or [])
+    just_opened = set(detail.just_opened or [])
     closed = [c for c in ids if closer.close(c)]
     gone = [c for c in ids if c not in closed]
     waiting = [c for c in gone if c in just_opened]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
-from typing import Any
 
 from shared.assignment.claiming import NO_CLAIMS, EngineClaims
-from shared.assignment.engine import AssignmentEngine
+from shared.assignment.engine import AssignmentEngine, Publish
 from shared.assignment.presence import Presence
 from shared.assignment.push import ApiGatewayPusher
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.timers import SqsTimers
 from shared.core.events import publish
+from shared.core.models import EmailDispositioned
 from shared.core.settings import _Env, load
 
 EVENT_SOURCE = "leadflow.assignment"
@@ -44,9 +43,9 @@ class MessagesEnv(EngineEnv):
     EVENT_BUS: str
 
 
-def _publisher(bus: str) -> Any:
-    def emit(detail: Mapping[str, Any]) -> None:
-        publish(bus, EVENT_SOURCE, DISPOSITIONED, [detail])
+def _publisher(bus: str) -> Publish:
+    def emit(detail: EmailDispositioned) -> None:
+        publish(bus, EVENT_SOURCE, DISPOSITIONED, [detail.model_dump(mode="json")])
 
     return emit
 

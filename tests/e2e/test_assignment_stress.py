@@ -19,7 +19,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +34,7 @@ from shared.assignment.engine import AssignmentEngine
 from shared.assignment.intake import iso
 from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome
 from shared.assignment.timers import Timer
-from shared.core.models import EmailStatus, UserStatus
+from shared.core.models import AgentReply, EmailRecord, EmailStatus, User, UserStatus
 from shared.core.observability import metrics
 
 pytestmark = pytest.mark.e2e
@@ -139,8 +139,8 @@ class InstrumentedRepository(AssignmentRepository):
             self.ledger.release_done(attempt, ok)
         return ok
 
-    def dispose(self, *, user: Mapping[str, Any], **kwargs: Any) -> DisposeOutcome:
-        attempt = str(user.get("current_attempt"))
+    def dispose(self, *, user: User, **kwargs: Any) -> DisposeOutcome:
+        attempt = str(user.current_attempt)
         self.ledger.releasing(attempt)
         outcome = DisposeOutcome.REFUSED
         try:
@@ -175,13 +175,13 @@ class FakePusher:
         self.lock = threading.Lock()
         self.pushes = 0
 
-    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+    def send(self, connection_id: str, message: AgentReply) -> bool:
         with self.lock:
             agent = None if connection_id in self.gone else self.agents.get(connection_id)
             self.pushes += 1
         if agent is None:
             return False
-        agent.receive(dict(message))
+        agent.receive(message.model_dump(mode="json"))
         return True
 
 
@@ -226,7 +226,7 @@ class SimAgent:
 
     def _go_online(self) -> None:
         self.online = True
-        self._sync(self.engine.set_status(self.name, "online", self.connection or ""))
+        self._sync(self.engine.set_status(self.name, "online", self.connection or "").model_dump(mode="json"))
 
     def _sync(self, status: dict[str, Any]) -> None:
         """A status reply may be older than a push that crossed it: it only fills a gap, never clears."""
@@ -248,7 +248,7 @@ class SimAgent:
         if current is None:
             if roll < 0.05:
                 self._count("away")
-                self._sync(self.engine.set_status(self.name, "away", self.connection))
+                self._sync(self.engine.set_status(self.name, "away", self.connection).model_dump(mode="json"))
                 self._go_online()
             elif not self.online:  # after an expiry set us offline
                 self._go_online()
@@ -262,7 +262,7 @@ class SimAgent:
             choice = self.rng.choice(
                 [s.value for s in (EmailStatus.POSITIVE, EmailStatus.NEUTRAL, EmailStatus.NOT_A_LEAD)]
             )
-            reply = self.engine.dispose(self.name, email_id, choice, self.connection)
+            reply = self.engine.dispose(self.name, email_id, choice, self.connection).model_dump(mode="json")
             with self.lock:
                 if self.current == current:
                     self.current = None
@@ -290,7 +290,7 @@ class SimAgent:
             self.connection = None
         else:
             self._count("away-holding")
-            self._sync(self.engine.set_status(self.name, "away", self.connection))
+            self._sync(self.engine.set_status(self.name, "away", self.connection).model_dump(mode="json"))
             with self.lock:
                 if self.current == current:
                     self.current = None
@@ -332,22 +332,22 @@ def test_invariants_hold_under_random_dispositions_expiries_and_disconnects(
     for i, at in enumerate(received):
         email_id = f"em_{i:05d}"
         items.append(
-            {
-                "email_id": email_id,
-                "sender": f"s{i}@example.com",
-                "subject": f"#{i}",
-                "received_at": at,
-                "status": EmailStatus.PENDING.value,
-                "queue": QUEUED,
-                "open": "pending",
-                "queue_key": f"{at}#{email_id}",
-                "pending_since": iso(datetime.now(UTC)),
-                "lead_id": f"lead{i}",
-            }
+            EmailRecord(
+                email_id=email_id,
+                sender=f"s{i}@example.com",
+                subject=f"#{i}",
+                received_at=at,
+                status=EmailStatus.PENDING,
+                queue=QUEUED,
+                open="pending",
+                queue_key=f"{at}#{email_id}",
+                pending_since=iso(datetime.now(UTC)),
+                lead_id=f"lead{i}",
+            )
         )
     assert repo.create_emails(items) == EMAILS
     assert repo.create_emails(items[:150]) == 0  # a redelivered event creates nothing
-    order = {e["email_id"]: e["received_at"] for e in items}
+    order = {e.email_id: e.received_at for e in items}
 
     agents = [SimAgent(f"agent{i:02d}", engine, pusher, ledger, SEED + i) for i in range(AGENTS)]
     stop = threading.Event()
@@ -396,7 +396,7 @@ def test_invariants_hold_under_random_dispositions_expiries_and_disconnects(
     assert len(done) == len(set(done)) == EMAILS, (len(done), len(set(done)))
     final, _ = repo.list_open(200)
     assert final == []
-    assert all(a.get("current_email_id") is None for a in repo.list_agents())
+    assert all(a.current_email_id is None for a in repo.list_agents())
     # the random actions all happened
     actions = {k: sum(a.actions.get(k, 0) for a in agents) for k in ("ignore", "disconnect", "gone", "away-holding")}
     assert all(count > 0 for count in actions.values()), actions

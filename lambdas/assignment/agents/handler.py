@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import UsersEnv
 from shared.core.api import make_resolver, require_route_role
+from shared.core.models import Agents, AgentView
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
@@ -25,21 +26,9 @@ def repository() -> AssignmentRepository:
 
 
 @app.get("/agents")
-def agents() -> dict[str, Any]:
+def agents() -> Agents:
     require_route_role(app)
-    return {
-        "agents": [
-            {
-                "user_id": a["user_id"],
-                "status": a.get("status"),
-                "connections": len(a.get("connections") or []),
-                "current_email_id": a.get("current_email_id"),
-                "last_assigned_at": a.get("last_assigned_at"),
-                "grace_until": a.get("grace_until"),
-            }
-            for a in repository().list_agents()
-        ]
-    }
+    return Agents(agents=[AgentView.of(a) for a in repository().list_agents()])
 
 
 @metrics.log_metrics

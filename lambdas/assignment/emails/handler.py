@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.assignment.intake import public_email
 from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import EmailsEnv
 from shared.core.api import make_resolver, require_route_role
+from shared.core.models import EmailPage, QueuedEmail
 from shared.core.observability import logger, metrics
 from shared.core.responses import page_that_fits
 from shared.core.settings import load
@@ -31,17 +31,17 @@ def emails(
     status: Annotated[Literal["Pending"], Query(description="only the queue (Pending) is listed")] = "Pending",
     limit: Annotated[int, Query(ge=1, le=MAX_LIST, description="page size")] = 50,
     start: Annotated[str | None, Query(alias="next", description="the previous page's `next`")] = None,
-) -> dict[str, Any]:
+) -> EmailPage:
     require_route_role(app)
     items, after = repository().list_open(limit, start)
-    shown = [{**public_email(i), "waiting": "queue" in i} for i in items]
+    shown = [QueuedEmail.of(i) for i in items]
     # 200 bodies of up to 64K characters can pass Lambda's 6 MB: the page is cut to what fits, and
     # `next` resumes after the last email shown (the route pages already, so no client changes)
-    keep = page_that_fits(shown)
+    keep = page_that_fits([e.model_dump(mode="json") for e in shown])
     if keep < len(shown):
         logger.info("page cut to fit Lambda's response limit", asked=len(shown), shown=keep)
-        shown, after = shown[:keep], str(items[keep - 1]["queue_key"])
-    return {"emails": shown, "next": after}
+        shown, after = shown[:keep], items[keep - 1].queue_key
+    return EmailPage(emails=shown, next=after)
 
 
 @metrics.log_metrics

@@ -19,10 +19,22 @@ from pydantic import TypeAdapter, ValidationError
 
 from shared.assignment.push import ApiGatewayPusher
 from shared.assignment.settings import EngineEnv, engine
-from shared.assignment.websocket import caller, error, reply, token_expired
+from shared.assignment.websocket import RouteResponse, caller, error, reply, token_expired
 from shared.core.auth import iso
 from shared.core.errors import BadInput
-from shared.core.models import AgentMessage, Ping, Resume, SetStatus, iso_now, utc_now
+from shared.core.models import (
+    AgentMessage,
+    Dispositioned,
+    ErrorReply,
+    Ping,
+    Pong,
+    Resume,
+    SetStatus,
+    StatusReply,
+    WebSocketRequest,
+    iso_now,
+    utc_now,
+)
 from shared.core.observability import logger, metrics
 from shared.core.settings import load
 
@@ -49,9 +61,9 @@ def parse(body: dict[str, Any]) -> AgentMessage:
         raise BadInput(f"{action}: {fields} must be text") from None
 
 
-def _answer(message: AgentMessage, user: str, connection_id: str) -> dict[str, Any]:
+def _answer(message: AgentMessage, user: str, connection_id: str) -> Pong | StatusReply | Dispositioned | ErrorReply:
     if isinstance(message, Ping):
-        return {"type": "pong", "at": iso_now()}
+        return Pong(at=iso_now())
     if isinstance(message, Resume):
         return engine(with_events=True).resume(user, connection_id)
     if isinstance(message, SetStatus):
@@ -61,16 +73,17 @@ def _answer(message: AgentMessage, user: str, connection_id: str) -> dict[str, A
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    who = caller(event)
-    if token_expired(event, iso(utc_now())):
+def handler(event: dict[str, Any], context: LambdaContext) -> RouteResponse:
+    request = WebSocketRequest.model_validate(event)
+    who = caller(request)
+    if token_expired(request, iso(utc_now())):
         # the token expired while the connection was open: it ends here (the agent's presence follows
         # from $disconnect, as for any close); a new token connects again
         ApiGatewayPusher(load(EngineEnv).WEBSOCKET_ENDPOINT).close(who.connection_id)
         logger.info("connection closed: its token expired", agent=who.user)
         return reply(error("your token has expired; connect again with a new one"))
     try:
-        body = json.loads(event.get("body") or "")
+        body = json.loads(request.body or "")
     except ValueError:
         body = None
     if not isinstance(body, dict):

@@ -11,10 +11,11 @@ from leadflow.local.claims import PROCESS_CLAIMS
 from shared.assignment import settings
 from shared.assignment.claiming import NO_CLAIMS, NoClaims
 from shared.assignment.engine import AssignmentEngine
+from shared.core.models import Email
 
 
-def _line(*ids: str) -> list[dict[str, str]]:
-    return [{"email_id": i} for i in ids]
+def _line(*ids: str) -> list[Email]:
+    return [Email(email_id=i, sender="s@example.com", received_at="2024-01-01T00:00:00.000+00:00") for i in ids]
 
 
 def test_no_claims_takes_candidates_in_order_once_per_pick_and_keeps_nothing() -> None:

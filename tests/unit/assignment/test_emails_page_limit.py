@@ -12,6 +12,7 @@ import pytest
 
 from leadflow import wiring
 from shared.core import limits, scopes
+from shared.core.models import EmailRecord, EmailStatus
 from shared.core.responses import response_bytes
 
 EMAILS = 40
@@ -23,24 +24,24 @@ class InMemoryQueue:
 
     def __init__(self, n: int) -> None:
         self.items = [
-            {
-                "email_id": f"em_{i:04d}",
-                "queue_key": f"2024-05-01T00:00:{i:04d}#em_{i:04d}",
-                "sender": f"s{i}@x.example",
-                "body": BODY,
-                "received_at": "2024-05-01T00:00:00Z",
-                "status": "Pending",
-                "queue": 1,
-            }
+            EmailRecord(
+                email_id=f"em_{i:04d}",
+                queue_key=f"2024-05-01T00:00:{i:04d}#em_{i:04d}",
+                sender=f"s{i}@x.example",
+                body=BODY,
+                received_at="2024-05-01T00:00:00Z",
+                status=EmailStatus.PENDING,
+                queue="waiting",
+            )
             for i in range(n)
         ]
 
-    def list_open(self, limit: int, start: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        keys = [i["queue_key"] for i in self.items]
+    def list_open(self, limit: int, start: str | None = None) -> tuple[list[EmailRecord], str | None]:
+        keys = [i.queue_key for i in self.items]
         first = keys.index(start) + 1 if start else 0
         page = self.items[first : first + limit]
         more = first + limit < len(self.items)
-        return page, (page[-1]["queue_key"] if more else None)
+        return page, (page[-1].queue_key if more else None)
 
 
 @pytest.fixture

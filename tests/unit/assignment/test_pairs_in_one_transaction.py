@@ -63,6 +63,8 @@ def repo(monkeypatch: pytest.MonkeyPatch) -> Iterator[AssignmentRepository]:
                     "status": {"S": EmailStatus.PENDING.value},
                     "queue": {"S": QUEUED},
                     "queue_key": {"S": f"2020-01-0{i + 1}#e{i}"},
+                    "sender": {"S": f"s{i}@example.com"},
+                    "received_at": {"S": f"2020-01-0{i + 1}"},
                 },
             )
         yield repository
@@ -78,7 +80,7 @@ def test_every_pair_commits_together(repo: AssignmentRepository) -> None:
     for i in range(3):
         user, email = repo.get_user(f"a{i}"), repo.get_email(f"e{i}")
         assert user is not None and email is not None
-        assert (user["status"], user["current_email_id"], email["assigned_to"]) == ("busy", f"e{i}", f"a{i}")
+        assert (user.status, user.current_email_id, email.assigned_to) == ("busy", f"e{i}", f"a{i}")
     assert repo.oldest_waiting(10) == [] and repo.idle_agents(10) == []
 
 
@@ -95,9 +97,9 @@ def test_a_lost_pair_is_named_and_nothing_commits(repo: AssignmentRepository) ->
         AssignConflict(email_taken=False, agent_taken=True),
     ]
     user = repo.get_user("a0")
-    assert user is not None and user["status"] == "online" and "current_email_id" not in user  # nothing committed
+    assert user is not None and user.status == "online" and user.current_email_id is None  # nothing committed
     email = repo.get_email("e2")
-    assert email is not None and "assigned_to" not in email
+    assert email is not None and email.assigned_to is None
     assert repo.try_assign_pairs([pairs[0]], "2020-02-01T00:01:00", "2020-02-01T00:03:00") == [None]
 
 

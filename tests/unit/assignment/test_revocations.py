@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.assignment.revocations import RETRIES, close_connections
+from shared.core.models import TokenAudit
+
+
+def revoked(connection_ids: list[str], just_opened: list[str] | None = None) -> TokenAudit:
+    return TokenAudit(action="token.revoked", token_id="t1", connection_ids=connection_ids, just_opened=just_opened)
 
 
 @dataclass
@@ -32,7 +37,7 @@ class FakeGateway:
 def test_open_connections_are_closed_and_gone_ones_are_not_tried_again() -> None:
     gateway = FakeGateway(open={"a=", "b="})
     waits: list[float] = []
-    result = close_connections({"connection_ids": ["a=", "b=", "gone="]}, gateway, sleep=waits.append)
+    result = close_connections(revoked(["a=", "b=", "gone="]), gateway, sleep=waits.append)
     assert (result.closed, result.gone) == (["a=", "b="], ["gone="])
     assert gateway.open == set() and gateway.calls == ["a=", "b=", "gone="] and waits == []
 
@@ -40,7 +45,7 @@ def test_open_connections_are_closed_and_gone_ones_are_not_tried_again() -> None
 def test_a_connection_still_in_its_connect_is_closed_once_it_opens() -> None:
     gateway = FakeGateway(open={"a="}, opening={"new=": 2})
     waits: list[float] = []
-    detail = {"connection_ids": ["a=", "new=", "old-gone="], "just_opened": ["new="]}
+    detail = revoked(["a=", "new=", "old-gone="], just_opened=["new="])
     result = close_connections(detail, gateway, sleep=waits.append, wait_s=0.5)
     assert sorted(result.closed) == ["a=", "new="] and result.gone == ["old-gone="]
     assert gateway.open == set()
@@ -50,5 +55,5 @@ def test_a_connection_still_in_its_connect_is_closed_once_it_opens() -> None:
 def test_a_just_opened_connection_that_never_opens_is_given_up_after_the_retries() -> None:
     gateway = FakeGateway()
     waits: list[float] = []
-    result = close_connections({"connection_ids": ["never="], "just_opened": ["never="]}, gateway, sleep=waits.append)
+    result = close_connections(revoked(["never="], just_opened=["never="]), gateway, sleep=waits.append)
     assert result.gone == ["never="] and len(waits) == RETRIES and gateway.calls == ["never="] * (RETRIES + 1)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 
 from leadflow.local.claims import Claims
+from shared.core.models import Email, User
 
 
-def _line(*ids: str) -> list[dict[str, str]]:
-    return [{"email_id": i} for i in ids]
+def _line(*ids: str) -> list[Email]:
+    return [Email(email_id=i, sender="s@example.com", received_at="2024-01-01T00:00:00.000+00:00") for i in ids]
 
 
-def _ids(items: list[dict[str, str]]) -> list[str]:
-    return [i["email_id"] for i in items]
+def _ids(items: list[Email]) -> list[str]:
+    return [i.email_id for i in items]
 
 
 def test_a_second_pick_takes_the_oldest_the_first_is_not_committing() -> None:
@@ -61,7 +62,7 @@ def test_a_commit_hides_the_candidate_only_from_reads_sent_before_it() -> None:
 
 def test_a_release_unused_of_what_another_pick_skipped_is_told() -> None:
     claims = Claims("user_id")
-    agents = [{"user_id": "a1"}, {"user_id": "a2"}]
+    agents = [User(user_id="a1"), User(user_id="a2")]
     with claims.hold() as first:
         read = Claims.clock()
         first.claim(agents, read, 2)
