@@ -7,9 +7,12 @@ each handler starts from the same clean set of modules and the test stays fast.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
+from types import ModuleType
 
 import pytest
 
@@ -110,20 +113,52 @@ def test_powertools_event_classes_only_with_a_resolver_or_a_batch(loaded: dict[s
     assert DATA_CLASSES not in loaded["twilio-sms"] and BATCH not in loaded["twilio-sms"]
 
 
+def _model_modules() -> list[ModuleType]:
+    from shared.core import models
+
+    return [importlib.import_module(f"{models.__name__}.{info.name}") for info in pkgutil.iter_modules(models.__path__)]
+
+
 def test_every_shared_model_builds_at_first_use_not_at_import() -> None:
     from pydantic import BaseModel
 
+    modules = _model_modules()
+    classes = [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__
+    ]
+    assert len(classes) > 50, "the walk found the models"
+    eager = [cls.__qualname__ for cls in classes if not cls.model_config.get("defer_build")]
+    assert eager == [], "add defer_build (model_config = _DEFERRED) to these"
+
+
+def test_every_model_is_reachable_from_the_package_and_found_where_it_is_declared() -> None:
     from shared.core import models
 
-    eager = [
-        name
-        for name, value in vars(models).items()
-        if isinstance(value, type)
-        and issubclass(value, BaseModel)
-        and value.__module__ == models.__name__
-        and not value.model_config.get("defer_build")
-    ]
-    assert eager == [], "add defer_build (model_config = _DEFERRED) to these"
+    public = {
+        name: module.__name__
+        for module in _model_modules()
+        for name, value in vars(module).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+    }
+    homes = {name: f"{models.__name__}.{home}" for name, home in models._HOMES.items()}
+    assert {n: m for n, m in public.items() if homes.get(n) != m} == {}, "list these in models._HOMES"
+    for name in homes:
+        assert getattr(models, name) is not None
+
+
+def test_a_model_loads_only_its_own_domain() -> None:
+    code = (
+        "import sys; from shared.core.models import Lead; Lead(lead_id='x'); "
+        "print(sorted(m for m in sys.modules if m.startswith('shared.core.models.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['shared.core.models._base', 'shared.core.models.lead']"
 
 
 #: the functions in front of every request: they read a token record and a setting, nothing that
