@@ -233,6 +233,7 @@ def main() -> None:
                     "cpu_ratio": round(statistics.median(s["cpu_ms"] for s in before) / baseline_cpu, 2),
                 }
         misses = [key for key, h in handlers.items() if h["ratio"] > args.target]
+        over_by_libraries = [key for key, h in handlers.items() if h["libraries_cpu_ratio"] > args.target]
         for key in misses:
             fn = wiring.function(key)
             path = shipped.lambda_path(assets[key], layer, runtime)
@@ -252,6 +253,9 @@ def main() -> None:
         "layer_ok": layer_mb < LAYER_LIMIT_MB,
         "handlers": handlers,
         "misses": misses,
+        #: handlers whose libraries alone (CPU, no code of ours) are over the target: no change to our
+        #: code can bring them under it, only a change of what they import
+        "over_by_libraries": over_by_libraries,
     }
     print(json.dumps(report))
     err = sys.stderr
@@ -272,6 +276,12 @@ def main() -> None:
         )
         print(line, file=err)
     print(f"layer unzipped: {layer_mb:.1f} MB (limit {LAYER_LIMIT_MB:.0f} MB)", file=err)
+    met = len(handlers) - len(misses)
+    print(
+        f"{met} of {len(handlers)} handlers within {args.target}x by the wall clock; for "
+        f"{len(over_by_libraries)} the libraries alone are over {args.target}x by CPU: {', '.join(over_by_libraries)}",
+        file=err,
+    )
     for key in misses:
         print(f"{key}: top imports (ms) {handlers[key].get('top_imports_ms')}", file=err)
 
