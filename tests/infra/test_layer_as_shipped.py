@@ -273,7 +273,10 @@ EVENTS: dict[str, tuple[Callable[[LocalAws], dict[str, Any]], Callable[[Any], bo
     "assign-expiry": (_sqs({"email_id": "none", "user_id": "shipped-agent", "attempt": "1"}), _no_failures),
     "emails": (_rest("GET", "/emails"), _ok),
     "agents": (_rest("GET", "/agents"), _ok),
-    "notify": (_sqs({"detail-type": "email.dispositioned", "detail": {"disposition": "no"}}), _no_failures),
+    "notify": (
+        _sqs({"detail-type": "email.dispositioned", "detail": {"email_id": "em_1", "disposition": "no", "agent": "a"}}),
+        _no_failures,
+    ),
     "downstream-sync": (_sqs({"leads": []}), _no_failures),
     "deliveries": (_rest("GET", "/deliveries", query={"lead_id": "shipped-lead"}), _ok),
     "forms": (_rest("GET", "/admin/inflight"), _ok),
