@@ -42,7 +42,7 @@ from shared.assignment.repository import (
     Pair,
     idle_key,
 )
-from shared.assignment.timers import GraceTimer, Timer, Timers
+from shared.assignment.timers import Timers
 from shared.core import metric_names
 from shared.core.errors import BadInput
 from shared.core.models import (
@@ -54,7 +54,9 @@ from shared.core.models import (
     EmailStatus,
     ErrorReply,
     Expired,
+    GraceTimer,
     StatusReply,
+    Timer,
     User,
     UserStatus,
     utc_now,
@@ -219,7 +221,9 @@ class AssignmentEngine:
         if not assignments:
             return
         try:
-            self.timers.schedule([Timer(a.email.email_id, a.user_id, a.attempt) for a in assignments])
+            self.timers.schedule(
+                [Timer(email_id=a.email.email_id, user_id=a.user_id, attempt=a.attempt) for a in assignments]
+            )
         except Exception:
             logger.exception("assignment timers could not be sent; the assignments are undone")
             for a in assignments:

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from shared.assignment.intake import iso
 from shared.assignment.repository import AssignmentRepository
-from shared.assignment.timers import GraceTimer, GraceTimers
-from shared.core.models import User, utc_now
+from shared.assignment.timers import GraceTimers
+from shared.core.models import GraceTimer, User, utc_now
 from shared.core.observability import logger
 
 
@@ -38,6 +38,6 @@ class Presence:
         )
         if user is not None and user.grace == grace:
             # a lost timer would leave the agent out of line but not offline: let $disconnect fail loudly
-            self.timers.start_grace(GraceTimer(user_id, grace), self.grace_s)
+            self.timers.start_grace(GraceTimer(user_id=user_id, grace=grace), self.grace_s)
             logger.info("agent without a connection; grace started", agent=user_id, grace_s=self.grace_s)
         return user

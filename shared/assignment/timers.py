@@ -1,56 +1,19 @@
 """The assignment timers: delayed SQS messages on the expiry queue, read by the expiry consumer.
 
-- `Timer`, one per assignment: it names the assignment attempt, so a timer that fires after a
-  disposition (or after a transaction that never committed) finds nothing to take back and does nothing.
-- `GraceTimer`, one per agent left without a connection: it names the grace it ends, so a timer
-  that fires after the agent came back (and perhaps left again) does nothing.
+The messages are models (`Timer`, one per assignment, and `GraceTimer`, one per agent left without a
+connection, in `shared.core.models`; `parse_timer` reads either); this module sends them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from shared.core.aws import client
+from shared.core.models import GraceTimer, Timer
 
 #: SQS's longest per-message delay
 MAX_DELAY_S = 900
-
-
-@dataclass(frozen=True)
-class Timer:
-    email_id: str
-    user_id: str
-    attempt: str
-
-    def body(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def parse(cls, body: str) -> Timer:
-        data = json.loads(body)
-        return cls(email_id=str(data["email_id"]), user_id=str(data["user_id"]), attempt=str(data["attempt"]))
-
-
-@dataclass(frozen=True)
-class GraceTimer:
-    """The end of an agent's grace after its last connection closed."""
-
-    user_id: str
-    grace: str
-
-    def body(self) -> str:
-        return json.dumps({"kind": "grace", **asdict(self)}, separators=(",", ":"))
-
-
-def parse(body: str) -> Timer | GraceTimer:
-    """Either kind of timer message; ValueError, KeyError or TypeError for anything else."""
-    data = json.loads(body)
-    if data.get("kind") == "grace":
-        return GraceTimer(user_id=str(data["user_id"]), grace=str(data["grace"]))
-    return Timer(email_id=str(data["email_id"]), user_id=str(data["user_id"]), attempt=str(data["attempt"]))
 
 
 class Timers(Protocol):

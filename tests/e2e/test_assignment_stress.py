@@ -33,8 +33,7 @@ from shared.assignment.claiming import NO_CLAIMS, EngineClaims
 from shared.assignment.engine import AssignmentEngine
 from shared.assignment.intake import iso
 from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome
-from shared.assignment.timers import Timer
-from shared.core.models import AgentReply, EmailRecord, EmailStatus, User, UserStatus
+from shared.core.models import AgentReply, EmailRecord, EmailStatus, Timer, User, UserStatus
 from shared.core.observability import metrics
 
 pytestmark = pytest.mark.e2e
@@ -274,7 +273,7 @@ class SimAgent:
                 self.online = False
         elif roll < 0.87:
             self._count("ignore")  # the agent lets the clock run out: fire this timer now
-            self.engine.expire(Timer(email_id, self.name, attempt))
+            self.engine.expire(Timer(email_id=email_id, user_id=self.name, attempt=attempt))
             self.online = False
         elif roll < 0.91:
             self._count("disconnect")

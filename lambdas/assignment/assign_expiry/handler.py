@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.assignment.settings import engine
-from shared.assignment.timers import GraceTimer, Timer, parse
 from shared.core.budget import BudgetedBatchProcessor
+from shared.core.models import GraceTimer, Timer, parse_timer
 from shared.core.observability import correlate, logger, metrics
 
 
@@ -24,7 +24,7 @@ def _timers(event: dict[str, Any]) -> list[Timer]:
     timers = []
     for record in event.get("Records") or []:
         try:
-            timer = parse(record.get("body") or "")
+            timer = parse_timer(record.get("body") or "")
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # reported as a failure of its record below
         if isinstance(timer, Timer):
@@ -45,7 +45,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     def record_handler(record: SQSRecord) -> None:
         nonlocal changed
         correlate(record)
-        timer = parse(record.body)
+        timer = parse_timer(record.body)
         if isinstance(timer, GraceTimer):
             if engine().end_grace(timer):
                 changed += 1

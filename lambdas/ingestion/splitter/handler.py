@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 from urllib.parse import unquote_plus
@@ -13,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.core.budget import BudgetedBatchProcessor
+from shared.core.models import S3Notification
 from shared.core.observability import correlate, logger
 from shared.core.settings import SplitterEnv, load
 from shared.ingestion.jobs import JobRepository
@@ -35,23 +35,19 @@ def splitter() -> Splitter:
     )
 
 
-def s3_objects(body: dict[str, Any]) -> list[S3Object]:
+def s3_objects(notification: S3Notification) -> list[S3Object]:
     """The objects of an S3 notification; the test event S3 sends on configuration has none."""
-    objects = []
-    for record in body.get("Records", []):
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        s3 = record["s3"]
+    return [
         # keys arrive quote_plus-encoded, slashes included, on AWS and in moto alike
-        objects.append(
-            S3Object(
-                bucket=s3["bucket"]["name"],
-                key=unquote_plus(s3["object"]["key"]),
-                size=int(s3["object"].get("size", 0)),
-                etag=str(s3["object"].get("eTag", "")),
-            )
+        S3Object(
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(record.s3.object.key),
+            size=record.s3.object.size,
+            etag=record.s3.object.etag,
         )
-    return objects
+        for record in notification.Records
+        if record.eventName.startswith("ObjectCreated")
+    ]
 
 
 #: the last delivery before the dead-letter queue (maxReceiveCount 3) fails the job instead
@@ -61,7 +57,7 @@ GIVE_UP_AT_RECEIVE = 3
 def record_handler(record: SQSRecord) -> None:
     correlate(record)
     receives = int(record.attributes.approximate_receive_count or 1)
-    for obj in s3_objects(json.loads(record.body)):
+    for obj in s3_objects(S3Notification.model_validate_json(record.body)):
         logger.append_keys(object_key=obj.key)
         if receives >= GIVE_UP_AT_RECEIVE:
             result = splitter().give_up(obj, receives - 1)

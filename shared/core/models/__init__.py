@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
     from shared.core.models.assignment import EmailStatus as EmailStatus
     from shared.core.models.assignment import ErrorReply as ErrorReply
     from shared.core.models.assignment import Expired as Expired
+    from shared.core.models.assignment import GraceTimer as GraceTimer
     from shared.core.models.assignment import LeadSnapshot as LeadSnapshot
     from shared.core.models.assignment import Ping as Ping
     from shared.core.models.assignment import Pong as Pong
@@ -39,11 +40,13 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
     from shared.core.models.assignment import Resume as Resume
     from shared.core.models.assignment import SetStatus as SetStatus
     from shared.core.models.assignment import StatusReply as StatusReply
+    from shared.core.models.assignment import Timer as Timer
     from shared.core.models.assignment import User as User
     from shared.core.models.assignment import UserStatus as UserStatus
     from shared.core.models.assignment import WebSocketContext as WebSocketContext
     from shared.core.models.assignment import WebSocketIdentity as WebSocketIdentity
     from shared.core.models.assignment import WebSocketRequest as WebSocketRequest
+    from shared.core.models.assignment import parse_timer as parse_timer
     from shared.core.models.events import BusEvent as BusEvent
     from shared.core.models.events import EmailDispositioned as EmailDispositioned
     from shared.core.models.events import EmailDispositionedEvent as EmailDispositionedEvent
@@ -69,6 +72,11 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
     from shared.core.models.jobs import PresignedPost as PresignedPost
     from shared.core.models.jobs import PresignedUpload as PresignedUpload
     from shared.core.models.jobs import Rejection as Rejection
+    from shared.core.models.jobs import S3BucketRef as S3BucketRef
+    from shared.core.models.jobs import S3Entity as S3Entity
+    from shared.core.models.jobs import S3EventRecord as S3EventRecord
+    from shared.core.models.jobs import S3Notification as S3Notification
+    from shared.core.models.jobs import S3ObjectRef as S3ObjectRef
     from shared.core.models.lead import EventLead as EventLead
     from shared.core.models.lead import Lead as Lead
     from shared.core.models.lead import LeadPage as LeadPage
@@ -89,6 +97,14 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
 
 #: each public name and the module that defines it
 _HOMES = {
+    "S3BucketRef": "jobs",
+    "S3ObjectRef": "jobs",
+    "S3Entity": "jobs",
+    "S3EventRecord": "jobs",
+    "S3Notification": "jobs",
+    "parse_timer": "assignment",
+    "GraceTimer": "assignment",
+    "Timer": "assignment",
     "AgentMessage": "assignment",
     "AgentReply": "assignment",
     "AgentView": "assignment",

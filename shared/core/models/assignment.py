@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -328,3 +329,43 @@ class WebSocketRequest(BaseModel):
 
     request_context: WebSocketContext = Field(alias="requestContext")
     body: str | None = None
+
+
+# ---------------------------------------------------------------- the expiry queue's timers
+
+
+class Timer(BaseModel):
+    """An assignment's timer, one per assignment. It names the attempt, so a timer that fires after a
+    disposition (or after a transaction that never committed) finds nothing to take back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    email_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    attempt: str = Field(min_length=1)
+
+    def body(self) -> str:
+        return self.model_dump_json()
+
+
+class GraceTimer(BaseModel):
+    """The end of an agent's grace after its last connection closed. It names the grace, so a timer that
+    fires after the agent came back (and perhaps left again) does nothing."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    kind: Literal["grace"] = "grace"
+    user_id: str = Field(min_length=1)
+    grace: str = Field(min_length=1)
+
+    def body(self) -> str:
+        return self.model_dump_json()
+
+
+def parse_timer(body: str | bytes) -> Timer | GraceTimer:
+    """Either kind of timer message (an assignment timer has no `kind`); pydantic's ValidationError, a
+    ValueError, for anything else."""
+    data = json.loads(body)
+    if isinstance(data, dict) and data.get("kind") == "grace":
+        return GraceTimer.model_validate(data)
+    return Timer.model_validate(data)

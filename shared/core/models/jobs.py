@@ -111,3 +111,43 @@ class PresignedUpload(BaseModel):
     upload: PresignedPost
     max_bytes: int
     expires_in: int
+
+
+# ---------------------------------------------------------------- S3's notifications on the uploads queue
+
+
+class S3ObjectRef(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    key: str
+    size: int = 0
+    etag: str = Field(default="", alias="eTag")
+
+
+class S3BucketRef(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    name: str
+
+
+class S3Entity(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    bucket: S3BucketRef
+    object: S3ObjectRef
+
+
+class S3EventRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    eventName: str = ""
+    s3: S3Entity
+
+
+class S3Notification(BaseModel):
+    """An S3 event notification as SQS delivers it. The test event S3 sends when notifications are
+    configured (`s3:TestEvent`) has no `Records`."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    Records: list[S3EventRecord] = Field(default_factory=list)

@@ -9,7 +9,7 @@ import pytest
 from leadflow.agent import Backoff
 from leadflow.config import ConfigError, load_stage
 from leadflow.local.limits import ConnectionLimits
-from shared.assignment.timers import GraceTimer, Timer, parse
+from shared.core.models import GraceTimer, Timer, parse_timer
 
 
 def test_the_grace_defaults_to_30_s_in_every_stage_and_must_fit_an_sqs_delay() -> None:
@@ -19,11 +19,16 @@ def test_the_grace_defaults_to_30_s_in_every_stage_and_must_fit_an_sqs_delay() -
 
 
 def test_grace_and_assignment_timers_share_the_queue_and_are_told_apart() -> None:
-    grace = GraceTimer("agent-1", "g1")
-    timer = Timer("em_1", "agent-1", "a1")
-    assert parse(grace.body()) == grace and parse(timer.body()) == timer
-    with pytest.raises(KeyError):
-        parse('{"kind": "grace", "user_id": "agent-1"}')
+    grace = GraceTimer(user_id="agent-1", grace="g1")
+    timer = Timer(email_id="em_1", user_id="agent-1", attempt="a1")
+    assert grace.body() == '{"kind":"grace","user_id":"agent-1","grace":"g1"}'
+    assert parse_timer(grace.body()) == grace and parse_timer(timer.body()) == timer
+    with pytest.raises(ValueError, match="grace"):
+        parse_timer('{"kind": "grace", "user_id": "agent-1"}')
+    with pytest.raises(ValueError):
+        parse_timer('{"email_id": "em_1", "user_id": "agent-1"}')
+    with pytest.raises(ValueError):
+        parse_timer("not json")
 
 
 def test_backoff_is_jittered_below_an_exponential_ceiling_capped_inside_the_grace() -> None:
