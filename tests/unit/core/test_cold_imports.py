@@ -154,11 +154,7 @@ def test_a_model_loads_only_its_own_domain() -> None:
         "import sys; from shared.core.models import Lead; Lead(lead_id='x'); "
         "print(sorted(m for m in sys.modules if m.startswith('shared.core.models.')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "['shared.core.models._base', 'shared.core.models.lead']"
+    assert _fresh_python(code) == "['shared.core.models._base', 'shared.core.models.lead']"
 
 
 #: the functions in front of every request: they read a token record and a setting, nothing that
@@ -170,6 +166,12 @@ WITHOUT_PYDANTIC = ("authorizer", "ws-authorizer")
 def test_the_authorizers_start_without_pydantic(key: str) -> None:
     module = wiring.function(key).handler.rsplit(".", 1)[0]
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'))"
+    loaded = _fresh_python(code)
+    assert loaded == "[]", f"{key} loads pydantic at init: {loaded}"
+
+
+def _fresh_python(code: str) -> str:
+    """What `code` prints in a fresh interpreter at the repo's root."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO_ROOT,
@@ -180,4 +182,4 @@ def test_the_authorizers_start_without_pydantic(key: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "[]", f"{key} loads pydantic at init: {result.stdout.strip()}"
+    return result.stdout.strip()
