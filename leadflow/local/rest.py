@@ -147,9 +147,10 @@ class RestGateway:
         if length > MAX_REQUEST_BYTES:
             # API Gateway's REQUEST_TOO_LARGE (413, not customizable, and not JSON); no function runs
             self._drain(req, length)
-            req.close_connection = True
             text = f"HTTP content length exceeded {MAX_REQUEST_BYTES} bytes."
-            self._send(req, 413, text.encode(), {"Content-Type": "text; charset=utf-8"})
+            # said in a header, not only done: a client that kept the connection for its next request
+            # would find it closed ("server disconnected")
+            self._send(req, 413, text.encode(), {"Content-Type": "text; charset=utf-8", "Connection": "close"})
             return
         body = req.rfile.read(length) if length else b""
         if req.command == "OPTIONS":

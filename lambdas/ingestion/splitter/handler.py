@@ -37,17 +37,16 @@ def splitter() -> Splitter:
 
 def s3_objects(notification: S3Notification) -> list[S3Object]:
     """The objects of an S3 notification; the test event S3 sends on configuration has none."""
-    return [
+    objects = []
+    for record in notification.Records:
+        if not record.eventName.startswith("ObjectCreated"):
+            continue
+        if record.s3 is None:
+            raise ValueError(f"an {record.eventName} record without its object")
         # keys arrive quote_plus-encoded, slashes included, on AWS and in moto alike
-        S3Object(
-            bucket=record.s3.bucket.name,
-            key=unquote_plus(record.s3.object.key),
-            size=record.s3.object.size,
-            etag=record.s3.object.etag,
-        )
-        for record in notification.Records
-        if record.eventName.startswith("ObjectCreated")
-    ]
+        key, size, etag = unquote_plus(record.s3.object.key), record.s3.object.size, record.s3.object.etag
+        objects.append(S3Object(bucket=record.s3.bucket.name, key=key, size=size, etag=etag))
+    return objects
 
 
 #: the last delivery before the dead-letter queue (maxReceiveCount 3) fails the job instead

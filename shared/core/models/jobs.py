@@ -141,7 +141,8 @@ class S3EventRecord(BaseModel):
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
     eventName: str = ""
-    s3: S3Entity
+    #: an object-created record has it; other records (say, a test event's) need not
+    s3: S3Entity | None = None
 
 
 class S3Notification(BaseModel):

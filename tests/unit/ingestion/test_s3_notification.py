@@ -37,14 +37,26 @@ def test_created_objects_with_their_keys_decoded() -> None:
     assert objects == [S3Object(bucket="uploads", key="uploads/J1/my file(1).csv", size=10, etag="abc")]
 
 
-def test_the_test_event_s3_sends_on_configuration_has_no_objects() -> None:
-    body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "uploads"})
-    assert s3_objects(S3Notification.model_validate_json(body)) == []
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "uploads"},
+        {"Records": [{"eventName": "s3:TestEvent"}]},
+    ],
+)
+def test_the_test_event_s3_sends_on_configuration_has_no_objects(body: dict[str, object]) -> None:
+    assert s3_objects(S3Notification.model_validate_json(json.dumps(body))) == []
+
+
+def test_a_created_object_without_its_object_is_an_error() -> None:
+    body = json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]})
+    with pytest.raises(ValueError, match="ObjectCreated:Put record without its object"):
+        s3_objects(S3Notification.model_validate_json(body))
 
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}), json.dumps({"Records": "x"})],
+    ["not json", json.dumps({"Records": [{"s3": {"bucket": {}}}]}), json.dumps({"Records": "x"})],
 )
 def test_a_malformed_notification_is_refused(body: str) -> None:
     with pytest.raises(ValidationError):
