@@ -93,6 +93,51 @@ print(json.dumps({
 """
 
 
+_POWERTOOLS = "from aws_lambda_powertools import Logger, Metrics\nLogger()\nMetrics()\n"
+_MODEL = "from pydantic import BaseModel\nclass A(BaseModel):\n    x: int\nA(x=1)\n"
+#: `--components`: what the libraries cost by themselves, each on top of the bare client
+COMPONENTS = (
+    ("bare boto3 client", ""),
+    ("+ Powertools Logger", "from aws_lambda_powertools import Logger\nLogger()\n"),
+    ("+ Powertools Metrics", "from aws_lambda_powertools import Metrics\nMetrics()\n"),
+    ("+ import pydantic", "from pydantic import BaseModel\n"),
+    ("+ pydantic, one model built", _MODEL),
+    ("+ Logger, Metrics, one model", _POWERTOOLS + _MODEL),
+    ("+ Powertools batch", "from aws_lambda_powertools.utilities.batch import BatchProcessor\n"),
+    (
+        "+ REST resolver",
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\nAPIGatewayRestResolver()\n",
+    ),
+    (
+        "+ REST resolver, validating",
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+        "APIGatewayRestResolver(enable_validation=True)\n",
+    ),
+)
+COMPONENT_TIMER = r"""
+import json, sys, time
+cpu_started = time.process_time()
+sys.path[:0] = json.loads(sys.argv[1])
+import boto3
+boto3.client("dynamodb")
+exec(sys.argv[2])
+print(json.dumps({"cpu_ms": (time.process_time() - cpu_started) * 1000}))
+"""
+
+
+def component(python: str, path: list[str], code: str, env: dict[str, str]) -> float:
+    out = subprocess.run(
+        [python, *shipped.READ_ONLY, "-c", COMPONENT_TIMER, json.dumps(path), code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    cpu: float = json.loads(out.stdout.strip().splitlines()[-1])["cpu_ms"]
+    return cpu
+
+
 def first_service(fn: wiring.Function) -> str:
     for ref_type, service in SERVICE_BY_REF:
         if any(isinstance(ref, ref_type) for ref in fn.env.values()):
@@ -167,6 +212,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help=f"fresh processes per handler (at most {MAX_RUNS})")
     parser.add_argument("--target", type=float, default=1.3, help="allowed ratio to the bare boto3 baseline")
     parser.add_argument("--against", type=Path, help="another checkout whose handlers are sampled in the same rounds")
+    parser.add_argument(
+        "--components", action="store_true", help="also what each library costs by itself (CPU, on the bare client)"
+    )
     args = parser.parse_args()
     runs = max(1, min(args.runs, MAX_RUNS))
 
@@ -240,6 +288,18 @@ def main() -> None:
             top = top_imports(python, path, fn.handler.rsplit(".", 1)[0], env_for(fn))
             handlers[key]["top_imports_ms"] = {name: round(ms, 1) for name, ms in top}
 
+        components: dict[str, dict[str, float]] = {}
+        if args.components:
+            parts: dict[str, list[float]] = {label: [] for label, _ in COMPONENTS}
+            for _ in range(runs):
+                for label, code in COMPONENTS:
+                    parts[label].append(component(python, [str(layer), str(runtime)], code, baseline_env))
+            bare = statistics.median(parts[COMPONENTS[0][0]])
+            components = {
+                label: {"cpu_ms": round(statistics.median(v), 1), "cpu_ratio": round(statistics.median(v) / bare, 2)}
+                for label, v in parts.items()
+            }
+
     layer_mb = shipped.size_mb(layer)
     report = {
         "python": python,
@@ -256,6 +316,7 @@ def main() -> None:
         #: handlers whose libraries alone (CPU, no code of ours) are over the target: no change to our
         #: code can bring them under it, only a change of what they import
         "over_by_libraries": over_by_libraries,
+        "components": components,
     }
     print(json.dumps(report))
     err = sys.stderr
@@ -276,6 +337,8 @@ def main() -> None:
         )
         print(line, file=err)
     print(f"layer unzipped: {layer_mb:.1f} MB (limit {LAYER_LIMIT_MB:.0f} MB)", file=err)
+    for label, part in components.items():
+        print(f"{label:<32} {part['cpu_ms']:>7.1f} ms CPU  {part['cpu_ratio']:>5.2f}x", file=err)
     met = len(handlers) - len(misses)
     print(
         f"{met} of {len(handlers)} handlers within {args.target}x by the wall clock; for "
