@@ -85,7 +85,7 @@ bench: setup
 	$(PY) bench/notify_bench.py --both
 	$(PY) bench/assignment_bench.py --agents 50 --emails 5000 --think-ms 2000 --timeout 600
 	$(PY) bench/assignment_bench.py --agents 50 --emails 1000 --timeout 180
-	$(PY) bench/cold_start.py --runs 5
+	$(PY) bench/cold_start.py --runs 5 --components
 	$(PY) bench/cost.py
 
 #: prod needs an alarm recipient: make synth STAGE=prod ALARM_EMAILS=oncall@example.com
