@@ -25,7 +25,3 @@ def _shown_when_set(description: str | None = None) -> Any:
 
 #: a JSON object as an LLM (or any JSON text) gives it, before a model has read it
 JsonObject = dict[str, JsonValue]
-
-
-def _absent_if_none(value: object) -> bool:
-    return value is None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.models.lead import EventLead, LeadRow
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 
 class LeadEnriched(BaseModel):
@@ -79,16 +83,17 @@ class TokenEvent(_BusEnvelope):
 
 #: an event of ours as a queue subscribed to the bus receives it, told apart by its detail-type
 BusEvent = Annotated[LeadEnrichedEvent | EmailDispositionedEvent | TokenEvent, Field(discriminator="detail_type")]
-_bus_events: Any = None
+
+
+@cache
+def _bus_events() -> TypeAdapter[LeadEnrichedEvent | EmailDispositionedEvent | TokenEvent]:
+    """Built at the first event, not at import (as the models' own validators)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(BusEvent)
 
 
 def bus_event(body: str | bytes) -> LeadEnrichedEvent | EmailDispositionedEvent | TokenEvent:
     """Parse an SQS body that EventBridge delivered; a detail-type of someone else's or a detail that
     does not fit its model raises pydantic's ValidationError."""
-    global _bus_events
-    if _bus_events is None:
-        from pydantic import TypeAdapter
-
-        _bus_events = TypeAdapter(BusEvent)
-    event: LeadEnrichedEvent | EmailDispositionedEvent | TokenEvent = _bus_events.validate_json(body)
-    return event
+    return _bus_events().validate_json(body)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.core.models._base import _DEFERRED, _absent_if_none
+from shared.core.models._base import _DEFERRED, _shown_when_set
 from shared.core.models.lead import EventLead
 
 
@@ -98,10 +98,10 @@ class DeliveryView(BaseModel):
     first_at: str | None
     updated_at: str | None
     #: these four are left out when empty
-    detail: str | None = Field(default=None, exclude_if=_absent_if_none)
-    digest: str | None = Field(default=None, exclude_if=_absent_if_none)
-    status: int | None = Field(default=None, exclude_if=_absent_if_none)
-    next_attempt_at: str | None = Field(default=None, exclude_if=_absent_if_none)
+    detail: str | None = _shown_when_set()
+    digest: str | None = _shown_when_set()
+    status: int | None = _shown_when_set()
+    next_attempt_at: str | None = _shown_when_set()
 
 
 class LeadDeliveries(BaseModel):
