@@ -68,21 +68,27 @@ print(json.dumps(found))
 """
 
 
-@pytest.fixture(scope="module")
-def loaded() -> dict[str, set[str]]:
-    """Function key -> the probed modules its handler module loaded at import."""
-    modules = {fn.key: fn.handler.rsplit(".", 1)[0] for fn in wiring.FUNCTIONS}
+def _fresh_python(code: str, *args: str, timeout_s: float = 120) -> str:
+    """What `code` (given `args`) prints in a fresh interpreter at the repo's root."""
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(sorted(modules.values())), json.dumps(PROBED)],
+        [sys.executable, "-c", code, *args],
         cwd=REPO_ROOT,
         env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout_s,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, set[str]]:
+    """Function key -> the probed modules its handler module loaded at import."""
+    modules = {fn.key: fn.handler.rsplit(".", 1)[0] for fn in wiring.FUNCTIONS}
+    out = _fresh_python(_PROBE, json.dumps(sorted(modules.values())), json.dumps(PROBED), timeout_s=300)
+    found = json.loads(out.splitlines()[-1])
     errors = {m: r["error"] for m, r in found.items() if "error" in r}
     assert not errors, errors
     return {key: set(found[module]["loaded"]) for key, module in modules.items()}
@@ -168,18 +174,3 @@ def test_the_authorizers_start_without_pydantic(key: str) -> None:
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'))"
     loaded = _fresh_python(code)
     assert loaded == "[]", f"{key} loads pydantic at init: {loaded}"
-
-
-def _fresh_python(code: str) -> str:
-    """What `code` prints in a fresh interpreter at the repo's root."""
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO_ROOT,
-        env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout.strip()
