@@ -15,17 +15,14 @@ from typing import Protocol
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.dynamo import ConditionFailed, call, from_attr, to_attr
-from shared.core.models import BatchRow, Call, LeadBatch, RecentCaller, utc_now
+from shared.core.models import BatchRow, Call, LeadBatch, utc_now
 from shared.core.observability import logger
 from shared.phone.vanity.engine import spoken, vanity_numbers
 from shared.phone.vanity.numbers import InvalidNumber
 
 VANITY_COUNT = 5
 SPOKEN_COUNT = 3
-#: the `kind` every call has (`Call.kind`): the partition key of the time-ordered `recent` index
-CALL_KIND = "call"
 RETENTION_S = 365 * 24 * 3600
-MAX_LIST = 50
 
 
 class NoCallerNumber(ValueError):
@@ -36,7 +33,7 @@ def to_e164(raw: str | None, default_region: str) -> str:
     text = (raw or "").strip()
     if not text or text.lower() in {"anonymous", "private", "restricted", "unknown", "withheld"}:
         raise NoCallerNumber("the caller's number is withheld")
-    # here, not at the top: only a call needs it (GET /callers, in the same module, does not)
+    # here, not at the top: at the first number to read, not in the cold start (README, cold starts)
     import phonenumbers
 
     try:
@@ -171,17 +168,3 @@ class CallService:
             rows=[BatchRow(r=1, v={"Phone": e164, "Contact Id": contact_id})],
         )
         (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_queue_url, MessageBody=batch.body())
-
-
-def recent_callers(calls_table: str, limit: int) -> list[RecentCaller]:
-    """The last callers, newest first: one Query on the time-ordered index."""
-    response = call(
-        "query",
-        TableName=calls_table,
-        IndexName="recent",
-        KeyConditionExpression="kind = :k",
-        ExpressionAttributeValues=to_attr({":k": CALL_KIND}),
-        ScanIndexForward=False,
-        Limit=max(1, min(limit, MAX_LIST)),
-    )
-    return [RecentCaller.of(Call.model_validate(from_attr(i))) for i in response.get("Items", [])]

@@ -11,7 +11,7 @@ from shared.core.api import make_resolver, require_route_role
 from shared.core.models import RecentCallers
 from shared.core.observability import logger
 from shared.core.settings import CallsEnv, load
-from shared.phone.calls import MAX_LIST, recent_callers
+from shared.phone.callers import MAX_LIST, recent_callers
 
 app = make_resolver()
 
