@@ -3,14 +3,15 @@
 Never free-form text from the model to the database: the model's answer must parse as a
 `LeadQuery` (fields and operators from a fixed list). Conditions an index serves become
 `LeadFilters`; the rest (contains, last-name prefix, exact email) are checked on the rows read.
+The question's body model is in `shared.enrichment.chat_question`, which the route needs at init.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
 from shared.core.api import ErrorBody
 from shared.core.models import Lead
@@ -20,16 +21,6 @@ from shared.enrichment.llm.query import Filter, LeadQuery, question_to_query
 
 #: rows read at most to answer one question when some conditions are checked on the rows
 MAX_ROWS_READ = 2_000
-
-
-class ChatQuestion(BaseModel):
-    """The body of POST /chat."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        description="a question about the leads, e.g. 'leads from the website this week'"
-    )
 
 
 class ChatAnswer(BaseModel):

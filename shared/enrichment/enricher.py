@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from shared.core import limits
 from shared.core.dynamo import TransactionCancelled, call, from_attr, to_attr
 from shared.core.models import BatchRow, Lead, LeadRow, StoredLead, iso_now
+from shared.enrichment.lead_keys import INDEX_KIND
 from shared.enrichment.standardize import (
     CONFIDENT,
     HeaderMapping,
@@ -50,8 +51,6 @@ SIZE_LIMIT_PROBLEM = "attributes of later rows left out: the lead reached its si
 MERGE_ATTEMPTS = 5
 #: fields a later sighting may fill when the stored lead has them empty
 MERGEABLE = ("first_name", "last_name", "email", "phone", "company", "title", "country")
-#: index helper attributes on the stored item (kept out of the Lead model)
-INDEX_KIND = "lead"
 
 
 def lead_id_for(key: str) -> str:

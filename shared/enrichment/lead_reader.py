@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from shared.core.dynamo import call, from_attr, to_attr
 from shared.core.errors import BadInput, NotFound
 from shared.core.models import Lead, LeadPage, LeadStatus, StoredLead
-from shared.enrichment.enricher import INDEX_KIND
+from shared.enrichment.lead_keys import INDEX_KIND
 
 MAX_PAGE = 100
 #: how many DynamoDB pages one API page may read while filters drop items (at least one per partition)

@@ -15,9 +15,8 @@ from shared.core.aws import client
 from shared.core.observability import logger
 from shared.core.responses import fit, may_be_linked
 from shared.core.settings import LeadsApiEnv, load
-from shared.enrichment.chat import ChatQuestion, answer_question
+from shared.enrichment.chat_question import ChatQuestion
 from shared.enrichment.lead_reader import LeadFilters, LeadReader, to_csv
-from shared.notification.deliveries import deliveries_for
 
 #: an export larger than this goes to S3 and comes back as a presigned link (Lambda answers ≤ 6 MB)
 INLINE_EXPORT_BYTES = 1024 * 1024
@@ -65,6 +64,9 @@ def export_leads(filters: Filters) -> Response[Any]:
 @app.get("/leads/<lead_id>")
 def show_lead(lead_id: str) -> dict[str, Any]:
     require_route_role(app)
+    # here, not at the top: only this route reads a lead's deliveries
+    from shared.notification.deliveries import deliveries_for
+
     lead = reader().get(lead_id).to_item()
     deliveries = deliveries_for(lead_id, table=load(LeadsApiEnv).DELIVERIES_TABLE)
     lead["deliveries"] = [d.model_dump(mode="json") for d in deliveries]
@@ -74,6 +76,9 @@ def show_lead(lead_id: str) -> dict[str, Any]:
 @app.post("/chat", responses=may_be_linked("the answer, with the leads it lists"))
 def chat(ask: Annotated[ChatQuestion, Body()]) -> Response[Any]:
     require_route_role(app)
+    # here, not at the top: only this route needs the LLM client, its prompts and the rules they ground on
+    from shared.enrichment.chat import answer_question
+
     status, answer = answer_question(ask.question, reader())
     return Response(
         status, content_types.APPLICATION_JSON, answer.model_dump(mode="json", by_alias=True, exclude_none=True)
