@@ -29,8 +29,6 @@ from shared.core.models import (
     iso_now,
 )
 from shared.core.observability import logger
-from shared.enrichment.enricher import lead_id_for
-from shared.enrichment.standardize import dedupe_key, standardize_row
 from shared.forms.conversations import Conversations
 from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, open_key
 
@@ -42,7 +40,7 @@ SMS_STEPS = ("sms_customer", "sms_dealer")
 class LocationPhone(BaseModel):
     """The body of PUT /locations/{dealer_id}/{location_id}: the number the location's texts go to."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     phone: str = Field(min_length=1, max_length=40, description="the location's phone, e.g. +12125550100")
 
@@ -50,7 +48,7 @@ class LocationPhone(BaseModel):
 class FormSubmission(BaseModel):
     """What a web form posts to `POST /leads`."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
@@ -99,6 +97,11 @@ class IdempotencyMismatch(DomainError):
 
 def lead_from(submission: FormSubmission, default_region: str) -> tuple[Lead, dict[str, str]]:
     """The Lead the store step will store (same rules, same dedupe key, so the same id)."""
+    # here, not at the top: the admin routes of the forms function never standardize a row, and the
+    # rules load phonenumbers
+    from shared.enrichment.enricher import lead_id_for
+    from shared.enrichment.standardize import dedupe_key, standardize_row
+
     row = submission.row()
     std = standardize_row(row, default_region=default_region)
     if std.rejected:
