@@ -49,6 +49,8 @@ NOT_AT_INIT = {
     "uploads": ("email.policy",),
     # only POST /leads and PUT /locations read a phone number or standardize a row
     "forms": ("shared.enrichment.standardize", "shared.enrichment.enricher", "phonenumbers"),
+    # the batch models: only the store step (one of four) sends a batch
+    "forward": ("shared.core.models.jobs",),
 }
 
 
