@@ -12,11 +12,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
 from shared.core.models import (
     Conversation,
@@ -31,6 +30,9 @@ from shared.core.models import (
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
 from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, open_key
+
+if TYPE_CHECKING:
+    from shared.core.batching import SqsSender
 
 _ID = r"^[A-Za-z0-9_.:\-]+$"
 BASE_STEPS = ("store", "marketing")
@@ -250,6 +252,8 @@ class FormIntake(Generic[S, C]):
     def _enqueue(self, form_lead_id: str, steps: list[str]) -> None:
         if not steps:
             return
+        from shared.core.batching import sqs_client  # here: of the forms routes, only a submission queues
+
         entries = [
             {"Id": step, "MessageBody": FormForward(form_lead_id=form_lead_id, step=step, attempt=1).body()}
             for step in steps

@@ -47,8 +47,13 @@ NOT_AT_INIT = {
     ),
     # only a multipart upload parses its body as MIME
     "uploads": ("email.policy",),
-    # only POST /leads and PUT /locations read a phone number or standardize a row
-    "forms": ("shared.enrichment.standardize", "shared.enrichment.enricher", "phonenumbers"),
+    # only POST /leads and PUT /locations read a phone number or standardize a row; only POST /leads queues
+    "forms": (
+        "shared.enrichment.standardize",
+        "shared.enrichment.enricher",
+        "phonenumbers",
+        "shared.core.batching",
+    ),
     # the batch models: only the store step (one of four) sends a batch
     "forward": ("shared.core.models.jobs",),
 }
