@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from shared.core.errors import NotFound
 from shared.core.models import FormLead, FormStep, SmsMessage, StepState
 from shared.forms.conversations import ConversationStore
 from shared.forms.store import FormStore
 
+#: each view is built at the first request of a route that shows it, not at the forms function's cold start
+_DEFERRED = ConfigDict(defer_build=True)
+
 
 class StepView(BaseModel):
     """A forward step as the API shows it."""
+
+    model_config = _DEFERRED
 
     state: StepState
     attempts: int
@@ -27,6 +32,8 @@ class StepView(BaseModel):
 
 class FormLeadView(BaseModel):
     """A form lead as the API shows it: what it is, where its SMS conversation stands, its steps."""
+
+    model_config = _DEFERRED
 
     form_lead_id: str
     lead_id: str | None = None
@@ -61,11 +68,15 @@ class FormLeadThread(FormLeadView):
 class Thread(BaseModel):
     """GET /leads/{id}/messages: a form lead's thread, or every form lead of a stored Lead."""
 
+    model_config = _DEFERRED
+
     lead_id: str
     form_leads: list[FormLeadThread]
 
 
 class OpenConversation(BaseModel):
+    model_config = _DEFERRED
+
     conversation_id: str
     customer: str
     dealer_phone: str
@@ -77,6 +88,8 @@ class OpenConversation(BaseModel):
 
 class Inflight(BaseModel):
     """GET /admin/inflight: forwards with an unfinished step, and the open conversations."""
+
+    model_config = _DEFERRED
 
     forwards: list[FormLeadView]
     conversations: list[OpenConversation]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from email.parser import BytesParser
-from email.policy import HTTP
 from pathlib import PurePosixPath, PureWindowsPath
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.core.aws import client
 from shared.core.errors import BadInput, PayloadTooLarge
@@ -23,6 +21,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 class PresignRequest(BaseModel):
     """The body of POST /uploads/presign: the file about to be sent straight to S3."""
+
+    # built at the first presign request, not at the cold start of the uploads function or the splitter
+    model_config = ConfigDict(defer_build=True)
 
     filename: str = Field(min_length=1, description="the file's name; its extension picks the reader")
     size: int | None = Field(default=None, ge=0, description="bytes; a file over the limit is refused at once")
@@ -56,6 +57,10 @@ def mb(n: int) -> str:
 
 def parse_multipart(body: bytes, content_type: str) -> tuple[str, bytes]:
     """The first file part of a multipart/form-data body: (filename, content)."""
+    # here, not at the top: only a multipart upload needs the email parser
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
     if not message.is_multipart():
         raise BadInput("the multipart body could not be read")

@@ -14,6 +14,9 @@ and only if no Row or RowRejection was produced at all. A CSV whose quoting
 breaks down part way (a quote that is never closed, making a field longer
 than 128 KiB) is the one case where FileRejected can follow rows already
 yielded.
+
+Each format's reader is imported when a file of that format is read, not when this module is: a
+file is one format, and the workbook reader alone loads python_calamine.
 """
 
 from __future__ import annotations
@@ -25,12 +28,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-import python_calamine
-
-from .delimited import read_delimited
-from .jsonfiles import read_json_document, read_json_lines
 from .records import FileRejected, Row, RowRejection
-from .workbooks import read_workbook
 
 __all__ = ["SUPPORTED_EXTENSIONS", "FileRejected", "Row", "RowRejection", "read_rows"]
 
@@ -41,8 +39,9 @@ SUPPORTED_EXTENSIONS: frozenset[str] = _DELIMITED | _WORKBOOKS | _JSON_LINES | {
 
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 
-# Parser failures that mean "this file is unreadable" rather than a bug here.
-_UNREADABLE = (
+# Parser failures that mean "this file is unreadable" rather than a bug here (a workbook adds
+# python_calamine's).
+_UNREADABLE: tuple[type[BaseException], ...] = (
     UnicodeError,
     csv.Error,
     json.JSONDecodeError,
@@ -50,7 +49,6 @@ _UNREADABLE = (
     zlib.error,
     EOFError,
     RecursionError,
-    python_calamine.CalamineError,
 )
 
 
@@ -88,18 +86,30 @@ def read_rows(
     if os.path.getsize(path) == 0:
         raise FileRejected("The file is empty.")
 
+    unreadable = _UNREADABLE
     if extension in _DELIMITED:
+        from .delimited import read_delimited
+
         rows = read_delimited(path, extension)
     elif extension in _WORKBOOKS:
+        import python_calamine
+
+        from .workbooks import read_workbook
+
         rows = read_workbook(path, extension, max_uncompressed_bytes)
+        unreadable = (*_UNREADABLE, python_calamine.CalamineError)
     elif extension in _JSON_LINES:
+        from .jsonfiles import read_json_lines
+
         rows = read_json_lines(path, extension)
     else:
+        from .jsonfiles import read_json_document
+
         rows = read_json_document(path, extension, max_uncompressed_bytes)
 
     try:
         yield from rows
-    except _UNREADABLE as exc:
+    except unreadable as exc:
         # A safety net: each reader maps the failures it expects to clearer
         # sentences; anything else a parser raises still must not escape raw.
         raise FileRejected("The file could not be read; it may be damaged or saved in an unusual way.") from exc
