@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from shared.core.batching import SqsSender, sqs_client
 from shared.core.budget import CircuitOpen, call_timeout, through_circuit
-from shared.core.models import FormForward, FormLead, Party, SmsMessage, StepState, iso_now
+from shared.core.models import BatchRow, FormForward, FormLead, LeadBatch, Party, SmsMessage, StepState, iso_now
 from shared.core.observability import logger
 from shared.forms.conversations import Conversations
 from shared.forms.store import Claimed, StepJournal
@@ -163,8 +163,6 @@ class Forwarder:
     def _store(self, record: FormLead) -> str:
         # a job-less batch of one row, as a phone call's lead; its id is the form lead's, so a
         # second send merges into the same stored lead
-        from shared.core.models import BatchRow, LeadBatch  # here: only this step of four loads the batch models
-
         batch = LeadBatch(batch_id=f"form-{record.form_lead_id}", source="form", rows=[BatchRow(r=1, v=record.row)])
         (self.sqs or sqs_client()).send_message(QueueUrl=self.lead_batches_url, MessageBody=batch.body())
         return "queued for storing"

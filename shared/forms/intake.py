@@ -12,10 +12,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.core.batching import SqsSender, sqs_client
 from shared.core.errors import BadInput, DomainError
 from shared.core.models import (
     Conversation,
@@ -28,11 +29,10 @@ from shared.core.models import (
     iso_now,
 )
 from shared.core.observability import logger
+from shared.enrichment.enricher import lead_id_for
+from shared.enrichment.standardize import dedupe_key, standardize_row
 from shared.forms.conversations import Conversations
 from shared.forms.store import AnswerExists, IntakeStore, OpenLeadExists, open_key
-
-if TYPE_CHECKING:
-    from shared.core.batching import SqsSender
 
 _ID = r"^[A-Za-z0-9_.:\-]+$"
 BASE_STEPS = ("store", "marketing")
@@ -99,11 +99,6 @@ class IdempotencyMismatch(DomainError):
 
 def lead_from(submission: FormSubmission, default_region: str) -> tuple[Lead, dict[str, str]]:
     """The Lead the store step will store (same rules, same dedupe key, so the same id)."""
-    # here, not at the top: the admin routes of the forms function never standardize a row, and the
-    # rules load phonenumbers
-    from shared.enrichment.enricher import lead_id_for
-    from shared.enrichment.standardize import dedupe_key, standardize_row
-
     row = submission.row()
     std = standardize_row(row, default_region=default_region)
     if std.rejected:
@@ -252,8 +247,6 @@ class FormIntake(Generic[S, C]):
     def _enqueue(self, form_lead_id: str, steps: list[str]) -> None:
         if not steps:
             return
-        from shared.core.batching import sqs_client  # here: of the forms routes, only a submission queues
-
         entries = [
             {"Id": step, "MessageBody": FormForward(form_lead_id=form_lead_id, step=step, attempt=1).body()}
             for step in steps

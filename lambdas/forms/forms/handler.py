@@ -14,6 +14,7 @@ from shared.core.errors import BadInput
 from shared.core.models import DealerLocation
 from shared.core.observability import logger
 from shared.core.settings import load
+from shared.enrichment.standardize import standardize_row
 from shared.forms import views
 from shared.forms.conversations import ConversationStore
 from shared.forms.intake import FormIntake, FormSubmission, LocationPhone
@@ -83,8 +84,6 @@ def inflight() -> views.Inflight:
 
 def to_e164_or_none(phone: str, region: str) -> str | None:
     """The same reading of a phone number as a lead's (so a location's number matches its texts)."""
-    from shared.enrichment.standardize import standardize_row  # here: only two routes read a phone number
-
     return standardize_row({"Phone": phone}, default_region=region).fields.get("phone")
 
 

@@ -47,15 +47,6 @@ NOT_AT_INIT = {
     ),
     # only a multipart upload parses its body as MIME
     "uploads": ("email.policy",),
-    # only POST /leads and PUT /locations read a phone number or standardize a row; only POST /leads queues
-    "forms": (
-        "shared.enrichment.standardize",
-        "shared.enrichment.enricher",
-        "phonenumbers",
-        "shared.core.batching",
-    ),
-    # the batch models: only the store step (one of four) sends a batch
-    "forward": ("shared.core.models.jobs",),
 }
 
 
@@ -70,6 +61,21 @@ def test_what_only_some_requests_need_is_not_loaded_at_init(key: str) -> None:
 def test_no_route_model_is_built_at_init(key: str) -> None:
     _, built = _init(key)
     assert built == []
+
+
+#: what the main path of a function needs stays at init, or the first request would only pay it later:
+#: every form submission (POST /leads) standardizes its row and queues its steps, and every form lead
+#: goes through the forward store step
+AT_INIT = {
+    "forms": ("shared.enrichment.standardize", "shared.enrichment.enricher", "phonenumbers", "shared.core.batching"),
+    "forward": ("shared.core.models.jobs",),
+}
+
+
+@pytest.mark.parametrize("key", sorted(AT_INIT))
+def test_what_every_main_request_needs_stays_at_init(key: str) -> None:
+    modules, _ = _init(key)
+    assert sorted(m for m in AT_INIT[key] if m not in modules) == []
 
 
 def test_a_workbook_still_maps_calamines_failures(tmp_path: Path) -> None:
