@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SerializerFunctionWrapHandler, model_serializer
 
 from shared.core.models._base import _DEFERRED, _shown_when_set
-from shared.core.models.lead import Lead
+
+if TYPE_CHECKING:  # only `LeadSnapshot.of` names it: the lead models are not created with these
+    from shared.core.models.lead import Lead
 
 
 class EmailStatus(StrEnum):
