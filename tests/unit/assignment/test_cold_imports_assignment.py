@@ -1,10 +1,10 @@
 """What the assignment functions leave out of their cold start: each imports only what every one of
 its requests needs (see the README's cold-start section).
 
-GET /emails and GET /agents read one table: no engine, no presence, no intake. `$connect` and
-`$disconnect` change an agent's connections: no engine. Only assign-intake turns leads into emails,
-so only it creates the lead and event models; ws-messages creates the event's model at the first
-disposition it announces.
+GET /emails and GET /agents read one table: no engine, no presence, no intake, and none of the
+WebSocket's models. `$connect` and `$disconnect` change an agent's connections: no engine. Only
+assign-intake turns leads into emails, so only it creates the lead and event models; ws-messages
+creates the event's model at the first disposition it announces.
 """
 
 from __future__ import annotations
@@ -18,10 +18,17 @@ from tests.unit.core.test_cold_imports import _fresh_python
 
 ENGINE = ("shared.assignment.build", "shared.assignment.engine", "shared.assignment.claiming", "shared.core.events")
 INTAKE = ("shared.assignment.intake", "shared.core.models.lead", "shared.core.models.events")
+#: the WebSocket's messages, replies and event, and the expiry queue's timers (with what sends them)
+LINE = (
+    "shared.assignment.presence",
+    "shared.assignment.push",
+    "shared.assignment.timers",
+    "shared.core.models.websocket",
+)
 #: function key -> modules its handler must not load at import
 NOT_AT_INIT = {
-    "emails": (*ENGINE, *INTAKE, "shared.assignment.presence", "shared.assignment.push", "shared.assignment.timers"),
-    "agents": (*ENGINE, *INTAKE, "shared.assignment.presence", "shared.assignment.push", "shared.assignment.timers"),
+    "emails": (*ENGINE, *INTAKE, *LINE),
+    "agents": (*ENGINE, *INTAKE, *LINE),
     "ws-connections": (*ENGINE, *INTAKE),
     "ws-messages": (*INTAKE, "shared.assignment.presence"),
     "assign-expiry": (*INTAKE, "shared.assignment.presence"),
