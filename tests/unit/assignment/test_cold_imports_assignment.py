@@ -61,3 +61,25 @@ def test_the_settings_module_is_only_settings() -> None:
         _fresh_python(code)
         == "['shared.assignment', 'shared.assignment.settings', 'shared.core', 'shared.core.settings']"
     )
+
+
+#: the models of the two tables and of GET /emails and GET /agents (`shared.core.models.assignment`)
+TABLES_AND_VIEWS = {"Email", "EmailRecord", "LeadSnapshot", "QueuedEmail", "EmailPage", "User", "AgentView", "Agents"}
+_MODELS = """
+import json, sys, importlib
+from pydantic import BaseModel
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(
+    name
+    for module in [m for m in sys.modules if m.startswith("shared.core.models.")]
+    for name, value in vars(sys.modules[module]).items()
+    if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module
+)))
+"""
+
+
+@pytest.mark.parametrize("key", ["emails", "agents"])
+def test_the_admin_routes_create_only_the_models_of_the_tables_and_their_views(key: str) -> None:
+    module = wiring.function(key).handler.rsplit(".", 1)[0]
+    created = set(json.loads(_fresh_python(_MODELS, module).splitlines()[-1]))
+    assert created == TABLES_AND_VIEWS
