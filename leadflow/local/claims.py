@@ -1,7 +1,7 @@
 """What the engine's picks under way in this process are committing, so that they do not race each other.
 
 The local runtime's claim strategy (`shared.assignment.claiming.ClaimStrategy`), which it gives the
-assignment engine (`shared.assignment.settings.use_claims`); a Lambda instance handles one event at
+assignment engine (`shared.assignment.build.use_claims`); a Lambda instance handles one event at
 a time and uses the engine's default, which claims nothing.
 
 Concurrent picks read the same line (the oldest waiting emails, the longest idle agents) and would

@@ -26,7 +26,7 @@ from leadflow.local.registry import LocalFunction, local_functions, process_env
 from leadflow.local.rest import LocalRoute, RestGateway
 from leadflow.local.throttle import TokenBucket, method_throttles
 from leadflow.local.websocket import WebSocketGateway, gateway_for
-from shared.assignment import settings as assignment_settings
+from shared.assignment import build as assignment_build
 
 #: locally, a consumer runs at most this many invocations at once (2 cores)
 LOCAL_MAX_CONCURRENCY = 2
@@ -99,7 +99,7 @@ class LocalRuntime:
         logger.setLevel(self.log_level)
         # many events run at once in this process (on Lambda, one per instance): the assignment
         # engine's concurrent picks keep off each other's candidates
-        assignment_settings.use_claims(PROCESS_CLAIMS)
+        assignment_build.use_claims(PROCESS_CLAIMS)
         self._aws = clients(self.moto.url, region)
         # the sink, SES sender, secrets and alarm evaluator, before any handler runs
         self.notification = local_notify.start(self.config, self.resources, self._aws, self.moto.url)

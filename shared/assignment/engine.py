@@ -29,11 +29,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from shared.assignment.claiming import NO_CLAIMS, EngineClaims
-from shared.assignment.intake import iso
 from shared.assignment.push import Pusher
 from shared.assignment.repository import (
     AssignmentRepository,
@@ -41,6 +41,7 @@ from shared.assignment.repository import (
     NextEmail,
     Pair,
     idle_key,
+    iso,
 )
 from shared.assignment.timers import Timers
 from shared.core import metric_names
@@ -49,7 +50,6 @@ from shared.core.models import (
     Assigned,
     Dispositioned,
     Email,
-    EmailDispositioned,
     EmailRecord,
     EmailStatus,
     ErrorReply,
@@ -63,10 +63,13 @@ from shared.core.models import (
 )
 from shared.core.observability import logger, metrics
 
+if TYPE_CHECKING:  # the event's model is built at the first disposition it announces, not at the cold start
+    from shared.core.models import EmailDispositioned
+
 DISPOSITIONS = (EmailStatus.POSITIVE, EmailStatus.NEUTRAL, EmailStatus.NOT_A_LEAD)
 SETTABLE = (UserStatus.ONLINE, UserStatus.AWAY, UserStatus.OFFLINE)
 #: puts an email.dispositioned event on the bus
-Publish = Callable[[EmailDispositioned], None]
+Publish = Callable[["EmailDispositioned"], None]
 
 
 def new_attempt() -> str:
@@ -429,6 +432,8 @@ class AssignmentEngine:
             )
         logger.info("email dispositioned", email_id=email_id, agent=user_id, disposition=disposition.value)
         if self.publish is not None:
+            from shared.core.models import EmailDispositioned
+
             self.publish(
                 EmailDispositioned(
                     email_id=email_id, lead_id=user.current_lead_id, disposition=disposition.value, agent=user_id

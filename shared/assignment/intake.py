@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED
+from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED, iso
 from shared.core.models import EmailRecord, EmailStatus, Lead, LeadEnriched, LeadRow, LeadSnapshot
 
 SUBJECT = ("subject", "subject line", "email subject", "title of message")
@@ -60,13 +60,6 @@ _FORMATS = (
 
 def email_id_for(lead_id: str) -> str:
     return "em_" + hashlib.sha256(f"email\x1f{lead_id}".encode()).hexdigest()[:24]
-
-
-def iso(moment: datetime) -> str:
-    """The one text form of a time in this domain: UTC, milliseconds (it sorts as it should)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_time(text: str) -> str | None:

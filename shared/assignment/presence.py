@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from shared.assignment.intake import iso
-from shared.assignment.repository import AssignmentRepository
-from shared.assignment.timers import GraceTimers
+from shared.assignment.repository import AssignmentRepository, iso
+from shared.assignment.settings import ConnectionsEnv
+from shared.assignment.timers import GraceTimers, SqsTimers
 from shared.core.models import GraceTimer, User, utc_now
 from shared.core.observability import logger
+from shared.core.settings import load
 
 
 @dataclass
@@ -41,3 +43,14 @@ class Presence:
             self.timers.start_grace(GraceTimer(user_id=user_id, grace=grace), self.grace_s)
             logger.info("agent without a connection; grace started", agent=user_id, grace_s=self.grace_s)
         return user
+
+
+@cache
+def presence() -> Presence:
+    """The presence of `$connect` and `$disconnect`, built once from their settings (no engine)."""
+    env = load(ConnectionsEnv)
+    return Presence(
+        repo=AssignmentRepository(env.USERS_TABLE, emails_table=""),
+        timers=SqsTimers(env.EXPIRY_QUEUE_URL, env.ASSIGNMENT_TIMEOUT_S),
+        grace_s=env.AGENT_GRACE_S,
+    )

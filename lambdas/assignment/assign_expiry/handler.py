@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.assignment.settings import engine
+from shared.assignment.build import engine
 from shared.core.budget import BudgetedBatchProcessor
 from shared.core.models import GraceTimer, Timer, parse_timer
 from shared.core.observability import correlate, logger, metrics

@@ -16,10 +16,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from shared.assignment.intake import emails_from_detail, iso
+from shared.assignment.build import engine
+from shared.assignment.intake import emails_from_detail
 from shared.assignment.push import ApiGatewayPusher
+from shared.assignment.repository import iso
 from shared.assignment.revocations import close_connections
-from shared.assignment.settings import EngineEnv, engine
+from shared.assignment.settings import EngineEnv
 from shared.core.budget import BudgetedBatchProcessor
 from shared.core.models import LeadEnrichedEvent, TokenAudit, TokenEvent, bus_event, utc_now
 from shared.core.observability import correlate, logger, metrics

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.assignment.settings import presence
+from shared.assignment.presence import presence
 from shared.assignment.websocket import caller
 from shared.core.models import WebSocketRequest
 from shared.core.observability import logger, metrics

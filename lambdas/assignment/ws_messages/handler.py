@@ -17,8 +17,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
+from shared.assignment.build import engine
 from shared.assignment.push import ApiGatewayPusher
-from shared.assignment.settings import EngineEnv, engine
+from shared.assignment.settings import EngineEnv
 from shared.assignment.websocket import RouteResponse, caller, error, reply, token_expired
 from shared.core.auth import iso
 from shared.core.errors import BadInput

@@ -1,8 +1,8 @@
 """The domain models every Lambda shares: Lead, Email, User, the Job around an upload, the messages on
 queues and the bus, and what the API and the WebSocket send.
 
-One module per domain (`lead`, `jobs`, `phone`, `forms`, `assignment`, `events`, `notification`,
-`tokens`); `from shared.core.models import Lead` works for all of them. A name is imported from its
+One module per domain (`lead`, `jobs`, `phone`, `forms`, `assignment` and its `websocket`, `events`,
+`notification`, `tokens`); `from shared.core.models import Lead` works for all of them. A name is imported from its
 module at first use (PEP 562): a function creates only the classes of the modules it uses. Creating
 every class of every domain (about 80, even with their validators deferred) took about 25 ms CPU of
 each cold start; a function uses a few.
@@ -19,34 +19,16 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
     from shared.core.models._base import JsonObject as JsonObject
     from shared.core.models._base import iso_now as iso_now
     from shared.core.models._base import utc_now as utc_now
-    from shared.core.models.assignment import AgentMessage as AgentMessage
-    from shared.core.models.assignment import AgentReply as AgentReply
     from shared.core.models.assignment import Agents as Agents
     from shared.core.models.assignment import AgentView as AgentView
-    from shared.core.models.assignment import Assigned as Assigned
-    from shared.core.models.assignment import Disposition as Disposition
-    from shared.core.models.assignment import Dispositioned as Dispositioned
     from shared.core.models.assignment import Email as Email
     from shared.core.models.assignment import EmailPage as EmailPage
     from shared.core.models.assignment import EmailRecord as EmailRecord
     from shared.core.models.assignment import EmailStatus as EmailStatus
-    from shared.core.models.assignment import ErrorReply as ErrorReply
-    from shared.core.models.assignment import Expired as Expired
-    from shared.core.models.assignment import GraceTimer as GraceTimer
     from shared.core.models.assignment import LeadSnapshot as LeadSnapshot
-    from shared.core.models.assignment import Ping as Ping
-    from shared.core.models.assignment import Pong as Pong
     from shared.core.models.assignment import QueuedEmail as QueuedEmail
-    from shared.core.models.assignment import Resume as Resume
-    from shared.core.models.assignment import SetStatus as SetStatus
-    from shared.core.models.assignment import StatusReply as StatusReply
-    from shared.core.models.assignment import Timer as Timer
     from shared.core.models.assignment import User as User
     from shared.core.models.assignment import UserStatus as UserStatus
-    from shared.core.models.assignment import WebSocketContext as WebSocketContext
-    from shared.core.models.assignment import WebSocketIdentity as WebSocketIdentity
-    from shared.core.models.assignment import WebSocketRequest as WebSocketRequest
-    from shared.core.models.assignment import parse_timer as parse_timer
     from shared.core.models.events import BusEvent as BusEvent
     from shared.core.models.events import EmailDispositioned as EmailDispositioned
     from shared.core.models.events import EmailDispositionedEvent as EmailDispositionedEvent
@@ -94,6 +76,24 @@ if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports eac
     from shared.core.models.phone import RecentCaller as RecentCaller
     from shared.core.models.phone import RecentCallers as RecentCallers
     from shared.core.models.tokens import TokenRequest as TokenRequest
+    from shared.core.models.websocket import AgentMessage as AgentMessage
+    from shared.core.models.websocket import AgentReply as AgentReply
+    from shared.core.models.websocket import Assigned as Assigned
+    from shared.core.models.websocket import Disposition as Disposition
+    from shared.core.models.websocket import Dispositioned as Dispositioned
+    from shared.core.models.websocket import ErrorReply as ErrorReply
+    from shared.core.models.websocket import Expired as Expired
+    from shared.core.models.websocket import GraceTimer as GraceTimer
+    from shared.core.models.websocket import Ping as Ping
+    from shared.core.models.websocket import Pong as Pong
+    from shared.core.models.websocket import Resume as Resume
+    from shared.core.models.websocket import SetStatus as SetStatus
+    from shared.core.models.websocket import StatusReply as StatusReply
+    from shared.core.models.websocket import Timer as Timer
+    from shared.core.models.websocket import WebSocketContext as WebSocketContext
+    from shared.core.models.websocket import WebSocketIdentity as WebSocketIdentity
+    from shared.core.models.websocket import WebSocketRequest as WebSocketRequest
+    from shared.core.models.websocket import parse_timer as parse_timer
 
 #: each public name and the module that defines it
 _HOMES = {
@@ -102,14 +102,14 @@ _HOMES = {
     "S3Entity": "jobs",
     "S3EventRecord": "jobs",
     "S3Notification": "jobs",
-    "parse_timer": "assignment",
-    "GraceTimer": "assignment",
-    "Timer": "assignment",
-    "AgentMessage": "assignment",
-    "AgentReply": "assignment",
+    "parse_timer": "websocket",
+    "GraceTimer": "websocket",
+    "Timer": "websocket",
+    "AgentMessage": "websocket",
+    "AgentReply": "websocket",
     "AgentView": "assignment",
     "Agents": "assignment",
-    "Assigned": "assignment",
+    "Assigned": "websocket",
     "BatchRow": "jobs",
     "BusEvent": "events",
     "Call": "phone",
@@ -119,8 +119,8 @@ _HOMES = {
     "DeliveryState": "notification",
     "DeliveryView": "notification",
     "DigestDue": "notification",
-    "Disposition": "assignment",
-    "Dispositioned": "assignment",
+    "Disposition": "websocket",
+    "Dispositioned": "websocket",
     "DownstreamEndpoint": "notification",
     "DownstreamRetry": "notification",
     "Email": "assignment",
@@ -129,9 +129,9 @@ _HOMES = {
     "EmailPage": "assignment",
     "EmailRecord": "assignment",
     "EmailStatus": "assignment",
-    "ErrorReply": "assignment",
+    "ErrorReply": "websocket",
     "EventLead": "lead",
-    "Expired": "assignment",
+    "Expired": "websocket",
     "FormAnswer": "forms",
     "FormForward": "forms",
     "FormLead": "forms",
@@ -149,18 +149,18 @@ _HOMES = {
     "LeadSnapshot": "assignment",
     "LeadStatus": "lead",
     "Party": "forms",
-    "Ping": "assignment",
-    "Pong": "assignment",
+    "Ping": "websocket",
+    "Pong": "websocket",
     "PresignedPost": "jobs",
     "PresignedUpload": "jobs",
     "QueuedEmail": "assignment",
     "RecentCaller": "phone",
     "RecentCallers": "phone",
     "Rejection": "jobs",
-    "Resume": "assignment",
-    "SetStatus": "assignment",
+    "Resume": "websocket",
+    "SetStatus": "websocket",
     "SmsMessage": "forms",
-    "StatusReply": "assignment",
+    "StatusReply": "websocket",
     "StepState": "forms",
     "StoredLead": "lead",
     "TokenAudit": "events",
@@ -169,9 +169,9 @@ _HOMES = {
     "TwilioCredentials": "forms",
     "User": "assignment",
     "UserStatus": "assignment",
-    "WebSocketContext": "assignment",
-    "WebSocketIdentity": "assignment",
-    "WebSocketRequest": "assignment",
+    "WebSocketContext": "websocket",
+    "WebSocketIdentity": "websocket",
+    "WebSocketRequest": "websocket",
     "bus_event": "events",
     "iso_now": "_base",
     "utc_now": "_base",

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from leadflow.local.claims import PROCESS_CLAIMS
-from shared.assignment import settings
+from shared.assignment import build
 from shared.assignment.claiming import NO_CLAIMS, NoClaims
 from shared.assignment.engine import AssignmentEngine
 from shared.core.models import Email
@@ -43,14 +43,14 @@ def test_engines_use_the_strategy_set_for_the_process(monkeypatch: pytest.Monkey
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
-    before = settings._claims  # a local runtime of this test session may have set its own
+    before = build._claims  # a local runtime of this test session may have set its own
     try:
-        settings.use_claims(NO_CLAIMS)
-        assert settings.engine().claims is NO_CLAIMS
-        settings.use_claims(PROCESS_CLAIMS)
-        assert settings.engine().claims is PROCESS_CLAIMS
+        build.use_claims(NO_CLAIMS)
+        assert build.engine().claims is NO_CLAIMS
+        build.use_claims(PROCESS_CLAIMS)
+        assert build.engine().claims is PROCESS_CLAIMS
     finally:
-        settings.use_claims(before)
+        build.use_claims(before)
 
 
 def test_the_engine_claims_nothing_unless_given_a_strategy() -> None:
