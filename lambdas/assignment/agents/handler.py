@@ -14,7 +14,7 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import UsersEnv
 from shared.core.api import make_resolver, require_route_role
 from shared.core.models import Agents, AgentView
-from shared.core.observability import logger, metrics
+from shared.core.observability import logger
 from shared.core.settings import load
 
 app = make_resolver()
@@ -31,7 +31,6 @@ def agents() -> Agents:
     return Agents(agents=[AgentView.of(a) for a in repository().list_agents()])
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

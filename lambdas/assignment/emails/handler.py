@@ -12,7 +12,7 @@ from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import EmailsEnv
 from shared.core.api import make_resolver, require_route_role
 from shared.core.models import EmailPage, QueuedEmail
-from shared.core.observability import logger, metrics
+from shared.core.observability import logger
 from shared.core.responses import page_that_fits
 from shared.core.settings import load
 
@@ -44,7 +44,6 @@ def emails(
     return EmailPage(emails=shown, next=after)
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

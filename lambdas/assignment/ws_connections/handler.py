@@ -9,10 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.assignment.presence import presence
 from shared.assignment.websocket import caller
 from shared.core.models import WebSocketRequest
-from shared.core.observability import logger, metrics
+from shared.core.observability import logger
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path="requestContext.connectionId", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = WebSocketRequest.model_validate(event)
