@@ -238,21 +238,22 @@ def main() -> None:
             found = sample(python, path, fn.handler.rsplit(".", 1)[0], first_service(fn), env_for(fn))
             libraries[fn.key] = Path(tmp) / f"libraries-{fn.key}.json"
             libraries[fn.key].write_text(json.dumps(found["libraries"]))
-        # round-robin, so that a busy moment on the machine falls on every handler alike
-        for _ in range(runs):
+        # round-robin, so that a busy moment on the machine falls on every handler alike; within a
+        # round the order of a handler's samples turns each time, so that no variant always runs
+        # right after the same other one
+        for round_ in range(runs):
             samples["baseline"].append(sample(python, [str(runtime)], "", "dynamodb", baseline_env))
             for fn in wiring.FUNCTIONS:
-                path = shipped.lambda_path(assets[fn.key], layer, runtime)
                 module = fn.handler.rsplit(".", 1)[0]
-                samples[fn.key].append(sample(python, path, module, first_service(fn), env_for(fn)))
-                floor = sample(
-                    python, [str(layer), str(runtime)], "", first_service(fn), env_for(fn), str(libraries[fn.key])
-                )
-                samples.setdefault(f"floor:{fn.key}", []).append(floor)
+                variants = [(fn.key, assets[fn.key], "")]
+                variants.append((f"floor:{fn.key}", None, str(libraries[fn.key])))
                 if fn.key in other:
-                    path = shipped.lambda_path(other[fn.key], layer, runtime)
-                    against = sample(python, path, module, first_service(fn), env_for(fn))
-                    samples.setdefault(f"against:{fn.key}", []).append(against)
+                    variants.append((f"against:{fn.key}", other[fn.key], ""))
+                turn = round_ % len(variants)
+                for label, asset, floor_of in variants[turn:] + variants[:turn]:
+                    path = shipped.lambda_path(asset, layer, runtime) if asset else [str(layer), str(runtime)]
+                    got = sample(python, path, "" if floor_of else module, first_service(fn), env_for(fn), floor_of)
+                    samples.setdefault(label, []).append(got)
 
         baseline = statistics.median(s["init_ms"] for s in samples["baseline"])
         baseline_cpu = statistics.median(s["cpu_ms"] for s in samples["baseline"])
