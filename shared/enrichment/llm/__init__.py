@@ -14,8 +14,9 @@ and prompts only for a row the rules cannot standardize.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shared.core.lazy import exports
 
 if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports each on first use
     from shared.enrichment.llm.assist import CellRequest as CellRequest
@@ -67,15 +68,4 @@ _HOMES = {
 
 __all__ = sorted(_HOMES)
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = exports(__name__, _HOMES)
