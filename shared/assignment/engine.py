@@ -41,10 +41,10 @@ from shared.assignment.repository import (
     NextEmail,
     Pair,
     idle_key,
-    iso,
 )
 from shared.assignment.timers import Timers
 from shared.core import metric_names
+from shared.core.clock import iso
 from shared.core.errors import BadInput
 from shared.core.models import (
     Assigned,

@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED, iso
+from shared.assignment.repository import EMAIL_KIND, OPEN, QUEUED
+from shared.core.clock import iso
 from shared.core.models import EmailRecord, EmailStatus, Lead, LeadEnriched, LeadRow, LeadSnapshot
 
 SUBJECT = ("subject", "subject line", "email subject", "title of message")

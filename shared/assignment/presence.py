@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from shared.assignment.repository import AssignmentRepository, iso
+from shared.assignment.repository import AssignmentRepository
 from shared.assignment.settings import ConnectionsEnv
 from shared.assignment.timers import GraceTimers, SqsTimers
+from shared.core.clock import iso
 from shared.core.models import GraceTimer, User, utc_now
 from shared.core.observability import logger
 from shared.core.settings import load

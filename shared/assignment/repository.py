@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Final
 
@@ -42,13 +41,6 @@ EMAIL_KIND: Final = "email"
 TRANSACT_MAX_ITEMS = limits.TRANSACT_ITEMS
 #: TransactWriteItems allows 4 MB; leave room for the request's own overhead
 TRANSACT_MAX_BYTES = limits.TRANSACT_BYTES - 1 * limits.MIB
-
-
-def iso(moment: datetime) -> str:
-    """The one text form of a time in this domain: UTC, milliseconds (it sorts as it should)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 class DisposeOutcome(Enum):

@@ -31,7 +31,8 @@ from leadflow.local.claims import PROCESS_CLAIMS
 from leadflow.local.runtime import LocalRuntime
 from shared.assignment.claiming import NO_CLAIMS, EngineClaims
 from shared.assignment.engine import AssignmentEngine
-from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome, iso
+from shared.assignment.repository import QUEUED, AssignmentRepository, DisposeOutcome
+from shared.core.clock import iso
 from shared.core.models import AgentReply, EmailRecord, EmailStatus, Timer, User, UserStatus
 from shared.core.observability import metrics
 

@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from shared.assignment.build import engine
 from shared.assignment.intake import emails_from_detail
 from shared.assignment.push import ApiGatewayPusher
-from shared.assignment.repository import iso
 from shared.assignment.revocations import close_connections
 from shared.assignment.settings import EngineEnv
 from shared.core.budget import BudgetedBatchProcessor
+from shared.core.clock import iso
 from shared.core.models import LeadEnrichedEvent, TokenAudit, TokenEvent, bus_event, utc_now
 from shared.core.observability import correlate, logger, metrics
 from shared.core.settings import load
