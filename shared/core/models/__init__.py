@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from shared.core.lazy import exports
 
-if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports each on first use
+if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` (`shared.core.lazy`) imports each on first use
     from shared.core.models._base import JsonObject as JsonObject
     from shared.core.models._base import iso_now as iso_now
     from shared.core.models._base import utc_now as utc_now

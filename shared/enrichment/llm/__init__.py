@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from shared.core.lazy import exports
 
-if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` below imports each on first use
+if TYPE_CHECKING:  # what mypy sees; at run time `__getattr__` (`shared.core.lazy`) imports each on first use
     from shared.enrichment.llm.assist import CellRequest as CellRequest
     from shared.enrichment.llm.assist import CellResult as CellResult
     from shared.enrichment.llm.assist import LayoutCache as LayoutCache
